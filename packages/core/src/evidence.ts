@@ -1,0 +1,41 @@
+import type { SkipReason } from './verdict.js';
+
+/** What building a commit produced; kept with the verdict so a skip can be judged. */
+export interface BuildEvidence {
+  ok: boolean;
+  seconds: number;
+  /** Last lines of the build output (failure only, or when asked). */
+  logTail?: string;
+  timedOut?: boolean;
+}
+
+/** One execution of the oracle on a commit. */
+export interface Sample {
+  /** The measured number (metric / splice oracles); absent for exit-code oracles. */
+  value?: number;
+  /** Exit code of the oracle process, when it was a process. */
+  exitCode?: number;
+  seconds: number;
+  /** True when the workload stopped moving (e.g. splice-bench `hang: true`): counts as bad. */
+  hang?: boolean;
+  /** Oracle-specific extras (stalls histogram, kernel release...), kept verbatim for reports. */
+  detail?: Record<string, unknown>;
+}
+
+/** How the decision was reached from the samples (threshold or statistical test). */
+export interface DecisionEvidence {
+  method: 'exit-code' | 'threshold' | 'rank-test';
+  summary: string;
+  [key: string]: unknown;
+}
+
+/** Everything that led to one verdict: the proof a kernel developer asks for. */
+export interface Evidence {
+  build?: BuildEvidence;
+  samples?: Sample[];
+  decision?: DecisionEvidence;
+  skipReason?: SkipReason;
+  /** Free text for a person (e.g. the reason for a manual mark). */
+  note?: string;
+  testSeconds?: number;
+}

@@ -1,0 +1,18 @@
+import type { Evidence } from './evidence.js';
+import type { Verdict } from './verdict.js';
+
+/**
+ * One line of the journal. The journal is append-only and is the only state of a bisect:
+ * every decision of the core is a pure function of (range, journal).
+ */
+export interface JournalEntry {
+  commit: string;
+  verdict: Verdict;
+  /** Who decided: the oracle pipeline, or a person marking by hand. */
+  source: 'oracle' | 'manual';
+  /** ISO timestamp; informational only, never used for decisions. */
+  at?: string;
+  evidence?: Evidence;
+}
+
+export type Journal = readonly JournalEntry[];
