@@ -1,0 +1,114 @@
+import type { Direction } from '@kbisect/core';
+import type { LogLevel } from '../logger.js';
+import { type OracleSpec, parseOracleSpec } from '../local/oracle-spec.js';
+import { UsageError } from '../usage-error.js';
+
+/** The raw options commander hands over for `kbisect run`. */
+export interface RunFlags {
+  repo: string;
+  good: string[];
+  bad: string;
+  build?: string;
+  buildTimeout: string;
+  oracle: string;
+  oracleTimeout: string;
+  higherIsBetter?: boolean;
+  lowerIsBetter?: boolean;
+  threshold?: string;
+  samples?: string;
+  maxSamples?: string;
+  calibrationSamples: string;
+  alpha?: string;
+  minEffect?: string;
+  firstParent?: boolean;
+  confirm: boolean;
+  json?: boolean;
+  logLevel: string;
+  logFormat: string;
+  cacheDir?: string;
+}
+
+/** `kbisect run` options after validation: every field means what it says. */
+export interface RunOptions {
+  repo: string;
+  goods: string[];
+  bad: string;
+  build?: string;
+  buildTimeoutMs: number;
+  oracle: OracleSpec;
+  oracleTimeoutMs: number;
+  direction: Direction;
+  threshold?: number;
+  samples?: number;
+  maxSamples?: number;
+  calibrationSamples: number;
+  alpha?: number;
+  minEffect?: number;
+  firstParent: boolean;
+  confirm: boolean;
+  json: boolean;
+  logLevel: LogLevel;
+  logFormat: 'pretty' | 'json';
+  cacheDir?: string;
+}
+
+function number(flag: string, text: string | undefined, check: (n: number) => boolean, what: string) {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || !check(value)) {
+    throw new UsageError(`${flag} '${text}': expected ${what}`);
+  }
+  return value;
+}
+
+const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
+
+export function parseRunFlags(flags: RunFlags): RunOptions {
+  if (flags.higherIsBetter && flags.lowerIsBetter) {
+    throw new UsageError('--higher-is-better and --lower-is-better exclude each other; pick one');
+  }
+  const oracle = parseOracleSpec(flags.oracle);
+  const threshold = number('--threshold', flags.threshold, Number.isFinite, 'a number');
+  if (threshold !== undefined && oracle.kind !== 'metric') {
+    throw new UsageError('--threshold applies to --oracle metric:CMD only');
+  }
+  const logLevels = ['debug', 'info', 'warn', 'error'];
+  if (!logLevels.includes(flags.logLevel)) {
+    throw new UsageError(`--log-level '${flags.logLevel}': expected one of ${logLevels.join(', ')}`);
+  }
+  if (flags.logFormat !== 'pretty' && flags.logFormat !== 'json') {
+    throw new UsageError(`--log-format '${flags.logFormat}': expected pretty or json`);
+  }
+  const samples = number('--samples', flags.samples, positiveInt, 'a positive integer');
+  const maxSamples = number('--max-samples', flags.maxSamples, positiveInt, 'a positive integer');
+  if (samples !== undefined && maxSamples !== undefined && maxSamples < samples) {
+    throw new UsageError(`--max-samples ${maxSamples} is below --samples ${samples}`);
+  }
+  const options: RunOptions = {
+    repo: flags.repo,
+    goods: flags.good,
+    bad: flags.bad,
+    buildTimeoutMs: 1000 * (number('--build-timeout', flags.buildTimeout, (n) => n > 0, 'seconds > 0') ?? 0),
+    oracle,
+    oracleTimeoutMs:
+      1000 * (number('--oracle-timeout', flags.oracleTimeout, (n) => n > 0, 'seconds > 0') ?? 0),
+    direction: flags.lowerIsBetter ? 'lower-is-better' : 'higher-is-better',
+    calibrationSamples:
+      number('--calibration-samples', flags.calibrationSamples, (n) => positiveInt(n) && n >= 2, 'an integer ≥ 2') ?? 5,
+    firstParent: flags.firstParent ?? false,
+    confirm: flags.confirm,
+    json: flags.json ?? false,
+    logLevel: flags.logLevel as LogLevel,
+    logFormat: flags.logFormat as 'pretty' | 'json',
+  };
+  if (flags.build !== undefined) options.build = flags.build;
+  if (threshold !== undefined) options.threshold = threshold;
+  if (samples !== undefined) options.samples = samples;
+  if (maxSamples !== undefined) options.maxSamples = maxSamples;
+  const alpha = number('--alpha', flags.alpha, (n) => n > 0 && n < 1, 'a probability between 0 and 1');
+  if (alpha !== undefined) options.alpha = alpha;
+  const minEffect = number('--min-effect', flags.minEffect, (n) => n >= 0 && n < 1, 'a fraction, e.g. 0.1 for 10%');
+  if (minEffect !== undefined) options.minEffect = minEffect;
+  if (flags.cacheDir !== undefined) options.cacheDir = flags.cacheDir;
+  return options;
+}

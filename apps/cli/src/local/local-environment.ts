@@ -1,0 +1,61 @@
+import type { BisectEnvironment, PreparedCommit } from '@kbisect/core';
+import type { BuildCommand } from '@kbisect/build';
+import type { Repository, Worktree } from '@kbisect/git';
+import type { Oracle } from '@kbisect/oracle';
+
+export interface LocalPrepared extends PreparedCommit {
+  worktree: Worktree;
+}
+
+export interface LocalEnvironmentOptions {
+  repo: Repository;
+  build?: BuildCommand;
+  oracle: Oracle;
+  /** Where worktrees go; the user's own checkout is never touched. */
+  worktreeDir: string;
+}
+
+/**
+ * `kbisect run` on one machine: a detached worktree per commit, the build command in it,
+ * then the oracle in it. The worktree lives until the commit's verdict is in.
+ */
+export function localEnvironment(options: LocalEnvironmentOptions): BisectEnvironment<LocalPrepared> {
+  const { repo, build, oracle, worktreeDir } = options;
+
+  const prepareIn = async (worktree: Worktree, signal: AbortSignal): Promise<LocalPrepared> => {
+    if (!build) return { commit: worktree.sha, worktree, build: { ok: true, seconds: 0 } };
+    const evidence = await build.run({ dir: worktree.path, commit: worktree.sha, signal });
+    return { commit: worktree.sha, worktree, build: evidence };
+  };
+
+  return {
+    async prepare(commit, signal) {
+      const worktree = await repo.addWorktree(commit, { baseDir: worktreeDir });
+      try {
+        return await prepareIn(worktree, signal);
+      } catch (error) {
+        await worktree.remove();
+        throw error;
+      }
+    },
+    measure(prepared, signal) {
+      return oracle.measure({ commit: prepared.commit, dir: prepared.worktree.path, signal });
+    },
+    release(prepared) {
+      return prepared.worktree.remove();
+    },
+    async prepareRevert(onto, commit, signal) {
+      const worktree = await repo.revertWorktree(onto, commit, { baseDir: worktreeDir });
+      if (!worktree.clean) {
+        await worktree.remove();
+        return null;
+      }
+      try {
+        return await prepareIn(worktree, signal);
+      } catch (error) {
+        await worktree.remove();
+        throw error;
+      }
+    },
+  };
+}

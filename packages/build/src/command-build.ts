@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process';
+import type { BuildEvidence } from '@kbisect/core';
+
+export interface BuildContext {
+  /** The worktree to build in. */
+  dir: string;
+  commit: string;
+  signal: AbortSignal;
+}
+
+/** Builds one commit. A failed build is evidence (a skip), never an exception. */
+export interface BuildCommand {
+  readonly description: string;
+  run(context: BuildContext): Promise<BuildEvidence>;
+}
+
+export interface ShellBuildOptions {
+  /** The user's build command line, e.g. `make -j2`. */
+  command: string;
+  timeoutMs: number;
+  /** How many lines of output to keep as evidence of a failure. */
+  tailLines?: number;
+}
+
+/**
+ * Runs the user's build command with `sh -c` in the worktree. The command runs in its own
+ * process group so that a timeout or a cancel kills every compiler it started, by pid.
+ */
+export function shellBuild({ command, timeoutMs, tailLines = 30 }: ShellBuildOptions): BuildCommand {
+  return {
+    description: command,
+    run({ dir, commit, signal }) {
+      return new Promise<BuildEvidence>((resolve, reject) => {
+        const started = performance.now();
+        const child = spawn('sh', ['-c', command], {
+          cwd: dir,
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, KBISECT_COMMIT: commit },
+        });
+        const output = new TailBuffer(tailLines);
+        child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
+        child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
+        let timedOut = false;
+        const killGroup = () => {
+          if (child.pid === undefined) return;
+          try {
+            process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            // The group is already gone.
+          }
+        };
+        const timer = setTimeout(() => {
+          timedOut = true;
+          killGroup();
+        }, timeoutMs);
+        const onAbort = () => killGroup();
+        signal.addEventListener('abort', onAbort, { once: true });
+        child.on('error', (error) => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        });
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', onAbort);
+          const seconds = (performance.now() - started) / 1000;
+          const ok = code === 0 && !timedOut;
+          resolve({
+            ok,
+            seconds,
+            ...(ok ? {} : { logTail: output.text() }),
+            ...(timedOut ? { timedOut: true } : {}),
+          });
+        });
+      });
+    },
+  };
+}
+
+/** Keeps only the last lines of a long build log in memory. */
+class TailBuffer {
+  private lines: string[] = [];
+  private partial = '';
+  constructor(private readonly max: number) {}
+
+  push(chunk: Buffer): void {
+    const parts = (this.partial + chunk.toString('utf8')).split('\n');
+    this.partial = parts.pop() ?? '';
+    this.lines.push(...parts);
+    if (this.lines.length > this.max) this.lines.splice(0, this.lines.length - this.max);
+  }
+
+  text(): string {
+    return [...this.lines, this.partial].filter((l) => l !== '').slice(-this.max).join('\n');
+  }
+}

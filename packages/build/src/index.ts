@@ -1,0 +1,1 @@
+export { type BuildCommand, type BuildContext, type ShellBuildOptions, shellBuild } from './command-build.js';

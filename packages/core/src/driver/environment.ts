@@ -1,0 +1,26 @@
+import type { BuildEvidence, Sample } from '../evidence.js';
+
+/** A commit made ready for testing (a built worktree, a deployed kernel...). */
+export interface PreparedCommit {
+  commit: string;
+  build: BuildEvidence;
+}
+
+/**
+ * The world as the bisect loop sees it. The CLI wires a local worktree + command runner,
+ * the service wires build and lab jobs; tests may wire anything. Every method may be
+ * cancelled with the signal.
+ */
+export interface BisectEnvironment<P extends PreparedCommit = PreparedCommit> {
+  /** Checks out and builds `commit`. A failed build resolves with `build.ok === false`. */
+  prepare(commit: string, signal: AbortSignal): Promise<P>;
+  /** Runs the oracle once on a prepared commit. Throws `OracleFailed` to skip the commit. */
+  measure(prepared: P, signal: AbortSignal): Promise<Sample>;
+  /** Frees what `prepare` took (worktree, lab lease). Called exactly once per prepare. */
+  release(prepared: P): Promise<void>;
+  /**
+   * Optional: prepares `onto` with `commit` reverted, for the "bad + revert is good"
+   * confirmation. Resolves null when the revert does not apply cleanly.
+   */
+  prepareRevert?(onto: string, commit: string, signal: AbortSignal): Promise<P | null>;
+}

@@ -1,0 +1,338 @@
+import type { DecisionPolicy } from '../decision.js';
+import type { Sample } from '../evidence.js';
+import type { Journal, JournalEntry } from '../journal.js';
+import { nextStep } from '../next-step.js';
+import type { BisectRange } from '../range.js';
+import type { BisectResult } from '../result.js';
+import type { BisectEnvironment, PreparedCommit } from './environment.js';
+import { BisectCancelled, OracleFailed } from './errors.js';
+import type { BisectEvent } from './events.js';
+
+/**
+ * Statistical mode: the endpoints are sampled first and the policy is derived from them.
+ * `calibrate` throws (e.g. `NotDistinguishable`) when good and bad cannot be told apart.
+ */
+export interface Calibration {
+  samplesPerEndpoint: number;
+  calibrate(good: readonly Sample[], bad: readonly Sample[]): DecisionPolicy;
+}
+
+/** A re-test after the range closed: the culprit must really differ from its parent. */
+export interface Confirmation {
+  check: 'culprit-is-bad' | 'parent-is-good' | 'revert-is-good';
+  commit: string;
+  passed: boolean;
+  /** Why it was not run or why it failed, for the report. */
+  note?: string;
+  entry?: JournalEntry;
+}
+
+export interface RunBisectOptions<P extends PreparedCommit> {
+  range: BisectRange;
+  env: BisectEnvironment<P>;
+  /** Fixed policy (threshold, exit code); ignored when `calibration` is given. */
+  policy?: DecisionPolicy;
+  calibration?: Calibration;
+  /** Verdicts already recorded (a resumed bisect, manual marks). */
+  journal?: Journal;
+  checkEndpoints?: boolean;
+  /** Re-test culprit and parent (and the revert, when the env can) before naming a culprit. */
+  confirm?: boolean;
+  signal?: AbortSignal;
+  onEvent?: (event: BisectEvent) => void;
+  /** Called with each new journal entry before the loop goes on: persist it here. */
+  onJournalEntry?: (entry: JournalEntry) => void | Promise<void>;
+}
+
+export interface BisectOutcome {
+  result: BisectResult;
+  journal: JournalEntry[];
+  confirmations: Confirmation[];
+  totals: {
+    /** Commits given a verdict by the oracle pipeline (endpoints included). */
+    steps: number;
+    oracleRuns: number;
+    buildSeconds: number;
+    testSeconds: number;
+    totalSeconds: number;
+  };
+}
+
+const now = () => performance.now() / 1000;
+
+/**
+ * The bisect loop, in the manner of syzkaller's runImpl: all I/O goes through `env`, every
+ * decision comes from the pure core (`nextStep`) and the policy, and the journal is the
+ * only state, so the same journal resumes the same bisect.
+ */
+export async function runBisect<P extends PreparedCommit>(
+  options: RunBisectOptions<P>,
+): Promise<BisectOutcome> {
+  const { range, env, onEvent = () => {} } = options;
+  const signal = options.signal ?? new AbortController().signal;
+  const journal: JournalEntry[] = [...(options.journal ?? [])];
+  const started = now();
+  let oracleRuns = 0;
+  let buildSeconds = 0;
+  let testSeconds = 0;
+
+  const throwIfCancelled = () => {
+    if (signal.aborted) throw new BisectCancelled();
+  };
+
+  const record = async (entry: JournalEntry) => {
+    journal.push(entry);
+    await options.onJournalEntry?.(entry);
+  };
+
+  /** Builds the commit and takes `count` samples; a failed build yields no samples. */
+  const prepareAndSample = async <T>(
+    commit: string,
+    use: (prepared: P, sample: () => Promise<Sample>) => Promise<T>,
+    onBuildFailed: (prepared: P) => T,
+    prepare: () => Promise<P> = () => env.prepare(commit, signal),
+  ): Promise<T> => {
+    throwIfCancelled();
+    const prepared = await prepare();
+    buildSeconds += prepared.build.seconds;
+    onEvent({ type: 'build', commit, ok: prepared.build.ok, seconds: prepared.build.seconds });
+    try {
+      throwIfCancelled();
+      if (!prepared.build.ok) return onBuildFailed(prepared);
+      let index = 0;
+      const sample = async () => {
+        throwIfCancelled();
+        const t0 = now();
+        const s = await env.measure(prepared, signal);
+        testSeconds += now() - t0;
+        oracleRuns += 1;
+        onEvent({
+          type: 'sample',
+          commit,
+          index: index++,
+          value: s.value,
+          hang: s.hang,
+          exitCode: s.exitCode,
+        });
+        return s;
+      };
+      return await use(prepared, sample);
+    } finally {
+      await env.release(prepared);
+    }
+  };
+
+  const buildFailedEntry = (prepared: P): JournalEntry => ({
+    commit: prepared.commit,
+    verdict: 'skip',
+    source: 'oracle',
+    at: new Date().toISOString(),
+    evidence: {
+      build: prepared.build,
+      skipReason: prepared.build.timedOut ? 'build-timeout' : 'build-failed',
+    },
+  });
+
+  /** One commit through build → samples → policy → journal entry. */
+  const evaluate = async (
+    commit: string,
+    policy: DecisionPolicy,
+    prepare?: () => Promise<P>,
+  ): Promise<JournalEntry> =>
+    prepareAndSample(
+      commit,
+      async (prepared, sample) => {
+        const samples: Sample[] = [];
+        const t0 = now();
+        try {
+          for (let i = 0; i < policy.initialSamples; i++) samples.push(await sample());
+          for (;;) {
+            const decision = policy.decide(samples);
+            if (decision.kind === 'verdict') {
+              return {
+                commit,
+                verdict: decision.verdict,
+                source: 'oracle',
+                at: new Date().toISOString(),
+                evidence: {
+                  build: prepared.build,
+                  samples,
+                  decision: decision.evidence,
+                  testSeconds: now() - t0,
+                  ...(decision.skipReason ? { skipReason: decision.skipReason } : {}),
+                },
+              } satisfies JournalEntry;
+            }
+            for (let i = 0; i < decision.count; i++) samples.push(await sample());
+          }
+        } catch (error) {
+          if (!(error instanceof OracleFailed)) throw error;
+          return {
+            commit,
+            verdict: 'skip',
+            source: 'oracle',
+            at: new Date().toISOString(),
+            evidence: {
+              build: prepared.build,
+              samples,
+              skipReason: 'oracle-skip',
+              note: error.outputTail ? `${error.message}\n${error.outputTail}` : error.message,
+              testSeconds: now() - t0,
+            },
+          } satisfies JournalEntry;
+        }
+      },
+      buildFailedEntry,
+      prepare,
+    );
+
+  const policy = await resolvePolicy();
+
+  async function resolvePolicy(): Promise<DecisionPolicy> {
+    const { calibration } = options;
+    if (!calibration) {
+      if (!options.policy) throw new Error('runBisect needs a policy or a calibration');
+      return options.policy;
+    }
+    const endpoints = [range.bad, ...range.goods];
+    // A resumed bisect calibrates from the samples already in the journal: same journal,
+    // same baselines, same verdicts.
+    for (const commit of endpoints) {
+      if (journal.some((e) => e.commit === commit && e.evidence?.samples?.length)) continue;
+      const phase = 'calibrate' as const;
+      onEvent({ type: 'step', commit, phase, remaining: range.commits.length, stepsLeft: 0 });
+      const entry = await prepareAndSample(
+        commit,
+        async (prepared, sample) => {
+          const samples: Sample[] = [];
+          for (let i = 0; i < calibration.samplesPerEndpoint; i++) samples.push(await sample());
+          return {
+            commit,
+            verdict: commit === range.bad ? 'bad' : 'good',
+            source: 'oracle',
+            at: new Date().toISOString(),
+            evidence: { build: prepared.build, samples },
+          } satisfies JournalEntry;
+        },
+        buildFailedEntry,
+      );
+      if (entry.verdict === 'skip') {
+        throw new EndpointUnbuildable(commit, entry.evidence?.build?.logTail);
+      }
+      await record(entry);
+      onEvent({ type: 'verdict', entry, remaining: range.commits.length });
+    }
+    const samplesOf = (commit: string) =>
+      journal.find((e) => e.commit === commit && e.evidence?.samples?.length)?.evidence?.samples ??
+      [];
+    return calibration.calibrate(range.goods.flatMap(samplesOf), samplesOf(range.bad));
+  }
+
+  for (;;) {
+    throwIfCancelled();
+    const step = nextStep(range, journal, { checkEndpoints: options.checkEndpoints ?? true });
+    if (step.kind === 'done') {
+      const confirmations =
+        options.confirm && step.result.kind === 'found'
+          ? await confirmCulprit(step.result.culprit)
+          : [];
+      const failed = confirmations.find((c) => !c.passed && c.entry);
+      const result: BisectResult = failed
+        ? {
+            kind: 'inconclusive',
+            candidates: step.result.kind === 'found' ? [step.result.culprit] : [],
+            reason: `confirmation failed: ${failed.check} (${failed.note ?? failed.entry?.verdict})`,
+          }
+        : step.result;
+      onEvent({ type: 'done', result });
+      return {
+        result,
+        journal,
+        confirmations,
+        totals: {
+          steps: journal.filter((e) => e.source === 'oracle').length,
+          oracleRuns,
+          buildSeconds,
+          testSeconds,
+          totalSeconds: now() - started,
+        },
+      };
+    }
+    onEvent({
+      type: 'step',
+      commit: step.commit,
+      phase: step.phase,
+      remaining: step.remaining,
+      stepsLeft: step.stepsLeft,
+    });
+    const entry = await evaluate(step.commit, policy);
+    await record(entry);
+    onEvent({ type: 'verdict', entry, remaining: step.remaining });
+  }
+
+  /**
+   * Fresh samples of the culprit and its first parent must differ the same way the
+   * bisect said, as KernelCI re-checks before reporting. Only the parent inside the graph
+   * we know is re-tested; a culprit whose parent is a good endpoint re-tests that endpoint.
+   */
+  async function confirmCulprit(culprit: string): Promise<Confirmation[]> {
+    const node = range.commits.find((c) => c.sha === culprit);
+    const parent = node?.parents[0];
+    const checks: Confirmation[] = [];
+    const retest = async (check: Confirmation['check'], commit: string, expect: 'good' | 'bad') => {
+      onEvent({ type: 'step', commit, phase: 'confirm', remaining: 1, stepsLeft: 0 });
+      const entry = await evaluate(commit, policy);
+      checks.push({
+        check,
+        commit,
+        passed: entry.verdict === expect,
+        entry,
+        ...(entry.verdict === expect
+          ? {}
+          : { note: `expected ${expect}, measured ${entry.verdict}` }),
+      });
+    };
+    await retest('culprit-is-bad', culprit, 'bad');
+    if (parent) await retest('parent-is-good', parent, 'good');
+    const { prepareRevert } = env;
+    if (prepareRevert && culprit !== range.bad) {
+      onEvent({ type: 'step', commit: range.bad, phase: 'confirm', remaining: 1, stepsLeft: 0 });
+      const prepared = await prepareRevert(range.bad, culprit, signal);
+      if (!prepared) {
+        checks.push({
+          check: 'revert-is-good',
+          commit: range.bad,
+          passed: false,
+          note: 'the revert does not apply cleanly on the bad commit; not tested',
+        });
+      } else {
+        const entry = await evaluate(range.bad, policy, async () => prepared);
+        checks.push({
+          check: 'revert-is-good',
+          commit: range.bad,
+          passed: entry.verdict === 'good',
+          entry,
+          note:
+            entry.verdict === 'good'
+              ? 'bad with the culprit reverted measures good'
+              : `bad with the culprit reverted measured ${entry.verdict}`,
+        });
+      }
+    }
+    return checks;
+  }
+}
+
+/** An endpoint must build: without it there is nothing to calibrate against. */
+export class EndpointUnbuildable extends Error {
+  override readonly name = 'EndpointUnbuildable';
+  constructor(
+    readonly commit: string,
+    readonly logTail?: string,
+  ) {
+    super(
+      `endpoint ${commit} does not build, so good and bad cannot be calibrated; ` +
+        'choose endpoints that build (check --build)',
+    );
+  }
+}

@@ -1,0 +1,22 @@
+import type { Sample } from '@kbisect/core';
+
+/** Where and on what one oracle run happens. */
+export interface OracleContext {
+  commit: string;
+  /** The worktree of the commit: command and metric oracles run inside it. */
+  dir: string;
+  signal: AbortSignal;
+}
+
+/** One measurement of one commit. Decisions are the policy's job, not the oracle's. */
+export interface Oracle {
+  /** For logs and reports, e.g. `metric: ./measure.sh`. */
+  readonly description: string;
+  measure(context: OracleContext): Promise<Sample>;
+}
+
+/** Keeps the last lines of a process's output for the journal; whole logs are too big. */
+export function outputTail(text: string, lines = 20): string {
+  const all = text.trimEnd().split('\n');
+  return all.slice(-lines).join('\n');
+}
