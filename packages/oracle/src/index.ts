@@ -1,0 +1,40 @@
+export * from './errors/index.js';
+export {
+  LocalRunner,
+  type LocalRunnerOptions,
+  type Runner,
+  type RunOptions,
+  type RunResult,
+} from './runner.js';
+export {
+  MORE_POLICIES,
+  type MorePolicy,
+  PIPE_SOURCES,
+  type PipeSource,
+  parseSpliceBenchOutput,
+  type RunSpliceBenchOptions,
+  runSpliceBench,
+  SPLICE_BENCH_MODES,
+  SPLICE_BENCH_PATTERNS,
+  SPLICE_LENS,
+  type SpliceBenchMode,
+  type SpliceBenchOptions,
+  type SpliceBenchPattern,
+  type SpliceBenchResult,
+  type SpliceLen,
+  STALL_BUCKETS,
+  type StallBucket,
+  spliceBenchArgs,
+  spliceBenchSample,
+} from './splice-bench.js';
+export {
+  type BuildSpliceBenchOptions,
+  buildSpliceBench,
+  SPLICE_BENCH_SOURCE_DIR,
+  type SpliceBenchBinary,
+} from './splice-bench-build.js';
+export { parseSpliceLoopbackSpec, SPLICE_LOOPBACK_DEFAULTS } from './splice-loopback-spec.js';
+export { type CommandOracleOptions, commandOracle } from './command-oracle.js';
+export { lastNumber, type MetricOracleOptions, metricOracle } from './metric-oracle.js';
+export { type Oracle, type OracleContext, outputTail } from './oracle.js';
+export { type SpliceLoopbackOracleOptions, spliceLoopbackOracle } from './splice-loopback-oracle.js';

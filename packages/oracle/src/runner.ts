@@ -1,0 +1,151 @@
+import { spawn } from 'node:child_process';
+import { RunAborted } from './errors/run-aborted.js';
+import { RunFailedToStart } from './errors/run-failed-to-start.js';
+
+export interface RunOptions {
+  /** The run is killed (its whole process group) after this long; `timedOut` says so. */
+  timeoutMs: number;
+  cwd?: string;
+  /** Replaces the environment, as with spawn: pass `{ ...process.env, ... }` to extend it. */
+  env?: NodeJS.ProcessEnv;
+  /** Aborting kills the run and rejects with `RunAborted`. */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  /** Null when the process was ended by a signal. */
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+}
+
+/**
+ * Runs a program and reports how it ended. The seam between an oracle and where it runs:
+ * `LocalRunner` here, an SSH runner on a lab machine later. argv is an array, never a
+ * shell string, so nothing in it is interpreted.
+ */
+export interface Runner {
+  run(argv: readonly string[], options: RunOptions): Promise<RunResult>;
+}
+
+export interface LocalRunnerOptions {
+  /** Per stream; the tail is kept because the end of a log says why a run failed. */
+  maxOutputBytes?: number;
+}
+
+const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
+
+/** Collects a stream's output, keeping at most the last `max` bytes. */
+class OutputTail {
+  private chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(private readonly max: number) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size > this.max * 2) this.trim();
+  }
+
+  text(): string {
+    this.trim();
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+
+  private trim(): void {
+    if (this.size <= this.max) return;
+    const all = Buffer.concat(this.chunks);
+    const kept = all.subarray(all.length - this.max);
+    this.chunks = [kept];
+    this.size = kept.length;
+  }
+}
+
+/**
+ * Runs a program on this machine. The program gets its own process group, and the whole
+ * group is killed on timeout, on abort, and when the program exits: an oracle's helpers
+ * (splice-bench forks a server) must never outlive it and disturb the next measurement.
+ */
+export class LocalRunner implements Runner {
+  private readonly maxOutputBytes: number;
+
+  constructor(options: LocalRunnerOptions = {}) {
+    this.maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  }
+
+  run(argv: readonly string[], options: RunOptions): Promise<RunResult> {
+    const [file, ...args] = argv;
+    if (file === undefined) return Promise.reject(new RangeError('run: argv is empty'));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(new RunAborted(argv, '', ''));
+
+    return new Promise<RunResult>((resolve, reject) => {
+      const started = performance.now();
+      const stdout = new OutputTail(this.maxOutputBytes);
+      const stderr = new OutputTail(this.maxOutputBytes);
+      let timedOut = false;
+      let aborted = false;
+      let settled = false;
+
+      const child = spawn(file, args, {
+        cwd: options.cwd,
+        env: options.env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const killGroup = () => {
+        if (child.pid === undefined) return;
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // ESRCH: the group is already gone.
+        }
+      };
+      const onAbort = () => {
+        aborted = true;
+        killGroup();
+      };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        killGroup();
+      }, options.timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const cleanUp = () => {
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+
+      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+      child.on('error', (error) => {
+        if (settled) return;
+        cleanUp();
+        killGroup();
+        reject(new RunFailedToStart(argv, error));
+      });
+      // Leftover children would keep the pipes open and 'close' would never come.
+      child.on('exit', killGroup);
+      child.on('close', (exitCode, exitSignal) => {
+        if (settled) return;
+        cleanUp();
+        if (aborted) {
+          reject(new RunAborted(argv, stdout.text(), stderr.text()));
+          return;
+        }
+        resolve({
+          exitCode,
+          signal: exitSignal,
+          stdout: stdout.text(),
+          stderr: stderr.text(),
+          durationMs: performance.now() - started,
+          timedOut,
+        });
+      });
+    });
+  }
+}
