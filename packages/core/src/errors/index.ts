@@ -1,0 +1,2 @@
+export { InvalidJournal } from './invalid-journal.js';
+export { InvalidRange } from './invalid-range.js';
