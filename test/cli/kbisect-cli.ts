@@ -2,7 +2,10 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const KBISECT_BIN = join(dirname(fileURLToPath(import.meta.url)), '../../apps/cli/bin/kbisect.js');
+export const KBISECT_BIN = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../apps/cli/bin/kbisect.js',
+);
 
 export interface CliRun {
   code: number | null;
@@ -16,10 +19,15 @@ export interface CliRun {
 /** Runs the real `kbisect` binary as a user would, and collects what it printed. */
 export function runKbisect(
   args: string[],
-  options: { onStderr?: (text: string, child: ReturnType<typeof spawn>) => void; timeoutMs?: number } = {},
+  options: {
+    onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
+    timeoutMs?: number;
+  } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [KBISECT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [KBISECT_BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LoopbackProject, createLoopbackProject } from '../fixtures/loopback-project.js';
+import { createLoopbackProject, type LoopbackProject } from '../fixtures/loopback-project.js';
 import { runKbisect } from './kbisect-cli.js';
 
 let work: string;
@@ -15,7 +15,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const git = (dir: string, ...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
+const git = (dir: string, ...args: string[]) =>
+  execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
 
 /** Deterministic oracle: the culprit is the commit that shrank the records. */
 const RECORD_ORACLE = "command:grep -q 'RECORD_SIZE 65536' main.c";
@@ -23,8 +24,20 @@ const RECORD_ORACLE = "command:grep -q 'RECORD_SIZE 65536' main.c";
 describe('kbisect run on a generated C project with merges and unbuildable commits', () => {
   it('names the planted culprit with an exit-code oracle, and its git bisect log replays to it', async () => {
     const r = await runKbisect([
-      'run', '--repo', project.dir, '--good', 'v1.0', '--bad', 'main', '--build', 'make -s',
-      '--oracle', RECORD_ORACLE, '--cache-dir', join(work, 'cache-a'), '--json',
+      'run',
+      '--repo',
+      project.dir,
+      '--good',
+      'v1.0',
+      '--bad',
+      'main',
+      '--build',
+      'make -s',
+      '--oracle',
+      RECORD_ORACLE,
+      '--cache-dir',
+      join(work, 'cache-a'),
+      '--json',
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json?.status).toBe('found');
@@ -38,38 +51,129 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
     execFileSync('git', ['clone', '-q', project.dir, clone]);
     const logFile = join(work, 'bisect.log');
     writeFileSync(logFile, String(r.json?.log));
-    const replay = execFileSync('git', ['bisect', 'replay', logFile], { cwd: clone, encoding: 'utf8' });
+    const replay = execFileSync('git', ['bisect', 'replay', logFile], {
+      cwd: clone,
+      encoding: 'utf8',
+    });
     expect(replay).toContain(`${project.culprit} is the first bad commit`);
     git(clone, 'bisect', 'reset');
   });
 
   it('with --first-parent names the merge that brought the regression in', async () => {
     const r = await runKbisect([
-      'run', '--repo', project.dir, '--good', 'v1.0', '--bad', 'main', '--build', 'make -s',
-      '--oracle', RECORD_ORACLE, '--first-parent', '--cache-dir', join(work, 'cache-b'), '--json',
+      'run',
+      '--repo',
+      project.dir,
+      '--good',
+      'v1.0',
+      '--bad',
+      'main',
+      '--build',
+      'make -s',
+      '--oracle',
+      RECORD_ORACLE,
+      '--first-parent',
+      '--cache-dir',
+      join(work, 'cache-b'),
+      '--json',
     ]);
     expect(r.code, r.stderr).toBe(0);
-    const merge = git(project.dir, 'log', '--merges', '--format=%H', '-1', '--grep', 'records', 'main');
+    const merge = git(
+      project.dir,
+      'log',
+      '--merges',
+      '--format=%H',
+      '-1',
+      '--grep',
+      'records',
+      'main',
+    );
     expect(r.json?.culprit).toBe(merge);
     expect(project.unbuildable).not.toContain(r.json?.culprit);
   });
 
   it('finds the culprit by measuring real loopback throughput, calibrated on the endpoints', async () => {
     const r = await runKbisect([
-      'run', '--repo', project.dir, '--good', 'v1.0', '--bad', 'main', '--build', 'make -s',
-      '--oracle', 'metric:./lbench', '--cache-dir', join(work, 'cache-c'), '--json',
+      'run',
+      '--repo',
+      project.dir,
+      '--good',
+      'v1.0',
+      '--bad',
+      'main',
+      '--build',
+      'make -s',
+      '--oracle',
+      'metric:./lbench',
+      '--cache-dir',
+      join(work, 'cache-c'),
+      '--json',
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json?.culprit).toBe(project.culprit);
     expect(String(r.json?.effect)).toMatch(/-\d+%/);
-    const tested = (r.json?.log as string).split('\n').filter((l) => l.startsWith('git bisect skip'));
+    const tested = String(r.json?.log ?? '')
+      .split('\n')
+      .filter((l) => l.startsWith('git bisect skip'));
     for (const line of tested) expect(project.unbuildable).toContain(line.split(' ').at(-1));
+  });
+
+  it('never guesses: a culprit hidden behind a commit that does not compile is inconclusive', async () => {
+    // The property appears in the commit that does not compile; it can only be narrowed to
+    // that commit and its buildable child, and kbisect must say exactly that.
+    const [broken] = project.unbuildable;
+    const parent = git(project.dir, 'rev-parse', `${broken}^`);
+    const child =
+      git(project.dir, 'rev-list', '--reverse', '--ancestry-path', `${broken}..timing`).split(
+        '\n',
+      )[0] ?? '';
+    const r = await runKbisect([
+      'run',
+      '--repo',
+      project.dir,
+      '--good',
+      parent,
+      '--bad',
+      child,
+      '--build',
+      'make -s',
+      '--oracle',
+      "command:! git log --format=%s | grep -q 'precise clock'",
+      '--cache-dir',
+      join(work, 'cache-f'),
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.json?.status).toBe('inconclusive');
+    expect(r.json?.culprit).toBeNull();
+    expect([...((r.json?.candidates ?? []) as string[])].sort()).toEqual([broken, child].sort());
+    const journal = r.json?.journal as {
+      commit: string;
+      verdict: string;
+      evidence?: { build?: { logTail?: string } };
+    }[];
+    const skipped = journal.find((e) => e.commit === broken);
+    expect(skipped?.verdict).toBe('skip');
+    expect(skipped?.evidence?.build?.logTail).toMatch(/now_precise/);
+    expect(String(r.json?.log)).toContain(`git bisect skip ${broken}`);
   });
 
   it('prints a readable report with the culprit, its author and the tested commits', async () => {
     const r = await runKbisect([
-      'run', '--repo', project.dir, '--good', 'v1.0', '--bad', 'main', '--build', 'make -s',
-      '--oracle', RECORD_ORACLE, '--cache-dir', join(work, 'cache-d'), '--no-confirm',
+      'run',
+      '--repo',
+      project.dir,
+      '--good',
+      'v1.0',
+      '--bad',
+      'main',
+      '--build',
+      'make -s',
+      '--oracle',
+      RECORD_ORACLE,
+      '--cache-dir',
+      join(work, 'cache-d'),
+      '--no-confirm',
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`${project.culprit} is the first bad commit`);
@@ -84,8 +188,17 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
     let sent = false;
     const r = await runKbisect(
       [
-        'run', '--repo', project.dir, '--good', 'v1.0', '--bad', 'main',
-        '--oracle', 'command:sleep 30', '--cache-dir', cache,
+        'run',
+        '--repo',
+        project.dir,
+        '--good',
+        'v1.0',
+        '--bad',
+        'main',
+        '--oracle',
+        'command:sleep 30',
+        '--cache-dir',
+        cache,
       ],
       {
         onStderr: (text, child) => {
@@ -99,7 +212,11 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
     expect(sent).toBe(true);
     expect(r.code).toBe(130);
     expect(readdirSync(join(cache, 'worktrees'))).toEqual([]);
-    for (const mirror of readdirSync(join(cache, 'mirrors'))) {
+    const mirrors = readdirSync(join(cache, 'mirrors'), { withFileTypes: true }).filter((e) =>
+      e.isDirectory(),
+    );
+    expect(mirrors).toHaveLength(1);
+    for (const { name: mirror } of mirrors) {
       const list = git(join(cache, 'mirrors', mirror), 'worktree', 'list');
       expect(list.split('\n')).toHaveLength(1);
     }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LoopbackProject, createLoopbackProject } from '../fixtures/loopback-project.js';
+import { createLoopbackProject, type LoopbackProject } from '../fixtures/loopback-project.js';
 import { runKbisect } from './kbisect-cli.js';
 
 let work: string;
@@ -14,24 +14,55 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const base = () => ['run', '--cache-dir', join(work, 'cache'), '--json', '--oracle', 'command:true'];
+const base = () => [
+  'run',
+  '--cache-dir',
+  join(work, 'cache'),
+  '--json',
+  '--oracle',
+  'command:true',
+];
 
 describe('kbisect run refuses bad input with a clear message and a non-zero exit', () => {
   it('names an unknown ref', async () => {
-    const r = await runKbisect([...base(), '--repo', project.dir, '--good', 'v1.0', '--bad', 'no-such-branch']);
+    const r = await runKbisect([
+      ...base(),
+      '--repo',
+      project.dir,
+      '--good',
+      'v1.0',
+      '--bad',
+      'no-such-branch',
+    ]);
     expect(r.code).toBe(1);
     expect(r.json?.status).toBe('error');
     expect(String(r.json?.error)).toContain('no-such-branch');
   });
 
   it('says when the good commit is not an ancestor of the bad one', async () => {
-    const r = await runKbisect([...base(), '--repo', project.dir, '--good', 'main', '--bad', 'v1.0']);
+    const r = await runKbisect([
+      ...base(),
+      '--repo',
+      project.dir,
+      '--good',
+      'main',
+      '--bad',
+      'v1.0',
+    ]);
     expect(r.code).toBe(1);
     expect(String(r.json?.error)).toMatch(/ancestor/);
   });
 
   it('refuses good == bad', async () => {
-    const r = await runKbisect([...base(), '--repo', project.dir, '--good', 'main', '--bad', 'main']);
+    const r = await runKbisect([
+      ...base(),
+      '--repo',
+      project.dir,
+      '--good',
+      'main',
+      '--bad',
+      'main',
+    ]);
     expect(r.code).toBe(1);
     expect(String(r.json?.error)).toMatch(/same commit/i);
   });
@@ -45,7 +76,15 @@ describe('kbisect run refuses bad input with a clear message and a non-zero exit
 
   it('stops before bisecting when the build command is not installed', async () => {
     const r = await runKbisect([
-      ...base(), '--repo', project.dir, '--good', 'v1.0', '--bad', 'main', '--build', 'kbisect-no-such-compiler -j2',
+      ...base(),
+      '--repo',
+      project.dir,
+      '--good',
+      'v1.0',
+      '--bad',
+      'main',
+      '--build',
+      'kbisect-no-such-compiler -j2',
     ]);
     expect(r.code).toBe(1);
     expect(String(r.json?.error)).toContain("'kbisect-no-such-compiler' was not found");
@@ -54,14 +93,29 @@ describe('kbisect run refuses bad input with a clear message and a non-zero exit
 
   it('rejects an unknown oracle kind and names the accepted forms', async () => {
     const r = await runKbisect([
-      'run', '--repo', project.dir, '--good', 'v1.0', '--bad', 'main', '--oracle', 'magic:foo',
+      'run',
+      '--repo',
+      project.dir,
+      '--good',
+      'v1.0',
+      '--bad',
+      'main',
+      '--oracle',
+      'magic:foo',
     ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("unknown oracle kind 'magic'");
   });
 
   it('treats a ref that looks like an option as an unknown ref, not an option', async () => {
-    const r = await runKbisect([...base(), '--repo', project.dir, '--good', 'v1.0', '--bad=--output=/tmp/x']);
+    const r = await runKbisect([
+      ...base(),
+      '--repo',
+      project.dir,
+      '--good',
+      'v1.0',
+      '--bad=--output=/tmp/x',
+    ]);
     expect(r.code).toBe(1);
     expect(String(r.json?.error)).toContain('--output=/tmp/x');
   });

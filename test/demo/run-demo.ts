@@ -21,13 +21,19 @@ process.stderr.write(
 const args = [
   join(root, 'apps/cli/bin/kbisect.js'),
   'run',
-  '--repo', project.dir,
-  '--good', project.good,
-  '--bad', 'main',
-  '--build', 'make -s',
-  '--oracle', 'metric:./lbench',
+  '--repo',
+  project.dir,
+  '--good',
+  project.good,
+  '--bad',
+  'main',
+  '--build',
+  'make -s',
+  '--oracle',
+  'metric:./lbench',
   '--higher-is-better',
-  '--cache-dir', join(work, 'cache'),
+  '--cache-dir',
+  join(work, 'cache'),
   '--json',
 ];
 const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -38,7 +44,12 @@ child.stdout.on('data', (chunk: Buffer) => {
 });
 const code: number = await new Promise((resolve) => child.on('close', (c) => resolve(c ?? 1)));
 const last = stdout.trim().split('\n').at(-1) ?? '{}';
-const result = JSON.parse(last) as { status: string; culprit: string | null; steps: number; oracleRuns: number };
+const result = JSON.parse(last) as {
+  status: string;
+  culprit: string | null;
+  steps: number;
+  oracleRuns: number;
+};
 rmSync(work, { recursive: true, force: true });
 
 if (result.culprit === project.culprit) {

@@ -11,3 +11,4 @@ export { estimateBisectSteps } from './steps.js';
 export type * from './verdict.js';
 export { type WhatIf, whatIf } from './what-if.js';
 export * from './driver/index.js';
+export * from './stats/index.js';

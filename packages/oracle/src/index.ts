@@ -1,4 +1,7 @@
+export { type CommandOracleOptions, commandOracle } from './command-oracle.js';
 export * from './errors/index.js';
+export { lastNumber, type MetricOracleOptions, metricOracle } from './metric-oracle.js';
+export { type Oracle, type OracleContext, outputTail } from './oracle.js';
 export {
   LocalRunner,
   type LocalRunnerOptions,
@@ -33,8 +36,8 @@ export {
   SPLICE_BENCH_SOURCE_DIR,
   type SpliceBenchBinary,
 } from './splice-bench-build.js';
+export {
+  type SpliceLoopbackOracleOptions,
+  spliceLoopbackOracle,
+} from './splice-loopback-oracle.js';
 export { parseSpliceLoopbackSpec, SPLICE_LOOPBACK_DEFAULTS } from './splice-loopback-spec.js';
-export { type CommandOracleOptions, commandOracle } from './command-oracle.js';
-export { lastNumber, type MetricOracleOptions, metricOracle } from './metric-oracle.js';
-export { type Oracle, type OracleContext, outputTail } from './oracle.js';
-export { type SpliceLoopbackOracleOptions, spliceLoopbackOracle } from './splice-loopback-oracle.js';

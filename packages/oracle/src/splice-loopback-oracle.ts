@@ -1,7 +1,7 @@
 import { OracleFailed } from '@kbisect/core';
+import { SpliceBenchFailed } from './errors/index.js';
 import type { Oracle } from './oracle.js';
 import type { Runner } from './runner.js';
-import { SpliceBenchFailed } from './errors/index.js';
 import { runSpliceBench, spliceBenchSample } from './splice-bench.js';
 import { buildSpliceBench } from './splice-bench-build.js';
 import { parseSpliceLoopbackSpec } from './splice-loopback-spec.js';
@@ -21,7 +21,9 @@ export interface SpliceLoopbackOracleOptions {
  * commit under test changes the kernel, not the benchmark.
  */
 export async function spliceLoopbackOracle(options: SpliceLoopbackOracleOptions): Promise<Oracle> {
-  const benchOptions = parseSpliceLoopbackSpec(`splice-loopback${options.args ? `:${options.args}` : ''}`);
+  const benchOptions = parseSpliceLoopbackSpec(
+    `splice-loopback${options.args ? `:${options.args}` : ''}`,
+  );
   const binary = await buildSpliceBench({ outDir: options.cacheDir });
   return {
     description: `splice-loopback ${options.args}`.trim(),
@@ -34,7 +36,10 @@ export async function spliceLoopbackOracle(options: SpliceLoopbackOracleOptions)
         return spliceBenchSample(result);
       } catch (error) {
         if (!(error instanceof SpliceBenchFailed)) throw error;
-        throw new OracleFailed(`splice-bench produced no result: ${error.message}`, error.stderrTail);
+        throw new OracleFailed(
+          `splice-bench produced no result: ${error.message}`,
+          error.stderrTail,
+        );
       }
     },
   };

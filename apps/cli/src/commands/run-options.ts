@@ -1,6 +1,6 @@
 import type { Direction } from '@kbisect/core';
-import type { LogLevel } from '../logger.js';
 import { type OracleSpec, parseOracleSpec } from '../local/oracle-spec.js';
+import type { LogLevel } from '../logger.js';
 import { UsageError } from '../usage-error.js';
 
 /** The raw options commander hands over for `kbisect run`. */
@@ -52,7 +52,12 @@ export interface RunOptions {
   cacheDir?: string;
 }
 
-function number(flag: string, text: string | undefined, check: (n: number) => boolean, what: string) {
+function number(
+  flag: string,
+  text: string | undefined,
+  check: (n: number) => boolean,
+  what: string,
+) {
   if (text === undefined) return undefined;
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || !check(value)) {
@@ -74,7 +79,9 @@ export function parseRunFlags(flags: RunFlags): RunOptions {
   }
   const logLevels = ['debug', 'info', 'warn', 'error'];
   if (!logLevels.includes(flags.logLevel)) {
-    throw new UsageError(`--log-level '${flags.logLevel}': expected one of ${logLevels.join(', ')}`);
+    throw new UsageError(
+      `--log-level '${flags.logLevel}': expected one of ${logLevels.join(', ')}`,
+    );
   }
   if (flags.logFormat !== 'pretty' && flags.logFormat !== 'json') {
     throw new UsageError(`--log-format '${flags.logFormat}': expected pretty or json`);
@@ -88,13 +95,19 @@ export function parseRunFlags(flags: RunFlags): RunOptions {
     repo: flags.repo,
     goods: flags.good,
     bad: flags.bad,
-    buildTimeoutMs: 1000 * (number('--build-timeout', flags.buildTimeout, (n) => n > 0, 'seconds > 0') ?? 0),
+    buildTimeoutMs:
+      1000 * (number('--build-timeout', flags.buildTimeout, (n) => n > 0, 'seconds > 0') ?? 0),
     oracle,
     oracleTimeoutMs:
       1000 * (number('--oracle-timeout', flags.oracleTimeout, (n) => n > 0, 'seconds > 0') ?? 0),
     direction: flags.lowerIsBetter ? 'lower-is-better' : 'higher-is-better',
     calibrationSamples:
-      number('--calibration-samples', flags.calibrationSamples, (n) => positiveInt(n) && n >= 2, 'an integer ≥ 2') ?? 5,
+      number(
+        '--calibration-samples',
+        flags.calibrationSamples,
+        (n) => positiveInt(n) && n >= 2,
+        'an integer ≥ 2',
+      ) ?? 5,
     firstParent: flags.firstParent ?? false,
     confirm: flags.confirm,
     json: flags.json ?? false,
@@ -105,9 +118,19 @@ export function parseRunFlags(flags: RunFlags): RunOptions {
   if (threshold !== undefined) options.threshold = threshold;
   if (samples !== undefined) options.samples = samples;
   if (maxSamples !== undefined) options.maxSamples = maxSamples;
-  const alpha = number('--alpha', flags.alpha, (n) => n > 0 && n < 1, 'a probability between 0 and 1');
+  const alpha = number(
+    '--alpha',
+    flags.alpha,
+    (n) => n > 0 && n < 1,
+    'a probability between 0 and 1',
+  );
   if (alpha !== undefined) options.alpha = alpha;
-  const minEffect = number('--min-effect', flags.minEffect, (n) => n >= 0 && n < 1, 'a fraction, e.g. 0.1 for 10%');
+  const minEffect = number(
+    '--min-effect',
+    flags.minEffect,
+    (n) => n >= 0 && n < 1,
+    'a fraction, e.g. 0.1 for 10%',
+  );
   if (minEffect !== undefined) options.minEffect = minEffect;
   if (flags.cacheDir !== undefined) options.cacheDir = flags.cacheDir;
   return options;

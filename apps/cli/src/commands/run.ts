@@ -1,35 +1,42 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { shellBuild } from '@kbisect/build';
 import {
-  type BisectOutcome,
   BisectCancelled,
+  type BisectOutcome,
   type Calibration,
+  calibrate,
   type DecisionPolicy,
   type Direction,
-  NotDistinguishable,
-  calibrate,
   describeEffect,
   exitCodePolicy,
+  NotDistinguishable,
   runBisect,
   statisticalPolicy,
   thresholdPolicy,
   toBisectLog,
 } from '@kbisect/core';
-import { shellBuild } from '@kbisect/build';
 import { openRepository, removeAllWorktreesSync, resolveRange } from '@kbisect/git';
-import { LocalRunner, commandOracle, metricOracle, spliceLoopbackOracle, type Oracle } from '@kbisect/oracle';
+import {
+  commandOracle,
+  LocalRunner,
+  metricOracle,
+  type Oracle,
+  spliceLoopbackOracle,
+} from '@kbisect/oracle';
 import type { Logger } from 'pino';
 import { requireCommandOnPath } from '../local/command-check.js';
 import { localEnvironment } from '../local/local-environment.js';
 import { logEvent } from '../local/progress.js';
 import { createLogger } from '../logger.js';
 import { humanReport } from '../report/human-report.js';
-import { type ResultObject, EXIT, exitCodeFor, reasonOf } from '../report/result-object.js';
+import { EXIT, exitCodeFor, type ResultObject, reasonOf } from '../report/result-object.js';
 import { UsageError } from '../usage-error.js';
 import type { RunOptions } from './run-options.js';
 
 const defaultCacheDir = () =>
-  process.env.KBISECT_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kbisect');
+  process.env.KBISECT_CACHE_DIR ??
+  join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kbisect');
 
 interface OracleSetup {
   oracle: Oracle;
@@ -59,7 +66,10 @@ async function setUpOracle(options: RunOptions, cacheDir: string): Promise<Oracl
   switch (spec.kind) {
     case 'command':
       await requireCommandOnPath(spec.command, '--oracle command');
-      return { oracle: commandOracle({ runner, command: spec.command, timeoutMs }), policy: exitCodePolicy() };
+      return {
+        oracle: commandOracle({ runner, command: spec.command, timeoutMs }),
+        policy: exitCodePolicy(),
+      };
     case 'metric': {
       await requireCommandOnPath(spec.command, '--oracle metric');
       const oracle = metricOracle({ runner, command: spec.command, timeoutMs });
@@ -130,10 +140,14 @@ async function execute(options: RunOptions, cacheDir: string, signal: AbortSigna
   try {
     if (options.build) await requireCommandOnPath(options.build, '--build');
     const setup = await setUpOracle(options, cacheDir);
-    repo = await openRepository({ source: options.repo, cacheDir: join(cacheDir, 'mirrors') });
+    repo = await openRepository({ source: options.repo, cacheDir });
     // An existing mirror may be old: branch names must mean what they mean in the source now.
     await repo.fetch();
-    range = await resolveRange(repo, { good: options.goods, bad: options.bad, firstParent: options.firstParent });
+    range = await resolveRange(repo, {
+      good: options.goods,
+      bad: options.bad,
+      firstParent: options.firstParent,
+    });
     log.info(
       { bad: range.bad, goods: range.goods, commits: range.commits.length },
       `bisecting ${range.commits.length} commits between ${options.goods.join(', ')} and ${options.bad}`,
@@ -141,8 +155,10 @@ async function execute(options: RunOptions, cacheDir: string, signal: AbortSigna
     const env = localEnvironment({
       repo,
       oracle: setup.oracle,
-      worktreeDir: join(cacheDir, 'worktrees'),
-      ...(options.build ? { build: shellBuild({ command: options.build, timeoutMs: options.buildTimeoutMs }) } : {}),
+      worktreeDir: repo.worktreesDir,
+      ...(options.build
+        ? { build: shellBuild({ command: options.build, timeoutMs: options.buildTimeoutMs }) }
+        : {}),
     });
     outcome = await runBisect({
       range: { ...range, firstParent: options.firstParent },
@@ -161,7 +177,18 @@ async function execute(options: RunOptions, cacheDir: string, signal: AbortSigna
     }
     if (error instanceof NotDistinguishable) {
       log.error(error.message);
-      return emit({ ...failure(error), status: 'not-distinguishable', baselines: error.baselines });
+      return emit({
+        ...failure(error),
+        status: 'not-distinguishable',
+        baselines: {
+          good: error.good,
+          bad: error.bad,
+          direction: error.direction,
+          pValue: error.pValue,
+          effect: error.effect,
+        },
+        reason: error.reason,
+      });
     }
     if (!(error instanceof UsageError)) log.debug({ err: error }, 'bisect failed');
     log.error(error instanceof Error ? error.message : String(error));
@@ -185,10 +212,12 @@ async function execute(options: RunOptions, cacheDir: string, signal: AbortSigna
     candidates,
     steps: outcome.totals.steps,
     oracleRuns: outcome.totals.oracleRuns,
-    subject: outcome.result.kind === 'found' ? (info.get(outcome.result.culprit)?.subject ?? null) : null,
+    subject:
+      outcome.result.kind === 'found' ? (info.get(outcome.result.culprit)?.subject ?? null) : null,
     log: bisectLog,
     result: outcome.result,
     confirmations: outcome.confirmations,
+    journal: outcome.journal,
     seconds: {
       build: outcome.totals.buildSeconds,
       test: outcome.totals.testSeconds,
@@ -205,13 +234,20 @@ async function execute(options: RunOptions, cacheDir: string, signal: AbortSigna
 }
 
 /** The culprit's effect against the good baseline, when the oracle measured numbers. */
-function effectOf(outcome: BisectOutcome, goods: string[], direction: Direction): string | undefined {
+function effectOf(
+  outcome: BisectOutcome,
+  goods: string[],
+  direction: Direction,
+): string | undefined {
   if (outcome.result.kind !== 'found') return undefined;
   const culprit = outcome.result.culprit;
   const samplesOf = (commits: string[]) =>
-    outcome.journal.filter((e) => commits.includes(e.commit)).flatMap((e) => e.evidence?.samples ?? []);
+    outcome.journal
+      .filter((e) => commits.includes(e.commit))
+      .flatMap((e) => e.evidence?.samples ?? []);
   const good = samplesOf(goods);
   const bad = samplesOf([culprit]);
-  if (!good.some((s) => s.value !== undefined) || !bad.some((s) => s.value !== undefined)) return undefined;
+  if (!good.some((s) => s.value !== undefined) || !bad.some((s) => s.value !== undefined))
+    return undefined;
   return describeEffect(good, bad, direction);
 }

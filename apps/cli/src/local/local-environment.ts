@@ -1,5 +1,5 @@
-import type { BisectEnvironment, PreparedCommit } from '@kbisect/core';
 import type { BuildCommand } from '@kbisect/build';
+import type { BisectEnvironment, PreparedCommit } from '@kbisect/core';
 import type { Repository, Worktree } from '@kbisect/git';
 import type { Oracle } from '@kbisect/oracle';
 
@@ -19,7 +19,9 @@ export interface LocalEnvironmentOptions {
  * `kbisect run` on one machine: a detached worktree per commit, the build command in it,
  * then the oracle in it. The worktree lives until the commit's verdict is in.
  */
-export function localEnvironment(options: LocalEnvironmentOptions): BisectEnvironment<LocalPrepared> {
+export function localEnvironment(
+  options: LocalEnvironmentOptions,
+): BisectEnvironment<LocalPrepared> {
   const { repo, build, oracle, worktreeDir } = options;
 
   const prepareIn = async (worktree: Worktree, signal: AbortSignal): Promise<LocalPrepared> => {

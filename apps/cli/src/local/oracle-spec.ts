@@ -15,7 +15,8 @@ export function parseOracleSpec(spec: string): OracleSpec {
   switch (kind) {
     case 'command':
     case 'metric':
-      if (!rest) throw new UsageError(`--oracle ${kind}: needs a command, e.g. ${kind}:'./test.sh'`);
+      if (!rest)
+        throw new UsageError(`--oracle ${kind}: needs a command, e.g. ${kind}:'./test.sh'`);
       return { kind, command: rest };
     case 'splice-loopback':
       return { kind, args: rest };

@@ -13,7 +13,10 @@ export function logEvent(log: Logger, event: BisectEvent): void {
           `testing ${short(event.commit)}: ${event.remaining} candidates left, roughly ${event.stepsLeft} steps`,
         );
       } else {
-        log.info({ commit: event.commit, phase: event.phase }, `${event.phase}: testing ${short(event.commit)}`);
+        log.info(
+          { commit: event.commit, phase: event.phase },
+          `${event.phase}: testing ${short(event.commit)}`,
+        );
       }
       return;
     case 'build':
@@ -29,7 +32,10 @@ export function logEvent(log: Logger, event: BisectEvent): void {
           : event.value !== undefined
             ? String(event.value)
             : `exit ${event.exitCode}`;
-      log.debug({ commit: event.commit, sample: event.index, value: event.value }, `  sample ${event.index + 1}: ${what}`);
+      log.debug(
+        { commit: event.commit, sample: event.index, value: event.value },
+        `  sample ${event.index + 1}: ${what}`,
+      );
       return;
     }
     case 'verdict': {

@@ -70,7 +70,9 @@ export function humanReport(
   if (outcome.confirmations.length) {
     lines.push('', 'Confirmations:');
     for (const c of outcome.confirmations) {
-      lines.push(`    ${c.passed ? 'passed' : 'FAILED'}  ${c.check} on ${short(c.commit)}${c.note ? ` — ${c.note}` : ''}`);
+      lines.push(
+        `    ${c.passed ? 'passed' : 'FAILED'}  ${c.check} on ${short(c.commit)}${c.note ? ` — ${c.note}` : ''}`,
+      );
     }
   }
   lines.push('', 'Tested commits:');
@@ -84,9 +86,13 @@ export function humanReport(
     info.get(entry.commit)?.subject ?? '',
   ]);
   const header = ['#', 'commit', 'verdict', 'measured', 'build', 'test', 'subject'];
-  const widths = header.map((h, col) => Math.max(h.length, ...rows.map((r) => (r[col] ?? '').length)));
+  const widths = header.map((h, col) =>
+    Math.max(h.length, ...rows.map((r) => (r[col] ?? '').length)),
+  );
   for (const row of [header, ...rows]) {
-    lines.push(`    ${row.map((cell, col) => (col === row.length - 1 ? cell : pad(cell, widths[col] ?? 0))).join('  ')}`);
+    lines.push(
+      `    ${row.map((cell, col) => (col === row.length - 1 ? cell : pad(cell, widths[col] ?? 0))).join('  ')}`,
+    );
   }
   const t = outcome.totals;
   lines.push(

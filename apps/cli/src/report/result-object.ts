@@ -1,4 +1,4 @@
-import type { BisectOutcome, BisectResult } from '@kbisect/core';
+import type { BisectOutcome, BisectResult, JournalEntry } from '@kbisect/core';
 
 /**
  * The machine-readable result: the last stdout line of `kbisect run --json` (and later of
@@ -16,13 +16,21 @@ export interface ResultObject {
   reason?: string;
   effect?: string;
   confirmations?: BisectOutcome['confirmations'];
+  /** Every verdict with its evidence: build timings and log tails, samples, statistics. */
+  journal?: JournalEntry[];
   baselines?: unknown;
   error?: string;
   seconds?: { build: number; test: number; total: number };
 }
 
 /** Exit codes of `kbisect run` and `kbisect start --wait`; documented in the README. */
-export const EXIT = { found: 0, error: 1, inconclusive: 2, notDistinguishable: 3, cancelled: 130 } as const;
+export const EXIT = {
+  found: 0,
+  error: 1,
+  inconclusive: 2,
+  notDistinguishable: 3,
+  cancelled: 130,
+} as const;
 
 export function exitCodeFor(status: ResultObject['status']): number {
   switch (status) {

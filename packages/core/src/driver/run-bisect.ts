@@ -68,6 +68,19 @@ const now = () => performance.now() / 1000;
 export async function runBisect<P extends PreparedCommit>(
   options: RunBisectOptions<P>,
 ): Promise<BisectOutcome> {
+  try {
+    return await runBisectLoop(options);
+  } catch (error) {
+    // Whatever a cancelled step threw (a killed oracle, an aborted build), the cause is the
+    // cancel: report it as such so callers do not mistake it for a failure of the commit.
+    if (options.signal?.aborted) throw new BisectCancelled();
+    throw error;
+  }
+}
+
+async function runBisectLoop<P extends PreparedCommit>(
+  options: RunBisectOptions<P>,
+): Promise<BisectOutcome> {
   const { range, env, onEvent = () => {} } = options;
   const signal = options.signal ?? new AbortController().signal;
   const journal: JournalEntry[] = [...(options.journal ?? [])];
@@ -205,13 +218,14 @@ export async function runBisect<P extends PreparedCommit>(
         commit,
         async (prepared, sample) => {
           const samples: Sample[] = [];
+          const t0 = now();
           for (let i = 0; i < calibration.samplesPerEndpoint; i++) samples.push(await sample());
           return {
             commit,
             verdict: commit === range.bad ? 'bad' : 'good',
             source: 'oracle',
             at: new Date().toISOString(),
-            evidence: { build: prepared.build, samples },
+            evidence: { build: prepared.build, samples, testSeconds: now() - t0 },
           } satisfies JournalEntry;
         },
         buildFailedEntry,
