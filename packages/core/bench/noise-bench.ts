@@ -1,0 +1,242 @@
+import type { DecisionPolicy } from '../src/decision.js';
+import {
+  type Baselines,
+  calibrate,
+  RECOMMENDED_CALIBRATION_SAMPLES,
+} from '../src/stats/calibrate.js';
+import { median } from '../src/stats/descriptive.js';
+import { NotDistinguishable } from '../src/stats/errors.js';
+import {
+  type StatisticalPolicyOptions,
+  statisticalPolicy,
+} from '../src/stats/statistical-policy.js';
+import { thresholdPolicy } from '../src/stats/threshold-policy.js';
+import { sampleValues } from '../src/stats/values.js';
+import { makeHistory } from './history.js';
+import type { NoiseModel } from './oracle-model.js';
+import { Prng } from './prng.js';
+import { measureEndpoints, type NextStepFn, type Outcome, simulateBisect } from './simulate.js';
+
+export interface Bucket {
+  label: string;
+  lo: number;
+  hi: number;
+}
+
+export const CV_BUCKETS: Bucket[] = [
+  { label: 'CV 2-5%', lo: 0.02, hi: 0.05 },
+  { label: 'CV 5-10%', lo: 0.05, hi: 0.1 },
+  { label: 'CV 10-15%', lo: 0.1, hi: 0.15 },
+  { label: 'CV 15-30%', lo: 0.15, hi: 0.3 },
+];
+
+export const EFFECT_BUCKETS: Bucket[] = [
+  { label: '10-20%', lo: 0.1, hi: 0.2 },
+  { label: '20-40%', lo: 0.2, hi: 0.4 },
+  { label: '40-90%', lo: 0.4, hi: 0.9 },
+];
+
+export type Mode = 'rank-test' | 'threshold';
+
+export interface Tally {
+  bisects: number;
+  correct: number;
+  wrong: number;
+  inconclusive: number;
+  notDistinguishable: number;
+  /** Wrong culprits that the re-test of culprit and parent turned into inconclusive results. */
+  wrongCaught: number;
+  runs: number;
+  steps: number;
+}
+
+export interface CellResult {
+  cv: Bucket;
+  effect: Bucket;
+  /** Endpoint runs every bisect of the cell began with, in both modes. */
+  calibrationRuns: number;
+  modes: Record<Mode, Tally>;
+}
+
+export interface CellOptions {
+  runs: number;
+  seed: string;
+  calibrationSamples?: number;
+  policy?: StatisticalPolicyOptions;
+  /** Re-test culprit and parent in the rank-test mode, as the driver's `confirm` does. */
+  confirm?: boolean;
+}
+
+/** Every (CV, effect) cell of the table, in table order. */
+export const CELLS: readonly { cv: Bucket; effect: Bucket }[] = CV_BUCKETS.flatMap((cv) =>
+  EFFECT_BUCKETS.map((effect) => ({ cv, effect })),
+);
+
+const emptyTally = (): Tally => ({
+  bisects: 0,
+  correct: 0,
+  wrong: 0,
+  inconclusive: 0,
+  notDistinguishable: 0,
+  wrongCaught: 0,
+  runs: 0,
+  steps: 0,
+});
+
+/**
+ * Runs `runs` bisects in one cell of the table. Each history is bisected twice from the
+ * same calibration samples: (a) the rank-test policy, (b) one run per step against the
+ * midpoint of the two calibration medians, as a `git bisect run` threshold script would.
+ */
+export function runCell(nextStep: NextStepFn, index: number, options: CellOptions): CellResult {
+  const { cv, effect } = CELLS[index] as (typeof CELLS)[number];
+  const calibrationSamples = options.calibrationSamples ?? RECOMMENDED_CALIBRATION_SAMPLES;
+  const cell: CellResult = {
+    cv,
+    effect,
+    calibrationRuns: 2 * calibrationSamples,
+    modes: { 'rank-test': emptyTally(), threshold: emptyTally() },
+  };
+  for (let run = 0; run < options.runs; run++) {
+    // Every history has its own seed: more runs, other cells or another split over
+    // processes never change the histories already in the table.
+    const seed = `${options.seed}/${index}/${run}`;
+    const rng = new Prng(seed);
+    const model: NoiseModel = {
+      goodLevel: 9.1,
+      regression: rng.uniform(effect.lo, effect.hi),
+      cv: rng.uniform(cv.lo, cv.hi),
+      outlierRate: 0.02,
+    };
+    const size = Math.round(100 * 100 ** rng.next());
+    const history = makeHistory(rng, { size, branchRate: 0.02, buildFailureRate: 0.05 });
+    const calibration = measureEndpoints(new Prng(`${seed}/calibrate`), model, calibrationSamples);
+
+    let baselines: Baselines | null = null;
+    try {
+      baselines = calibrate(calibration.good, calibration.bad, { direction: 'higher-is-better' });
+    } catch (error) {
+      if (!(error instanceof NotDistinguishable)) throw error;
+    }
+    const midpoint =
+      (median(sampleValues(calibration.good, 'higher-is-better')) +
+        median(sampleValues(calibration.bad, 'higher-is-better'))) /
+      2;
+    const policies: Record<Mode, DecisionPolicy | null> = {
+      'rank-test': baselines ? statisticalPolicy(baselines, options.policy) : null,
+      // git bisect run never refuses to start, so the threshold mode runs on every history.
+      threshold: thresholdPolicy({ threshold: midpoint, direction: 'higher-is-better' }),
+    };
+    for (const mode of ['rank-test', 'threshold'] as const) {
+      const result = simulateBisect(
+        nextStep,
+        history,
+        model,
+        calibration,
+        policies[mode],
+        new Prng(`${seed}/${mode}`),
+        mode === 'rank-test' && (options.confirm ?? true),
+      );
+      const tally = cell.modes[mode];
+      tally.bisects++;
+      tally[result.outcome satisfies Outcome]++;
+      if (policies[mode] === null) tally.notDistinguishable++;
+      if (result.caughtWrong) tally.wrongCaught++;
+      tally.runs += result.runs;
+      tally.steps += result.steps;
+    }
+  }
+  return cell;
+}
+
+/** The goals the statistics were tuned for. */
+export function inTargetRegion(cell: CellResult): boolean {
+  return cell.cv.hi <= 0.15 && cell.effect.lo >= 0.2;
+}
+
+export interface TargetCheck {
+  met: boolean;
+  lines: string[];
+}
+
+export function checkTargets(cells: readonly CellResult[]): TargetCheck {
+  const lines: string[] = [];
+  let met = true;
+  const ratios: { all: number; steps: number }[] = [];
+  for (const cell of cells) {
+    const a = cell.modes['rank-test'];
+    const b = cell.modes.threshold;
+    const where = `${cell.cv.label}, effect ${cell.effect.label}`;
+    if (inTargetRegion(cell)) {
+      const correct = a.correct / a.bisects;
+      const ratio = a.runs / b.runs;
+      const afterCalibration = (t: Tally) => t.runs - cell.calibrationRuns * t.bisects;
+      ratios.push({ all: ratio, steps: afterCalibration(a) / afterCalibration(b) });
+      if (correct < 0.99) {
+        met = false;
+        lines.push(`MISSED ${where}: rank-test correct ${pct(correct)} < 99%`);
+      }
+      if (ratio > 3) {
+        met = false;
+        lines.push(`MISSED ${where}: rank-test uses ${ratio.toFixed(2)}x the runs of threshold`);
+      }
+    }
+    if (a.wrong > 0 && a.wrong >= a.inconclusive) {
+      met = false;
+      lines.push(`MISSED ${where}: rank-test wrong ${a.wrong} ≥ inconclusive ${a.inconclusive}`);
+    }
+  }
+  if (ratios.length > 0) {
+    const span = (xs: number[]) => `${Math.min(...xs).toFixed(1)}x-${Math.max(...xs).toFixed(1)}x`;
+    const calibration = cells[0]?.calibrationRuns ?? 0;
+    lines.push(
+      `runs rank-test / threshold at CV <= 15% and effect >= 20%: ${span(ratios.map((r) => r.all))} ` +
+        `per bisect; ${span(ratios.map((r) => r.steps))} after the ${calibration} calibration runs both make`,
+    );
+  }
+  return { met, lines };
+}
+
+export const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+export function formatTable(cells: readonly CellResult[]): string {
+  const header = [
+    'CV',
+    'effect',
+    'mode',
+    'correct',
+    'wrong',
+    'inconcl.',
+    '(not-dist.)',
+    '(caught)',
+    'runs',
+    'steps',
+  ];
+  const rows: string[][] = [header];
+  for (const cell of cells) {
+    for (const mode of ['rank-test', 'threshold'] as const) {
+      const t = cell.modes[mode];
+      const n = t.bisects;
+      rows.push([
+        cell.cv.label,
+        cell.effect.label,
+        mode,
+        pct(t.correct / n),
+        pct(t.wrong / n),
+        pct(t.inconclusive / n),
+        pct(t.notDistinguishable / n),
+        pct(t.wrongCaught / n),
+        (t.runs / n).toFixed(1),
+        (t.steps / n).toFixed(1),
+      ]);
+    }
+  }
+  const widths = header.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i < 3 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
+        .join('  '),
+    )
+    .join('\n');
+}

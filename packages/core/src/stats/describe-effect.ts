@@ -1,0 +1,41 @@
+import type { Direction } from '../decision.js';
+import type { Sample } from '../evidence.js';
+import { median } from './descriptive.js';
+import { relativeChange } from './effect.js';
+import { NoSamples } from './errors.js';
+import { formatP, formatPercent, formatValue } from './format.js';
+import { mannWhitneyU } from './mann-whitney.js';
+import { goodness, sampleValues } from './values.js';
+
+/**
+ * One line for the final report on the culprit: "-92% (9.1 → 0.7 Gbit/s), p = 1e-4, 7 + 40
+ * samples", i.e. the change of the median against the good baseline, the one-sided
+ * Mann-Whitney p-value for "the commit is worse", and the commit's + the baseline's sample
+ * counts. `metric` names the quantity in front ("throughput -92% ...").
+ */
+export function describeEffect(
+  goodBaseline: readonly Sample[] | readonly number[],
+  commitSamples: readonly Sample[],
+  direction: Direction,
+  unit?: string,
+  metric?: string,
+): string {
+  const good = goodBaseline.map((s) =>
+    typeof s === 'number' ? s : (sampleValues([s], direction)[0] as number),
+  );
+  const commit = sampleValues(commitSamples, direction);
+  if (good.length === 0) throw new NoSamples('no good baseline to compare the commit with');
+  if (commit.length === 0) throw new NoSamples('the commit was not measured');
+  const from = median(good);
+  const to = median(commit);
+  const { pValue } = mannWhitneyU(goodness(commit, direction), goodness(good, direction), {
+    alternative: 'less',
+  });
+  const suffix = unit ? ` ${unit}` : '';
+  const hang = formatValue(from) === 'hang' || formatValue(to) === 'hang';
+  const change = hang
+    ? `(${formatValue(from)} → ${formatValue(to)}${formatValue(to) === 'hang' ? '' : suffix})`
+    : `${formatPercent(relativeChange(from, to))} (${formatValue(from)} → ${formatValue(to)}${suffix})`;
+  const text = `${change}, p = ${formatP(pValue)}, ${commit.length} + ${good.length} samples`;
+  return metric ? `${metric} ${text}` : text;
+}

@@ -1,0 +1,36 @@
+export {
+  type Baselines,
+  type CalibrateOptions,
+  calibrate,
+  RECOMMENDED_CALIBRATION_SAMPLES,
+} from './calibrate.js';
+export { describeEffect } from './describe-effect.js';
+export { iqr, madSigma, median, quantile } from './descriptive.js';
+export { hodgesLehmannRatio, hodgesLehmannShift, relativeChange } from './effect.js';
+export {
+  BaselinesTooSmall,
+  type EndpointSummary,
+  NoSamples,
+  NotDistinguishable,
+  OracleAborted,
+  SampleWithoutValue,
+} from './errors.js';
+export { exitCodePolicy } from './exit-code-policy.js';
+export { formatP, formatPercent, formatValue, HANG_SENTINEL } from './format.js';
+export {
+  type Alternative,
+  EXACT_MAX_SAMPLES,
+  EXACT_MAX_TOTAL,
+  type MannWhitneyOptions,
+  type MannWhitneyResult,
+  mannWhitneyU,
+  rankTestFloor,
+} from './mann-whitney.js';
+export { normalSf } from './normal.js';
+export {
+  type RankTestEvidence,
+  type StatisticalPolicyOptions,
+  statisticalPolicy,
+} from './statistical-policy.js';
+export { type ThresholdPolicyOptions, thresholdPolicy } from './threshold-policy.js';
+export { sampleValue } from './values.js';

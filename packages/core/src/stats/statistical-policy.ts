@@ -1,0 +1,240 @@
+import type { Decision, DecisionPolicy } from '../decision.js';
+import type { DecisionEvidence, Sample } from '../evidence.js';
+import type { Baselines } from './calibrate.js';
+import { median } from './descriptive.js';
+import { relativeChange } from './effect.js';
+import { BaselinesTooSmall, NoSamples } from './errors.js';
+import { formatP, formatPercent, formatValue, HANG_SENTINEL } from './format.js';
+import { mannWhitneyU, rankTestFloor } from './mann-whitney.js';
+import { sampleValues } from './values.js';
+
+export interface StatisticalPolicyOptions {
+  /** Runs before the first decision (default 3; raised when the baselines are too small). */
+  initialSamples?: number;
+  /** After this many runs an undecided commit is skipped as unclear (default 40). */
+  maxSamples?: number;
+  /** Runs added each time the samples do not decide yet (default 2). */
+  step?: number;
+  /** Significance level of each look, on each side (default 0.001). */
+  alpha?: number;
+  /**
+   * Fraction of the calibrated regression a commit must be away from a baseline before it
+   * can be called the other way (default 0.15). See `statisticalPolicy`.
+   */
+  margin?: number;
+  /** Name of the measured quantity in summaries ("throughput"). */
+  metric?: string;
+  /** Unit appended to values in summaries ("Gbit/s"). */
+  unit?: string;
+}
+
+/** Evidence of a rank-test verdict: everything needed to redo the decision by hand. */
+export interface RankTestEvidence extends DecisionEvidence {
+  method: 'rank-test';
+  /** The commit's values (a hang as the worst value, as in `Baselines`). */
+  samples: number[];
+  baselineSamples: { good: number; bad: number };
+  medians: { commit: number; good: number; bad: number };
+  /**
+   * Relative change of the commit's median against each baseline's median; null where a
+   * median of 0 (all hung) leaves no ratio, so the journal stays valid JSON.
+   */
+  effects: { vsGood: number | null; vsBad: number | null };
+  /**
+   * Where the commit's median lies: 0 at the good median, 1 at the bad one (log scale);
+   * null when a hang makes the distance infinite.
+   */
+  position: number | null;
+  pValues: {
+    /** One-sided Mann-Whitney: the commit is worse than good (what a report quotes). */
+    worseThanGood: number;
+    /** One-sided Mann-Whitney: the commit is better than bad. */
+    betterThanBad: number;
+    /** The tests that decide: against the baselines moved `margin` of the way across. */
+    bad: number;
+    good: number;
+  };
+  alpha: number;
+  margin: number;
+}
+
+/**
+ * Classifies a commit against both calibrated baselines with one-sided Mann-Whitney tests,
+ * taking more runs while the answer is unclear and skipping (`unclear`) rather than
+ * guessing when `maxSamples` runs do not settle it.
+ *
+ * A commit is bad when it is significantly worse than the good baseline moved `margin`
+ * (15%) of the way towards bad, not significantly better than the bad baseline moved 15% of
+ * the way towards good, and its median is nearer bad than good; good is the mirror image.
+ * Why a margin: the plain test "worse than good" asks whether there is any difference at
+ * all, and against 40 baseline runs three runs of a good commit 2% slower than an unluckily
+ * fast baseline are "significantly worse" (it happened in the noise bench). Between the two
+ * margins lies an indifference zone, as in Wald's sequential test: a commit measured there
+ * (a second, smaller regression) ends unclear instead of being forced to a side.
+ *
+ * Why these defaults (tuned with `npm run bench:noise`, CV 2-30%, effects 10-90%):
+ * - alpha 0.001 per look and side: a bisect makes 10-14 decisions in a row and one wrong one
+ *   names a wrong culprit, so each must be wrong well under 1 in 1000. The rank test can only
+ *   get there with enough baseline runs: 3 commit runs against 5 baseline runs cannot go
+ *   below p = 1/56; against 40 (`RECOMMENDED_CALIBRATION_SAMPLES`) 3 runs reach 8e-5. When
+ *   the baselines are too small for `initialSamples`, the policy starts with the smallest
+ *   number of runs that can decide, and refuses (`BaselinesTooSmall`) when even `maxSamples`
+ *   cannot.
+ * - maxSamples 40: most commits decide after 3-5 runs, but an unclear commit next to the
+ *   culprit leaves the bisect inconclusive. At CV 10-15% and a 20-40% regression a cap of 32
+ *   left ~1% of bisects inconclusive, 40 none in 400; the cap only costs runs on the few
+ *   commits that need it.
+ * - margin 0.15: 0.25 needed ~7% more runs and was unclear more often without fewer wrong
+ *   verdicts; the wrong ones were too rare to tell apart.
+ *
+ * Tests run on log values when every value is non-negative, so the margin is a ratio and
+ * noise that grows with the level (throughput) is treated alike at both ends.
+ */
+export function statisticalPolicy(
+  baselines: Baselines,
+  options: StatisticalPolicyOptions = {},
+): DecisionPolicy {
+  const {
+    initialSamples: requestedInitial = 3,
+    maxSamples = 40,
+    step = 2,
+    alpha = 0.001,
+    margin = 0.15,
+    metric = 'median',
+    unit,
+  } = options;
+  checkOptions(requestedInitial, maxSamples, step, alpha, margin);
+  const { direction, medians } = baselines;
+  const smallest = Math.min(baselines.good.length, baselines.bad.length);
+  let initialSamples = requestedInitial;
+  while (rankTestFloor(initialSamples, smallest) > alpha) {
+    if (initialSamples >= maxSamples) {
+      throw new BaselinesTooSmall(baselines.good.length, baselines.bad.length, maxSamples, alpha);
+    }
+    initialSamples++;
+  }
+
+  const baselineLog = [...baselines.good, ...baselines.bad].every((v) => v >= 0);
+  const withUnit = (v: number) =>
+    `${formatValue(v)}${unit && formatValue(v) !== 'hang' ? ` ${unit}` : ''}`;
+
+  return {
+    initialSamples,
+    decide(samples: readonly Sample[]): Decision {
+      if (samples.length === 0) throw new NoSamples('the commit was not measured');
+      const values = sampleValues(samples, direction);
+      const log = baselineLog && values.every((v) => v >= 0);
+      const score = (v: number) => {
+        // Larger is better; a hang is below everything, and stays there when shifted.
+        if (v === HANG_SENTINEL && direction === 'lower-is-better') return -Infinity;
+        const s = log ? Math.log(v) : v;
+        return direction === 'higher-is-better' ? s : -s;
+      };
+      const good = baselines.good.map(score);
+      const bad = baselines.bad.map(score);
+      const commit = values.map(score);
+      const goodLevel = median(good);
+      const badLevel = median(bad);
+      const commitLevel = median(commit);
+      const gap = goodLevel - badLevel;
+      // With most bad runs hung, a hang against a real number needs no margin.
+      const shift = Number.isFinite(gap) ? margin * gap : 0;
+      const position = Number.isFinite(gap)
+        ? (goodLevel - commitLevel) / gap
+        : commitLevel === -Infinity
+          ? 1
+          : 0;
+
+      const pValues = {
+        worseThanGood: mannWhitneyU(commit, good, { alternative: 'less' }).pValue,
+        betterThanBad: mannWhitneyU(commit, bad, { alternative: 'greater' }).pValue,
+        bad: mannWhitneyU(
+          commit,
+          good.map((s) => s - shift),
+          { alternative: 'less' },
+        ).pValue,
+        good: mannWhitneyU(
+          commit,
+          bad.map((s) => s + shift),
+          { alternative: 'greater' },
+        ).pValue,
+      };
+      const m = median(values);
+      const finite = (x: number) => (Number.isFinite(x) ? x : null);
+      const effects = {
+        vsGood: finite(relativeChange(medians.good, m)),
+        vsBad: finite(relativeChange(medians.bad, m)),
+      };
+      const n = values.length;
+      const evidence = (summary: string): RankTestEvidence => ({
+        method: 'rank-test',
+        summary,
+        samples: values,
+        baselineSamples: { good: baselines.good.length, bad: baselines.bad.length },
+        medians: { commit: m, good: medians.good, bad: medians.bad },
+        effects,
+        position: finite(position),
+        pValues,
+        alpha,
+        margin,
+      });
+      // "-92% vs good (9.1 → 0.7 Gbit/s)"; a hang has no percentage: "vs good (9.1 → hang)".
+      const change = (from: number, pct: number | null) =>
+        pct === null || formatValue(from) === 'hang' || formatValue(m) === 'hang'
+          ? `vs good (${withUnit(from)} → ${withUnit(m)})`
+          : `${formatPercent(pct)} vs good (${formatValue(from)} → ${withUnit(m)})`;
+
+      if (pValues.bad <= alpha && pValues.good > alpha && position > 0.5) {
+        return {
+          kind: 'verdict',
+          verdict: 'bad',
+          evidence: evidence(
+            `${metric} ${change(medians.good, effects.vsGood)}, p = ${formatP(pValues.worseThanGood)}, ${n} + ${baselines.good.length} samples`,
+          ),
+        };
+      }
+      if (pValues.good <= alpha && pValues.bad > alpha && position < 0.5) {
+        return {
+          kind: 'verdict',
+          verdict: 'good',
+          evidence: evidence(
+            `${metric} ${change(medians.good, effects.vsGood)}, unlike bad ${withUnit(medians.bad)} (p = ${formatP(pValues.betterThanBad)}), ${n} + ${baselines.bad.length} samples`,
+          ),
+        };
+      }
+      const where = `${metric} ${withUnit(m)} between good ${withUnit(medians.good)} and bad ${withUnit(medians.bad)}`;
+      if (n < maxSamples) {
+        return {
+          kind: 'more',
+          count: Math.min(step, maxSamples - n),
+          why: `${n} samples do not decide: ${where} (p = ${formatP(pValues.bad)} for bad, ${formatP(pValues.good)} for good, alpha ${alpha})`,
+        };
+      }
+      return {
+        kind: 'verdict',
+        verdict: 'skip',
+        skipReason: 'unclear',
+        evidence: evidence(
+          `unclear after ${n} samples: ${where} (p = ${formatP(pValues.bad)} for bad, ${formatP(pValues.good)} for good, alpha ${alpha})`,
+        ),
+      };
+    },
+  };
+}
+
+function checkOptions(initial: number, max: number, step: number, alpha: number, margin: number) {
+  const positiveInt = (n: number) => Number.isInteger(n) && n >= 1;
+  if (!positiveInt(initial))
+    throw new RangeError(`initialSamples must be a positive integer, got ${initial}`);
+  if (!positiveInt(max) || max < initial) {
+    throw new RangeError(`maxSamples must be an integer ≥ initialSamples (${initial}), got ${max}`);
+  }
+  if (!positiveInt(step)) throw new RangeError(`step must be a positive integer, got ${step}`);
+  if (!(alpha > 0 && alpha < 1))
+    throw new RangeError(`alpha must be between 0 and 1, got ${alpha}`);
+  if (!(margin >= 0 && margin < 0.5)) {
+    throw new RangeError(
+      `margin must be in [0, 0.5): the two margins must not cross, got ${margin}`,
+    );
+  }
+}
