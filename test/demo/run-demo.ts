@@ -39,8 +39,8 @@ const args = [
 const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
 let stdout = '';
 child.stdout.on('data', (chunk: Buffer) => {
+  // The JSON result is for this script; the person reads the report kbisect prints on stderr.
   stdout += chunk.toString();
-  process.stdout.write(chunk);
 });
 const code: number = await new Promise((resolve) => child.on('close', (c) => resolve(c ?? 1)));
 const last = stdout.trim().split('\n').at(-1) ?? '{}';

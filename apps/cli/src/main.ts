@@ -1,7 +1,9 @@
+import { RECOMMENDED_CALIBRATION_SAMPLES } from '@kbisect/core';
 import { Command, Option } from 'commander';
 import { runCommand } from './commands/run.js';
 import { parseRunFlags, type RunFlags } from './commands/run-options.js';
 import { EXIT } from './report/result-object.js';
+import { registerServiceCommands } from './service/index.js';
 import { UsageError } from './usage-error.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -40,10 +42,9 @@ program
   .option('--max-samples <n>', 'oracle runs per commit at most, when the first ones are unclear')
   .option(
     '--calibration-samples <n>',
-    'oracle runs on each endpoint to calibrate good and bad',
-    '5',
+    `oracle runs on each endpoint to calibrate good and bad (default ${RECOMMENDED_CALIBRATION_SAMPLES})`,
   )
-  .option('--alpha <p>', 'significance level of the rank test')
+  .option('--alpha <p>', 'significance level of the calibration rank test (default 0.01)')
   .option(
     '--min-effect <fraction>',
     'smallest relative difference between good and bad that counts, e.g. 0.1',
@@ -57,6 +58,8 @@ program
   .action(async (flags: RunFlags) => {
     process.exitCode = await runCommand(parseRunFlags(flags));
   });
+
+registerServiceCommands(program);
 
 try {
   await program.parseAsync(process.argv);

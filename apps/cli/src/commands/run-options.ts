@@ -1,4 +1,4 @@
-import type { Direction } from '@kbisect/core';
+import { type Direction, RECOMMENDED_CALIBRATION_SAMPLES } from '@kbisect/core';
 import { type OracleSpec, parseOracleSpec } from '../local/oracle-spec.js';
 import type { LogLevel } from '../logger.js';
 import { UsageError } from '../usage-error.js';
@@ -17,7 +17,7 @@ export interface RunFlags {
   threshold?: string;
   samples?: string;
   maxSamples?: string;
-  calibrationSamples: string;
+  calibrationSamples?: string;
   alpha?: string;
   minEffect?: string;
   firstParent?: boolean;
@@ -107,7 +107,7 @@ export function parseRunFlags(flags: RunFlags): RunOptions {
         flags.calibrationSamples,
         (n) => positiveInt(n) && n >= 2,
         'an integer ≥ 2',
-      ) ?? 5,
+      ) ?? RECOMMENDED_CALIBRATION_SAMPLES,
     firstParent: flags.firstParent ?? false,
     confirm: flags.confirm,
     json: flags.json ?? false,

@@ -1,4 +1,5 @@
-import { ConfigInvalid } from '@kbisect/queue';
+import { RECOMMENDED_CALIBRATION_SAMPLES } from '@kbisect/core';
+import { ConfigInvalid, errorResultObject } from '@kbisect/queue';
 import { type Command, Option } from 'commander';
 import { parseRunFlags, type RunFlags } from '../commands/run-options.js';
 import { UsageError } from '../usage-error.js';
@@ -19,7 +20,7 @@ function addBisectOptions(command: Command): Command {
   return command
     .requiredOption(
       '--repo <path|url>',
-      'git repository to bisect (a path on the server host, or a URL)',
+      'git repository to bisect (a URL, or a path on the server host)',
     )
     .requiredOption('--good <ref>', 'a known good commit (repeatable)', collect)
     .requiredOption('--bad <ref>', 'a known bad commit')
@@ -40,18 +41,20 @@ function addBisectOptions(command: Command): Command {
     )
     .addOption(new Option('--higher-is-better', 'the metric is a throughput (default)'))
     .addOption(new Option('--lower-is-better', 'the metric is a latency or a duration'))
-    .option('--threshold <x>', 'metric: a fixed good/bad boundary instead of calibrating')
+    .option(
+      '--threshold <x>',
+      'metric: a fixed good/bad boundary instead of calibrating on the endpoints',
+    )
     .option('--samples <n>', 'oracle runs per commit to start with')
     .option('--max-samples <n>', 'oracle runs per commit at most, when the first ones are unclear')
     .option(
       '--calibration-samples <n>',
-      'oracle runs on each endpoint to calibrate good and bad',
-      '5',
+      `oracle runs on each endpoint to calibrate good and bad (default ${RECOMMENDED_CALIBRATION_SAMPLES})`,
     )
-    .option('--alpha <p>', 'significance level of the rank test')
+    .option('--alpha <p>', 'significance level of the calibration rank test (default 0.01)')
     .option(
       '--min-effect <fraction>',
-      'smallest relative difference between good and bad that counts',
+      'smallest relative difference between good and bad that counts, e.g. 0.1',
     )
     .option('--first-parent', 'follow only the first parent of merges')
     .option('--no-confirm', 'name the culprit without re-testing it, its parent and its revert');
@@ -72,6 +75,10 @@ function action<A extends unknown[]>(run: (...args: A) => Promise<number>) {
         process.stderr.write(`kbisect: ${error.message}\n`);
         if (error instanceof ApiRequestFailed) {
           for (const d of error.details) process.stderr.write(`    ${d.path}: ${d.message}\n`);
+        }
+        // A CI script that asked for --json reads the last stdout line, even for a failure.
+        if (process.argv.includes('--json')) {
+          process.stdout.write(`${JSON.stringify(errorResultObject(error))}\n`);
         }
         process.exitCode = 1;
         return;
