@@ -105,6 +105,8 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
       'make -s',
       '--oracle',
       'metric:./lbench',
+      '--calibration-samples',
+      '12',
       '--cache-dir',
       join(work, 'cache-c'),
       '--json',
