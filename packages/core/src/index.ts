@@ -1,14 +1,14 @@
 export { bestCommits } from './best-commits.js';
 export { type BisectLogOptions, toBisectLog } from './bisect-log.js';
 export type * from './decision.js';
+export * from './driver/index.js';
 export { InvalidJournal, InvalidRange } from './errors/index.js';
 export type * from './evidence.js';
 export type * from './journal.js';
 export { type NextStepOptions, nextStep, ONLY_SKIPPED_LEFT } from './next-step.js';
 export type * from './range.js';
 export type * from './result.js';
+export * from './stats/index.js';
 export { estimateBisectSteps } from './steps.js';
 export type * from './verdict.js';
 export { type WhatIf, whatIf } from './what-if.js';
-export * from './driver/index.js';
-export * from './stats/index.js';

@@ -2,4 +2,10 @@
 export type Verdict = 'good' | 'bad' | 'skip';
 
 /** Why a commit was skipped; shown in reports so a person can judge the skip. */
-export type SkipReason = 'build-failed' | 'build-timeout' | 'oracle-skip' | 'unclear' | 'boot-failed' | 'manual';
+export type SkipReason =
+  | 'build-failed'
+  | 'build-timeout'
+  | 'oracle-skip'
+  | 'unclear'
+  | 'boot-failed'
+  | 'manual';
