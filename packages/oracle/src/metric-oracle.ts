@@ -27,6 +27,7 @@ export function lastNumber(stdout: string): number | undefined {
 export function metricOracle({ runner, command, timeoutMs }: MetricOracleOptions): Oracle {
   return {
     description: `metric: ${command}`,
+    quantity: { metric: 'metric' },
     async measure({ commit, dir, signal }: OracleContext) {
       const run = await runner.run(['sh', '-c', command], {
         cwd: dir,

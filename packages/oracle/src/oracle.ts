@@ -12,6 +12,8 @@ export interface OracleContext {
 export interface Oracle {
   /** For logs and reports, e.g. `metric: ./measure.sh`. */
   readonly description: string;
+  /** What the numbers are, for reports ("throughput", "txn/s"); absent for exit codes. */
+  readonly quantity?: { metric: string; unit?: string };
   measure(context: OracleContext): Promise<Sample>;
 }
 

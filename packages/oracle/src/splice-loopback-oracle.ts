@@ -27,6 +27,10 @@ export async function spliceLoopbackOracle(options: SpliceLoopbackOracleOptions)
   const binary = await buildSpliceBench({ outDir: options.cacheDir });
   return {
     description: `splice-loopback ${options.args}`.trim(),
+    quantity: {
+      metric: benchOptions.pattern === 'bulk' ? 'throughput' : 'transactions',
+      unit: benchOptions.pattern === 'bulk' ? 'bytes/s' : 'txn/s',
+    },
     async measure({ signal }) {
       try {
         const result = await runSpliceBench(options.runner, binary.binaryPath, benchOptions, {

@@ -135,11 +135,12 @@ async function execute(options: RunOptions, cacheDir: string, signal: AbortSigna
   });
 
   let outcome: BisectOutcome;
+  let setup: OracleSetup;
   let repo: Awaited<ReturnType<typeof openRepository>>;
   let range: Awaited<ReturnType<typeof resolveRange>>;
   try {
     if (options.build) await requireCommandOnPath(options.build, '--build');
-    const setup = await setUpOracle(options, cacheDir);
+    setup = await setUpOracle(options, cacheDir);
     repo = await openRepository({ source: options.repo, cacheDir });
     // An existing mirror may be old: branch names must mean what they mean in the source now.
     await repo.fetch();
@@ -205,7 +206,7 @@ async function execute(options: RunOptions, cacheDir: string, signal: AbortSigna
     subjects,
     result: outcome.result,
   });
-  const effect = effectOf(outcome, range.goods, options.direction);
+  const effect = effectOf(outcome, range.goods, options.direction, setup.oracle.quantity);
   const object: ResultObject = {
     status: outcome.result.kind === 'found' ? 'found' : 'inconclusive',
     culprit: outcome.result.kind === 'found' ? outcome.result.culprit : null,
@@ -238,6 +239,7 @@ function effectOf(
   outcome: BisectOutcome,
   goods: string[],
   direction: Direction,
+  quantity?: Oracle['quantity'],
 ): string | undefined {
   if (outcome.result.kind !== 'found') return undefined;
   const culprit = outcome.result.culprit;
@@ -249,5 +251,5 @@ function effectOf(
   const bad = samplesOf([culprit]);
   if (!good.some((s) => s.value !== undefined) || !bad.some((s) => s.value !== undefined))
     return undefined;
-  return describeEffect(good, bad, direction);
+  return describeEffect(good, bad, direction, quantity?.unit, quantity?.metric);
 }
