@@ -12,7 +12,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { createLoopbackProject } from '../fixtures/loopback-project.js';
-import { freePort, type PrivateRedis, startPrivateRedis } from '../service/support/private-redis.js';
+import {
+  freePort,
+  type PrivateRedis,
+  startPrivateRedis,
+} from '../service/support/private-redis.js';
 import { deleteKeys } from '../service/support/test-redis.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

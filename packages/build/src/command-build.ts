@@ -26,7 +26,11 @@ export interface ShellBuildOptions {
  * Runs the user's build command with `sh -c` in the worktree. The command runs in its own
  * process group so that a timeout or a cancel kills every compiler it started, by pid.
  */
-export function shellBuild({ command, timeoutMs, tailLines = 30 }: ShellBuildOptions): BuildCommand {
+export function shellBuild({
+  command,
+  timeoutMs,
+  tailLines = 30,
+}: ShellBuildOptions): BuildCommand {
   return {
     description: command,
     run({ dir, commit, signal }) {
@@ -92,6 +96,9 @@ class TailBuffer {
   }
 
   text(): string {
-    return [...this.lines, this.partial].filter((l) => l !== '').slice(-this.max).join('\n');
+    return [...this.lines, this.partial]
+      .filter((l) => l !== '')
+      .slice(-this.max)
+      .join('\n');
   }
 }

@@ -1,1 +1,6 @@
-export { type BuildCommand, type BuildContext, type ShellBuildOptions, shellBuild } from './command-build.js';
+export {
+  type BuildCommand,
+  type BuildContext,
+  type ShellBuildOptions,
+  shellBuild,
+} from './command-build.js';
