@@ -3,7 +3,6 @@ import { Command, Option } from 'commander';
 import { runCommand } from './commands/run.js';
 import { parseRunFlags, type RunFlags } from './commands/run-options.js';
 import { EXIT } from './report/result-object.js';
-import { registerServiceCommands } from './service/index.js';
 import { UsageError } from './usage-error.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -59,7 +58,6 @@ program
     process.exitCode = await runCommand(parseRunFlags(flags));
   });
 
-registerServiceCommands(program);
 
 try {
   await program.parseAsync(process.argv);
