@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -183,6 +183,39 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
     expect(r.stdout).toMatch(/Tested commits:/);
     expect(r.stdout).toMatch(/revisions tested: \d+, oracle runs: \d+, total time/);
     expect(r.stderr).toMatch(/candidates left, roughly \d+ steps/);
+  });
+
+  it('writes JUnit XML that the CI schema accepts and a Markdown summary', async () => {
+    const junit = join(work, 'reports', 'kbisect.xml');
+    const markdown = join(work, 'reports', 'kbisect.md');
+    const r = await runKbisect([
+      'run',
+      '--repo',
+      project.dir,
+      '--good',
+      'v1.0',
+      '--bad',
+      'main',
+      '--build',
+      'make -s',
+      '--oracle',
+      RECORD_ORACLE,
+      '--cache-dir',
+      join(work, 'cache-g'),
+      '--no-confirm',
+      '--junit',
+      junit,
+      '--markdown',
+      markdown,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const schema = join(import.meta.dirname, '../../packages/report/schema/JUnit.xsd');
+    execFileSync('xmllint', ['--noout', '--schema', schema, junit], { stdio: 'pipe' });
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toContain(project.culprit);
+    expect(readFileSync(markdown, 'utf8')).toContain(
+      'sender: flush every 512-byte record immediately',
+    );
   });
 
   it('removes its worktrees when interrupted with Ctrl-C', async () => {

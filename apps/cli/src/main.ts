@@ -51,13 +51,14 @@ program
   .option('--first-parent', 'follow only the first parent of merges')
   .option('--no-confirm', 'name the culprit without re-testing it, its parent and its revert')
   .option('--json', 'print the result as one JSON object on the last line of stdout')
+  .option('--junit <file>', 'also write the result as JUnit XML, for the CI test report')
+  .option('--markdown <file>', 'also write the result as Markdown, for a CI summary')
   .option('--log-level <level>', 'debug | info | warn | error', 'info')
   .option('--log-format <format>', 'pretty | json (progress on stderr)', 'pretty')
   .option('--cache-dir <dir>', 'mirrors, worktrees and built tools (default ~/.cache/kbisect)')
   .action(async (flags: RunFlags) => {
     process.exitCode = await runCommand(parseRunFlags(flags));
   });
-
 
 try {
   await program.parseAsync(process.argv);

@@ -23,6 +23,8 @@ export interface RunFlags {
   firstParent?: boolean;
   confirm: boolean;
   json?: boolean;
+  junit?: string;
+  markdown?: string;
   logLevel: string;
   logFormat: string;
   cacheDir?: string;
@@ -47,6 +49,8 @@ export interface RunOptions {
   firstParent: boolean;
   confirm: boolean;
   json: boolean;
+  junit?: string;
+  markdown?: string;
   logLevel: LogLevel;
   logFormat: 'pretty' | 'json';
   cacheDir?: string;
@@ -133,5 +137,7 @@ export function parseRunFlags(flags: RunFlags): RunOptions {
   );
   if (minEffect !== undefined) options.minEffect = minEffect;
   if (flags.cacheDir !== undefined) options.cacheDir = flags.cacheDir;
+  if (flags.junit !== undefined) options.junit = flags.junit;
+  if (flags.markdown !== undefined) options.markdown = flags.markdown;
   return options;
 }

@@ -16,7 +16,12 @@ import {
   thresholdPolicy,
   toBisectLog,
 } from '@kbisect/core';
-import { openRepository, removeAllWorktreesSync, resolveRange } from '@kbisect/git';
+import {
+  type CommitInfo,
+  openRepository,
+  removeAllWorktreesSync,
+  resolveRange,
+} from '@kbisect/git';
 import {
   commandOracle,
   LocalRunner,
@@ -24,6 +29,7 @@ import {
   type Oracle,
   spliceLoopbackOracle,
 } from '@kbisect/oracle';
+import { writeCiReports } from '@kbisect/report';
 import type { Logger } from 'pino';
 import { requireCommandOnPath } from '../local/command-check.js';
 import { localEnvironment } from '../local/local-environment.js';
@@ -119,8 +125,12 @@ export async function runCommand(options: RunOptions): Promise<number> {
 }
 
 async function execute(options: RunOptions, cacheDir: string, signal: AbortSignal, log: Logger) {
-  const emit = (object: ResultObject) => {
+  const emit = async (object: ResultObject, commits: CommitInfo[] = []) => {
     if (options.json) process.stdout.write(`${JSON.stringify(object)}\n`);
+    // A report file that cannot be written is said loudly but does not change the verdict.
+    await writeCiReports(options, { result: object, commits }).catch((error: Error) =>
+      log.error(error.message),
+    );
     return exitCodeFor(object.status);
   };
   const failure = (error: unknown): ResultObject => ({
@@ -231,7 +241,7 @@ async function execute(options: RunOptions, cacheDir: string, signal: AbortSigna
   // With --json the report still reaches the person, on stderr; stdout stays one JSON line.
   const report = `${humanReport(outcome, info, effect)}\n`;
   (options.json ? process.stderr : process.stdout).write(report);
-  return emit(object);
+  return emit(object, infos);
 }
 
 /** The culprit's effect against the good baseline, when the oracle measured numbers. */

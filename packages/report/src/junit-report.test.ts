@@ -1,0 +1,147 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { junitReport } from './junit-report.js';
+import type { BisectReportInput } from './report-input.js';
+import {
+  errorInput,
+  inconclusiveInput,
+  LBENCH_CULPRIT,
+  lbenchFound,
+  notDistinguishableInput,
+  withCulpritSubject,
+} from './testing/fixtures.js';
+
+const SCHEMA = fileURLToPath(new URL('../schema/JUnit.xsd', import.meta.url));
+
+/** xmllint's verdict on the document against the vendored windyroad JUnit schema. */
+function validate(xml: string): { ok: boolean; output: string } {
+  const run = spawnSync('xmllint', ['--noout', '--schema', SCHEMA, '-'], {
+    input: xml,
+    encoding: 'utf8',
+  });
+  if (run.error)
+    throw new Error(`xmllint is needed (apt-get install libxml2-utils): ${run.error.message}`);
+  return { ok: run.status === 0, output: run.stderr };
+}
+
+/** What a JUnit consumer reads back: an XPath string over the parsed document. */
+function xpath(xml: string, expression: string): string {
+  const out = execFileSync('xmllint', ['--xpath', `string(${expression})`, '-'], {
+    input: xml,
+    encoding: 'utf8',
+  });
+  // xmllint ends its answer with one newline of its own.
+  return out.endsWith('\n') ? out.slice(0, -1) : out;
+}
+
+const found: BisectReportInput = {
+  ...lbenchFound(),
+  url: 'https://kbisect.example.org/bisects/b-7f3a',
+  host: 'lab-07',
+  setup: { oracle: 'metric:./lbench' },
+};
+
+describe('junitReport', () => {
+  it('is valid against the JUnit schema CI systems read, for every outcome', () => {
+    for (const input of [
+      found,
+      inconclusiveInput(),
+      notDistinguishableInput(),
+      errorInput('boom'),
+    ]) {
+      const result = validate(junitReport(input));
+      expect(result, input.result.status).toMatchObject({ ok: true });
+    }
+  });
+
+  it('the schema check itself rejects a testsuite without its required parts', () => {
+    const broken = junitReport(found).replace(/ {2}<properties>[\s\S]*<\/properties>\n/, '');
+    expect(validate(broken).ok).toBe(false);
+  });
+
+  it('has one testsuite "kbisect" with a testcase per tested commit and one for the result', () => {
+    const xml = junitReport(found);
+    expect(xpath(xml, '/testsuite/@name')).toBe('kbisect');
+    // 7 verdicts of the bisect, 3 confirmations, the result.
+    expect(xpath(xml, 'count(/testsuite/testcase)')).toBe('11');
+    expect(xpath(xml, '/testsuite/@tests')).toBe('11');
+    expect(xpath(xml, "count(/testsuite/testcase[@classname='kbisect.tested-commit'])")).toBe('7');
+    expect(xpath(xml, '/testsuite/@hostname')).toBe('lab-07');
+    expect(xpath(xml, '/testsuite/@timestamp')).toBe('2026-11-26T06:19:44');
+  });
+
+  it('fails only the result testcase, naming the culprit and its effect', () => {
+    const xml = junitReport(found);
+    expect(xpath(xml, '/testsuite/@failures')).toBe('1');
+    expect(xpath(xml, 'count(//failure)')).toBe('1');
+    const result = "/testsuite/testcase[@classname='kbisect.result']";
+    expect(xpath(xml, `${result}/@name`)).toBe(
+      'first bad commit 41c0520ba838 sender: flush every 512-byte record immediately',
+    );
+    expect(xpath(xml, `${result}/failure/@type`)).toBe('regression');
+    expect(xpath(xml, `${result}/failure/@message`)).toBe(
+      `${LBENCH_CULPRIT} ("sender: flush every 512-byte record immediately") is the first bad commit: metric -86% (1591 → 219), p = 8e-5, 3 + 40 samples`,
+    );
+    expect(xpath(xml, `${result}/failure`)).toContain('kbisect noticed a -86% regression');
+  });
+
+  it('carries the bisect URL, the status and the culprit as properties', () => {
+    const xml = junitReport(found);
+    const prop = (name: string) =>
+      xpath(xml, `/testsuite/properties/property[@name='${name}']/@value`);
+    expect(prop('kbisect.url')).toBe('https://kbisect.example.org/bisects/b-7f3a');
+    expect(prop('kbisect.status')).toBe('found');
+    expect(prop('kbisect.culprit')).toBe(LBENCH_CULPRIT);
+    expect(prop('kbisect.describe')).toBe('v1.0-12-g41c0520');
+    expect(prop('kbisect.setup.oracle')).toBe('metric:./lbench');
+  });
+
+  it('shows each tested commit with its verdict and measurement, and its build + test time', () => {
+    const xml = junitReport(found);
+    const first = "/testsuite/testcase[@classname='kbisect.tested-commit'][1]";
+    expect(xpath(xml, `${first}/@name`)).toBe(
+      '#1 edb9f4085e7a bad: median 172 (n=40) - Tidy notes',
+    );
+    expect(Number(xpath(xml, `${first}/@time`))).toBeCloseTo(0.2419 + 17.34, 1);
+  });
+
+  it('marks skipped commits skipped and an inconclusive result as an error', () => {
+    const xml = junitReport(inconclusiveInput());
+    expect(xpath(xml, '/testsuite/@skipped')).toBe('2');
+    expect(xpath(xml, '/testsuite/@errors')).toBe('1');
+    expect(xpath(xml, '/testsuite/@failures')).toBe('0');
+    expect(xpath(xml, '//testcase[skipped][1]/skipped/@message')).toBe('build failed');
+    expect(xpath(xml, "//testcase[@classname='kbisect.result']/error/@type")).toBe('inconclusive');
+  });
+
+  it('reports a refusal to bisect as an error of type not-distinguishable', () => {
+    const xml = junitReport(notDistinguishableInput());
+    expect(xpath(xml, '//error/@type')).toBe('not-distinguishable');
+    expect(xpath(xml, '//error/@message')).toBe('p = 0.21 ≥ alpha 0.01');
+  });
+});
+
+describe('junitReport with a hostile commit subject', () => {
+  const hostile =
+    'net: <b>fix</b> & "quote" \'q\' ]]> <![CDATA[x]]> \u001b[31mred\u0007 \u0000nul\ttab\r\nnext \ud800 😀';
+  const xml = junitReport(withCulpritSubject(hostile));
+
+  it('stays well-formed and valid against the schema', () => {
+    expect(validate(xml)).toMatchObject({ ok: true });
+  });
+
+  it('carries markup, quotes and "]]>" through as text, not as XML', () => {
+    const message = xpath(xml, "//testcase[@classname='kbisect.result']/failure/@message");
+    expect(message).toContain('net: <b>fix</b> & "quote" \'q\' ]]> <![CDATA[x]]>');
+    expect(xpath(xml, 'count(//b)')).toBe('0');
+    expect(xml).not.toContain('<b>');
+    expect(xml).not.toContain(']]>');
+  });
+
+  it('keeps tabs and line breaks in attributes and replaces what XML 1.0 cannot carry', () => {
+    const message = xpath(xml, "//testcase[@classname='kbisect.result']/failure/@message");
+    expect(message).toContain('\\x1b[31mred\\x07 \\x00nul\ttab\r\nnext \uFFFD 😀');
+    expect(xpath(xml, '/testsuite/system-out')).toContain('\\x1b[31mred');
+  });
+});

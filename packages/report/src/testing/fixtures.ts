@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import type { JournalEntry } from '@kbisect/core';
+import type { BisectReportInput, ReportCommit, ReportResult } from '../report-input.js';
+
+/**
+ * A real `kbisect run --json` result (the demo's generated lbench project: metric oracle,
+ * 40 calibration runs per endpoint, confirmations on) and `git log`/`git describe` of the
+ * commits it names, captured once so the report tests read what a user really gets.
+ */
+export function lbenchFound(): BisectReportInput {
+  const raw = readFileSync(new URL('./lbench-found.json', import.meta.url), 'utf8');
+  return JSON.parse(raw) as { result: ReportResult; commits: ReportCommit[] };
+}
+
+export const LBENCH_CULPRIT = '41c0520ba838e677d81520cb7492334fbd8d8f2a';
+
+const sha = (n: number) => n.toString(16).repeat(40);
+
+/**
+ * A bisect that ended with only skipped commits between the last good and the first bad:
+ * one did not build, one measured unclear after 40 runs.
+ */
+export function inconclusiveInput(): BisectReportInput {
+  const journal: JournalEntry[] = [
+    {
+      commit: sha(9),
+      verdict: 'bad',
+      source: 'oracle',
+      evidence: { samples: [{ value: 0.7, seconds: 2 }], testSeconds: 2 },
+    },
+    {
+      commit: sha(1),
+      verdict: 'good',
+      source: 'oracle',
+      evidence: { samples: [{ value: 9.1, seconds: 2 }], testSeconds: 2 },
+    },
+    {
+      commit: sha(5),
+      verdict: 'skip',
+      source: 'oracle',
+      evidence: {
+        build: { ok: false, seconds: 312, logTail: 'net/ipv4/tcp.c:912: error: expected ;' },
+        skipReason: 'build-failed',
+      },
+    },
+    {
+      commit: sha(6),
+      verdict: 'skip',
+      source: 'oracle',
+      evidence: {
+        build: { ok: true, seconds: 298 },
+        samples: Array.from({ length: 40 }, (_, i) => ({ value: 4 + (i % 3) * 0.1, seconds: 2 })),
+        skipReason: 'unclear',
+        testSeconds: 80,
+      },
+    },
+  ];
+  const log = [
+    `# bad: [${sha(9)}] tcp: coalesce small sends`,
+    `# good: [${sha(1)}] Linux 3.6`,
+    `git bisect start '${sha(9)}' '${sha(1)}'`,
+    `git bisect skip ${sha(5)}`,
+    `git bisect skip ${sha(6)}`,
+    '# only skipped commits left to test',
+    '',
+  ].join('\n');
+  return {
+    result: {
+      status: 'inconclusive',
+      culprit: null,
+      candidates: [sha(5), sha(6)],
+      steps: 4,
+      oracleRuns: 42,
+      subject: null,
+      log,
+      result: {
+        kind: 'inconclusive',
+        candidates: [sha(5), sha(6)],
+        reason: 'only skipped commits are left',
+      },
+      reason: 'only skipped commits are left',
+      confirmations: [],
+      journal,
+      seconds: { build: 610, test: 86, total: 700 },
+    },
+    commits: [
+      commitAt(sha(1), 'Linux 3.6', 'v3.6'),
+      commitAt(sha(5), 'tcp: move the MSG_MORE check into tcp_push()', 'v3.6-rc7-1300-g5555555'),
+      commitAt(
+        sha(6),
+        'splice: honour SPLICE_F_MORE in pipe_to_sendpage()',
+        'v3.6-rc7-1301-g6666666',
+      ),
+      commitAt(sha(9), 'tcp: coalesce small sends', 'v3.7-rc1'),
+    ],
+  };
+}
+
+/** The refusal to bisect noise, as `kbisect run --json` prints it. */
+export function notDistinguishableInput(): BisectReportInput {
+  return {
+    result: {
+      status: 'not-distinguishable',
+      culprit: null,
+      candidates: [],
+      steps: 0,
+      oracleRuns: 0,
+      subject: null,
+      log: '',
+      error:
+        'good and bad cannot be told apart (p = 0.21 ≥ alpha 0.01): good median 9.1 ± 0.3 (40 samples), bad median 9 ± 0.4 (40 samples, 2 hung), higher-is-better; measure more samples, raise the load, or choose endpoints further apart',
+      reason: 'p = 0.21 ≥ alpha 0.01',
+      baselines: {
+        good: { median: 9.1, spread: 0.3, samples: 40, hangs: 0 },
+        bad: { median: 9.0, spread: 0.4, samples: 40, hangs: 2 },
+        direction: 'higher-is-better',
+        pValue: 0.21,
+        effect: -0.011,
+      },
+    },
+  };
+}
+
+export function errorInput(message: string): BisectReportInput {
+  return {
+    result: {
+      status: 'error',
+      culprit: null,
+      candidates: [],
+      steps: 0,
+      oracleRuns: 0,
+      subject: null,
+      log: '',
+      error: message,
+    },
+  };
+}
+
+function commitAt(sha: string, subject: string, describe: string): ReportCommit {
+  return {
+    sha,
+    subject,
+    author: { name: 'A. Developer', email: 'dev@example.org' },
+    authorDate: '2012-10-01T12:00:00+02:00',
+    describe,
+  };
+}
+
+/** The found fixture with the culprit's subject replaced, everywhere a report reads it. */
+export function withCulpritSubject(subject: string): BisectReportInput {
+  const input = lbenchFound();
+  const old = input.result.subject ?? '';
+  return {
+    ...input,
+    // The log names the culprit by subject too; it goes into the XML and Markdown as well.
+    result: { ...input.result, subject, log: input.result.log.replaceAll(old, subject) },
+    commits: (input.commits ?? []).map((c) => (c.sha === LBENCH_CULPRIT ? { ...c, subject } : c)),
+  };
+}

@@ -1,0 +1,158 @@
+import { errorResultObject, type ResultObject } from '@kbisect/queue';
+import { describe, expect, it } from 'vitest';
+import {
+  errorInput,
+  inconclusiveInput,
+  LBENCH_CULPRIT,
+  lbenchFound,
+  notDistinguishableInput,
+} from './testing/fixtures.js';
+import { textReport } from './text-report.js';
+
+describe('textReport of a found culprit', () => {
+  const input = {
+    ...lbenchFound(),
+    url: 'https://kbisect.example.org/bisects/b-7f3a',
+    quantity: { metric: 'throughput', unit: 'MB/s' },
+    setup: { oracle: 'metric:./lbench', lab: 'lab-07' },
+  };
+  const text = textReport(input);
+
+  it('opens like an LKP mail: the change, then the commit with its subject', () => {
+    expect(text).toMatch(/^Hello,\n\nkbisect noticed a -86% regression of throughput on:\n\n/);
+    expect(text).toContain(
+      `commit: ${LBENCH_CULPRIT} ("sender: flush every 512-byte record immediately")`,
+    );
+  });
+
+  it('names the author, the author date, git describe and the bisect URL', () => {
+    expect(text).toContain('author: Lab Tester <tester@kbisect.invalid>');
+    expect(text).toContain('date: 2012-10-03T07:00:00+00:00');
+    expect(text).toContain('describe: v1.0-12-g41c0520');
+    expect(text).toContain('bisect: https://kbisect.example.org/bisects/b-7f3a');
+    expect(text).toContain('lab: lab-07');
+  });
+
+  it('gives the effect with its p-value, test and sample counts', () => {
+    expect(text).toContain('effect: metric -86% (1591 → 219), p = 8e-5, 3 + 40 samples');
+    expect(text).toContain('confidence: p = 8e-5 (one-sided Mann-Whitney U test');
+    expect(text).toContain(
+      '3 runs of the culprit against 40 of good; each verdict needed p <= 0.001',
+    );
+  });
+
+  it('compares the culprit with its parent in the LKP table, with the spread of each', () => {
+    const table = text.slice(text.indexOf('cb1a73db11a9e273 41c0520ba838e677d81520cb749'));
+    expect(table).toContain('---------------- ---------------------------');
+    // Parent runs: 3 in the bisect + 3 in the confirmation, likewise for the culprit.
+    expect(table).toMatch(/^ {6}1761 ± 32% {6}-89\.0% {7}194 ± 17% {2}throughput \(MB\/s\)$/m);
+    expect(table).toContain('medians of 6 runs of the parent and 6 of the culprit');
+  });
+
+  it('lists the confirmations that passed', () => {
+    expect(text).toContain(
+      'confirmed: the culprit measured bad again; its parent measured good; the bad commit with the culprit reverted measured good',
+    );
+    expect(text).toMatch(/passed {2}revert-is-good {2}edb9f4085e7a {2}median 872 \(n=3\)/);
+  });
+
+  it('tabulates every tested commit with verdict, measurement, build and test time', () => {
+    expect(text).toMatch(/# {2}commit {8}verdict {2}measured {12}build {2}test {4}subject/);
+    expect(text).toMatch(
+      /1 {2}edb9f4085e7a {2}bad {6}median 172 \(n=40\) {3}0\.2 s {2}17\.3 s {2}Tidy notes/,
+    );
+    expect(text).toMatch(
+      /7 {2}cb1a73db11a9 {2}good {5}median 1966 \(n=3\) {3}0\.2 s {2}0\.1 s {3}Describe record sizes/,
+    );
+    expect(text).toContain(
+      'revisions tested: 7, oracle runs: 104, total time: 30.7 s (build: 2.5 s, test: 26.6 s)',
+    );
+  });
+
+  it('ends with the git bisect log, verbatim', () => {
+    expect(text.endsWith(`git bisect log:\n${input.result.log}`)).toBe(true);
+  });
+});
+
+describe('textReport of the other outcomes', () => {
+  it('lists the candidates of an inconclusive bisect with why each was skipped', () => {
+    const text = textReport(inconclusiveInput());
+    expect(text).toContain(
+      'kbisect could not narrow the regression down to one commit: only skipped commits are left',
+    );
+    expect(text).toMatch(
+      /555555555555 {2}\("tcp: move the MSG_MORE check into tcp_push\(\)"\) {2,}v3\.6-rc7-1300-g5555555 {2}skipped: build failed/,
+    );
+    expect(text).toContain('skipped: median 4.1 (n=40), unclear');
+    expect(text).toContain('total time: 11m40s (build: 10m10s, test: 1m26s)');
+    expect(text).toContain('# only skipped commits left to test');
+  });
+
+  it('explains a refusal to bisect with both endpoints and the test that could not separate them', () => {
+    const text = textReport(notDistinguishableInput());
+    expect(text).toContain(
+      'kbisect did not bisect: the oracle cannot tell the good commit from the bad one.',
+    );
+    expect(text).toContain('reason: p = 0.21 ≥ alpha 0.01');
+    expect(text).toContain('good: median 9.1 ± 0.3 (40 samples)');
+    expect(text).toContain('bad:  median 9 ± 0.4 (40 samples, 2 hung)');
+    expect(text).toContain('change: -1% (higher-is-better), p = 0.21');
+  });
+
+  it('says what stopped a bisect that ended on an error', () => {
+    expect(textReport(errorInput('git fetch failed: repository not found'))).toBe(
+      'kbisect stopped on an error: git fetch failed: repository not found\n',
+    );
+  });
+
+  it('accepts the result object the service stores, as it is', () => {
+    const stored: ResultObject = errorResultObject(new Error('lab-07 unreachable'));
+    expect(textReport({ result: stored })).toContain('lab-07 unreachable');
+  });
+
+  it('reports an exit-code oracle by what it said, with no effect size to claim', () => {
+    const culprit = 'c'.repeat(40);
+    const text = textReport({
+      result: {
+        status: 'found',
+        culprit,
+        candidates: [],
+        steps: 3,
+        oracleRuns: 3,
+        subject: 'splice: stop honouring SPLICE_F_MORE',
+        log: '',
+        confirmations: [],
+        journal: [
+          {
+            commit: culprit,
+            verdict: 'bad',
+            source: 'oracle',
+            evidence: {
+              samples: [{ exitCode: 1, seconds: 3 }],
+              decision: { method: 'exit-code', summary: 'exit code 1' },
+              testSeconds: 3,
+            },
+          },
+        ],
+      },
+    });
+    expect(text).toContain('kbisect noticed a regression on:');
+    expect(text).toContain('oracle: exit code 1 on the culprit');
+    expect(text).not.toContain('confidence:');
+    expect(text).not.toContain('%stddev');
+    expect(text).toContain('confirmed: not re-tested (--no-confirm)');
+    expect(text).toMatch(
+      /1 {2}cccccccccccc {2}bad {6}exit 1 +3\.0 s {2}splice: stop honouring SPLICE_F_MORE/,
+    );
+  });
+
+  it('shows a commit without metadata by its sha rather than failing', () => {
+    const { result } = lbenchFound();
+    const text = textReport({ result });
+    expect(text).toContain(
+      `commit: ${LBENCH_CULPRIT} ("sender: flush every 512-byte record immediately")`,
+    );
+    expect(text).not.toContain('author:');
+    expect(text).toContain('range: 6c5d5c5b5504..edb9f4085e7a (good..bad)');
+  });
+});

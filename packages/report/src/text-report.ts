@@ -1,0 +1,267 @@
+import { type Confirmation, formatP, formatPercent, formatValue, median } from '@kbisect/core';
+import { type BisectFacts, bisectFacts, type Comparison } from './bisect-facts.js';
+import { endpointBaselines } from './endpoint-baselines.js';
+import { columns, formatDuration, formatMeasure, shortSha } from './format.js';
+import type { BisectReportInput } from './report-input.js';
+
+/**
+ * The report a kernel developer sends to the list, laid out like LKP's (0-day) regression
+ * mails: what regressed by how much on which commit first, then "Details are as below" with
+ * the parent/culprit comparison, every tested commit and the `git bisect log` to replay.
+ * Plain UTF-8 text (the figures use → and ±), for a mail client's fixed-width font.
+ */
+export function textReport(input: BisectReportInput): string {
+  const facts = bisectFacts(input);
+  switch (facts.result.status) {
+    case 'found':
+      return finish(foundReport(facts));
+    case 'inconclusive':
+      return finish(inconclusiveReport(facts));
+    case 'not-distinguishable':
+      return finish(notDistinguishableReport(facts));
+    case 'error':
+      return finish([
+        `kbisect stopped on an error: ${facts.result.error ?? facts.result.reason ?? 'unknown error'}`,
+        ...urlLine(facts),
+      ]);
+  }
+}
+
+// Optional sections (url, setup, comparison) each end in a blank line; when one is left out
+// its neighbours' blank lines meet, and a mail reads better with single blank lines. The log
+// has no blank lines of its own (one line per verdict), so it is not changed by this.
+const finish = (lines: string[]) => `${lines.join('\n').replace(/\n{3,}/g, '\n\n')}\n`;
+
+const DETAILS_RULE =
+  '-------------------------------------------------------------------------------------------------->';
+
+function foundReport(facts: BisectFacts): string[] {
+  const { result } = facts;
+  const culprit = result.culprit ?? '(culprit not recorded)';
+  const info = facts.commit(culprit);
+  const subject = info?.subject ?? result.subject ?? '';
+  const lines = ['Hello,', '', `${headline(facts)} on:`, ''];
+  lines.push(`commit: ${culprit} ("${subject}")`);
+  if (info) {
+    lines.push(`author: ${info.author.name} <${info.author.email}>`);
+    lines.push(`date: ${info.authorDate}`);
+    lines.push(`describe: ${info.describe}`);
+  }
+  lines.push(...urlLine(facts), '', ...setupLines(facts));
+  lines.push(...effectLines(facts));
+  lines.push(...confirmedLine(result.confirmations ?? []));
+  lines.push('', 'Details are as below:', DETAILS_RULE, '');
+  if (facts.comparison) lines.push(...comparisonTable(facts, facts.comparison), '');
+  lines.push(...testedSection(facts), ...confirmationSection(facts), ...totals(facts));
+  lines.push('', 'git bisect log:', ...logLines(result.log));
+  return lines;
+}
+
+/** "kbisect noticed a -86% regression of throughput": LKP's first sentence. */
+function headline(facts: BisectFacts): string {
+  const change = facts.culpritDecision?.effects.vsGood;
+  const metric = facts.input.quantity?.metric;
+  if (change === null || change === undefined) return 'kbisect noticed a regression';
+  return `kbisect noticed a ${formatPercent(change)} regression${metric ? ` of ${metric}` : ''}`;
+}
+
+function urlLine(facts: BisectFacts): string[] {
+  return facts.input.url ? [`bisect: ${facts.input.url}`] : [];
+}
+
+function setupLines(facts: BisectFacts): string[] {
+  const lines = Object.entries(facts.input.setup ?? {}).map(([k, v]) => `${k}: ${v}`);
+  const range = facts.endpoints;
+  if (range) {
+    const name = (sha: string) => facts.commit(sha)?.describe ?? shortSha(sha);
+    lines.push(`range: ${range.goods.map(name).join(' ')}..${name(range.bad)} (good..bad)`);
+  }
+  return lines.length ? [...lines, ''] : [];
+}
+
+/** The effect with its confidence: the numbers and the test that backs them. */
+function effectLines(facts: BisectFacts): string[] {
+  const lines: string[] = [];
+  const { effect } = facts.result;
+  const d = facts.culpritDecision;
+  if (effect) lines.push(`effect: ${effect}`);
+  // An exit-code oracle has no size of effect, only what it said on the culprit.
+  else if (facts.culpritSummary) lines.push(`oracle: ${facts.culpritSummary} on the culprit`);
+  if (d) {
+    lines.push(
+      `confidence: p = ${formatP(d.pValues.worseThanGood)} (one-sided Mann-Whitney U test of "worse than good":`,
+      `            ${d.samples.length} runs of the culprit against ${d.baselineSamples.good} of good; ` +
+        `each verdict needed p <= ${d.alpha})`,
+    );
+  }
+  return lines;
+}
+
+const CHECK_WORDS: Record<Confirmation['check'], string> = {
+  'culprit-is-bad': 'the culprit measured bad again',
+  'parent-is-good': 'its parent measured good',
+  'revert-is-good': 'the bad commit with the culprit reverted measured good',
+};
+
+function confirmedLine(confirmations: readonly Confirmation[]): string[] {
+  if (confirmations.length === 0) return ['confirmed: not re-tested (--no-confirm)'];
+  const passed = confirmations.filter((c) => c.passed).map((c) => CHECK_WORDS[c.check]);
+  const missed = confirmations
+    .filter((c) => !c.passed)
+    .map((c) => `${c.check}${c.note ? ` (${c.note})` : ''}`);
+  return [
+    ...(passed.length ? [`confirmed: ${passed.join('; ')}`] : []),
+    ...(missed.length ? [`not confirmed: ${missed.join('; ')}`] : []),
+  ];
+}
+
+/**
+ * LKP's before/after table: two commits, the change between them, and the spread of each,
+ * so a reader sees at once whether the change stands out of the noise.
+ */
+function comparisonTable(facts: BisectFacts, c: Comparison): string[] {
+  const subject = (sha: string) => facts.commit(sha)?.subject ?? '';
+  const before = median(c.before.values);
+  const after = median(c.after.values);
+  const change = before === 0 ? '' : signed(((after - before) / Math.abs(before)) * 100);
+  const cell = (value: number, values: readonly number[]) =>
+    `${formatMeasure(value).padStart(10)}${spreadOf(values)}`;
+  const quantity = facts.input.quantity;
+  const name = quantity
+    ? `${quantity.metric}${quantity.unit ? ` (${quantity.unit})` : ''}`
+    : 'measure';
+  return [
+    'commit:',
+    `  ${c.before.sha.slice(0, 10)} ("${subject(c.before.sha)}")`,
+    `  ${c.after.sha.slice(0, 10)} ("${subject(c.after.sha)}")`,
+    '',
+    `${c.before.sha.slice(0, 16).padEnd(16)} ${c.after.sha.slice(0, 27)}`,
+    '---------------- ---------------------------',
+    '         %stddev     %change         %stddev',
+    '             \\          |                \\',
+    `${cell(before, c.before.values)}${change.padStart(12)}${cell(after, c.after.values)}  ${name}`,
+    '',
+    `(medians of ${c.before.values.length} runs of the ${c.before.role === 'parent' ? 'parent' : 'good commit'} ` +
+      `and ${c.after.values.length} of the culprit; ± is the relative standard deviation)`,
+  ];
+}
+
+const signed = (pct: number) => `${pct < 0 ? '-' : '+'}${Math.abs(pct).toFixed(1)}%`;
+
+/** " ±  3%" as LKP prints it, blank with fewer than two runs or a mean of 0. */
+function spreadOf(values: readonly number[]): string {
+  if (values.length < 2) return '      ';
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  if (mean === 0) return '      ';
+  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1);
+  const pct = Math.round((Math.sqrt(variance) / Math.abs(mean)) * 100);
+  return ` ± ${pct.toString().padStart(2)}%`;
+}
+
+function testedSection(facts: BisectFacts): string[] {
+  const rows = facts.tested
+    .filter((t) => !t.check)
+    .map((t) => [
+      String(t.index),
+      shortSha(t.sha),
+      t.verdict,
+      t.measured,
+      t.buildSeconds !== undefined ? formatDuration(t.buildSeconds) : '',
+      t.testSeconds !== undefined ? formatDuration(t.testSeconds) : '',
+      t.subject ?? '',
+    ]);
+  if (rows.length === 0) return [];
+  return [
+    'tested commits:',
+    ...columns([['#', 'commit', 'verdict', 'measured', 'build', 'test', 'subject'], ...rows]),
+    '',
+  ];
+}
+
+function confirmationSection(facts: BisectFacts): string[] {
+  const confirmations = facts.result.confirmations ?? [];
+  if (confirmations.length === 0) return [];
+  const measured = new Map(facts.tested.filter((t) => t.check).map((t) => [t.check, t]));
+  const rows = confirmations.map((c) => [
+    c.passed ? 'passed' : 'FAILED',
+    c.check,
+    shortSha(c.commit),
+    measured.get(c.check)?.measured ?? '',
+    c.note ?? '',
+  ]);
+  return ['confirmations:', ...columns(rows), ''];
+}
+
+/** syzkaller's closing line: what it cost, so the reader can judge the effort. */
+function totals(facts: BisectFacts): string[] {
+  const { result } = facts;
+  const s = result.seconds;
+  const time = s
+    ? `, total time: ${formatDuration(s.total)} (build: ${formatDuration(s.build)}, test: ${formatDuration(s.test)})`
+    : '';
+  return [`revisions tested: ${result.steps}, oracle runs: ${result.oracleRuns}${time}`];
+}
+
+const logLines = (log: string) => (log ? log.replace(/\n$/, '').split('\n') : ['(empty)']);
+
+function inconclusiveReport(facts: BisectFacts): string[] {
+  const { result } = facts;
+  const lines = ['Hello,', ''];
+  lines.push(
+    `kbisect could not narrow the regression down to one commit: ${result.reason ?? 'only skipped commits are left'}`,
+  );
+  lines.push(...urlLine(facts), '', ...setupLines(facts));
+  if (result.candidates.length) {
+    lines.push('The first bad commit is one of:');
+    const why = new Map(facts.tested.filter((t) => t.skipped).map((t) => [t.sha, t.measured]));
+    lines.push(
+      ...columns(
+        result.candidates.map((sha) => {
+          const info = facts.commit(sha);
+          return [
+            shortSha(sha),
+            info ? `("${info.subject}")` : '',
+            info?.describe ?? '',
+            why.has(sha) ? `skipped: ${why.get(sha) || 'no verdict'}` : 'not tested',
+          ];
+        }),
+      ),
+      '',
+    );
+  }
+  lines.push('Details are as below:', DETAILS_RULE, '');
+  lines.push(...testedSection(facts), ...confirmationSection(facts), ...totals(facts));
+  lines.push('', 'git bisect log:', ...logLines(result.log));
+  return lines;
+}
+
+function notDistinguishableReport(facts: BisectFacts): string[] {
+  const { result } = facts;
+  const lines = [
+    'kbisect did not bisect: the oracle cannot tell the good commit from the bad one.',
+  ];
+  lines.push(...urlLine(facts), '', ...setupLines(facts));
+  const reason = result.reason;
+  if (reason) lines.push(`reason: ${reason}`);
+  const b = endpointBaselines(result.baselines);
+  if (b) {
+    const side = (e: typeof b.good) => {
+      const spread = typeof e.spread === 'number' && Number.isFinite(e.spread);
+      const hangs = e.hangs > 0 ? `, ${e.hangs} hung` : '';
+      return `median ${formatValue(e.median)}${spread ? ` ± ${formatValue(e.spread)}` : ''} (${e.samples} samples${hangs})`;
+    };
+    lines.push(`good: ${side(b.good)}`, `bad:  ${side(b.bad)}`);
+    lines.push(
+      `change: ${formatPercent(b.effect)} (${b.direction}), p = ${formatP(b.pValue)} ` +
+        '(one-sided Mann-Whitney U test of "bad is worse than good")',
+    );
+  } else if (result.error) {
+    lines.push(result.error);
+  }
+  lines.push(
+    '',
+    'A bisect between these endpoints would follow noise. Measure more samples, raise the',
+    'load, or choose endpoints further apart.',
+  );
+  return lines;
+}
