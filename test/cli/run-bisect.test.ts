@@ -18,21 +18,18 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const git = (dir: string, ...args: string[]) =>
   execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
 
+/** The whole generated history, built with its Makefile. */
+const bisectV1ToMain = ['run', '--good', 'v1.0', '--bad', 'main', '--build', 'make -s'];
+
 /** Deterministic oracle: the culprit is the commit that shrank the records. */
 const RECORD_ORACLE = "command:grep -q 'RECORD_SIZE 65536' main.c";
 
 describe('kbisect run on a generated C project with merges and unbuildable commits', () => {
   it('names the planted culprit with an exit-code oracle, and its git bisect log replays to it', async () => {
     const r = await runKbisect([
-      'run',
+      ...bisectV1ToMain,
       '--repo',
       project.dir,
-      '--good',
-      'v1.0',
-      '--bad',
-      'main',
-      '--build',
-      'make -s',
       '--oracle',
       RECORD_ORACLE,
       '--cache-dir',
@@ -61,15 +58,9 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
 
   it('with --first-parent names the merge that brought the regression in', async () => {
     const r = await runKbisect([
-      'run',
+      ...bisectV1ToMain,
       '--repo',
       project.dir,
-      '--good',
-      'v1.0',
-      '--bad',
-      'main',
-      '--build',
-      'make -s',
       '--oracle',
       RECORD_ORACLE,
       '--first-parent',
@@ -94,15 +85,9 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
 
   it('finds the culprit by measuring real loopback throughput, calibrated on the endpoints', async () => {
     const r = await runKbisect([
-      'run',
+      ...bisectV1ToMain,
       '--repo',
       project.dir,
-      '--good',
-      'v1.0',
-      '--bad',
-      'main',
-      '--build',
-      'make -s',
       '--oracle',
       'metric:./lbench',
       '--calibration-samples',
@@ -162,15 +147,9 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
 
   it('prints a readable report with the culprit, its author and the tested commits', async () => {
     const r = await runKbisect([
-      'run',
+      ...bisectV1ToMain,
       '--repo',
       project.dir,
-      '--good',
-      'v1.0',
-      '--bad',
-      'main',
-      '--build',
-      'make -s',
       '--oracle',
       RECORD_ORACLE,
       '--cache-dir',
@@ -189,15 +168,9 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
     const junit = join(work, 'reports', 'kbisect.xml');
     const markdown = join(work, 'reports', 'kbisect.md');
     const r = await runKbisect([
-      'run',
+      ...bisectV1ToMain,
       '--repo',
       project.dir,
-      '--good',
-      'v1.0',
-      '--bad',
-      'main',
-      '--build',
-      'make -s',
       '--oracle',
       RECORD_ORACLE,
       '--cache-dir',
