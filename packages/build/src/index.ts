@@ -1,6 +1,22 @@
+export type { KernelArtifact } from './artifact-cache.js';
 export {
   type BuildCommand,
   type BuildContext,
   type ShellBuildOptions,
   shellBuild,
 } from './command-build.js';
+export { missingConfigLines } from './config-check.js';
+export * from './errors/index.js';
+export { imagePath, sourceArch } from './kernel-arch.js';
+export type { KernelBuildSpec, KernelConfigSource } from './kernel-build-spec.js';
+export {
+  type KernelBuild,
+  type KernelBuildEvidence,
+  KernelBuilder,
+  type KernelBuilderOptions,
+  type KernelBuildTimings,
+  type KernelSource,
+} from './kernel-builder.js';
+export { kernelSignature } from './kernel-signature.js';
+export { commitOfRelease, localVersionFor } from './local-version.js';
+export { culpritChangesNothing } from './no-op-culprit.js';

@@ -1,0 +1,214 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { KernelSpecInvalid } from './errors/index.js';
+import { KernelBuilder } from './kernel-builder.js';
+import { culpritChangesNothing } from './no-op-culprit.js';
+import { fakeKernelRepo } from './testing/fake-kernel-repo.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kbisect-build-test-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+const signal = new AbortController().signal;
+const tinyconfig = { kind: 'defconfig', target: 'tinyconfig' } as const;
+
+/** A zombie is dead: this container's init may take a while to reap orphans. */
+function isAlive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+describe('KernelBuilder', () => {
+  it('builds a commit out of tree and names the commit in the kernel release', async () => {
+    const repo = fakeKernelRepo();
+    dirs.push(repo.dir);
+    const head = repo.commit('change helper', {
+      'helper.c': 'int helper(int x) { return x - 2; }\n',
+    });
+    const builder = await KernelBuilder.create({
+      spec: { config: tinyconfig, ccache: 'off' },
+      cacheDir: tempDir(),
+    });
+
+    const { evidence, artifact } = await builder.build(repo.source, head, signal);
+
+    expect(evidence.ok).toBe(true);
+    expect(evidence.cached).toBe(false);
+    expect(evidence.release).toBe(`1.0.0-kb-${head.slice(0, 12)}`);
+    expect(readFileSync(artifact?.image as string, 'utf8')).toContain(
+      `1.0.0-kb-${head.slice(0, 12)}`,
+    );
+    expect(evidence.timings.compileSeconds).toBeGreaterThan(0);
+    expect(evidence.timings.configureSeconds).toBeGreaterThan(0);
+    expect(evidence.signature).toMatch(/^text:[0-9a-f]{64}$/);
+    expect(existsSync(join(repo.dir, 'vmlinux'))).toBe(false);
+  });
+
+  it('rebuilds only what a step changed, in the build directory it reuses', async () => {
+    const repo = fakeKernelRepo();
+    dirs.push(repo.dir);
+    const first = repo.commit('one', { 'helper.c': 'int helper(int x) { return x - 3; }\n' });
+    const second = repo.commit('two', {
+      'main.c': 'int helper(int);\nint main(void) { return helper(2); }\n',
+    });
+    const builder = await KernelBuilder.create({
+      spec: { config: tinyconfig, ccache: 'off' },
+      cacheDir: tempDir(),
+    });
+
+    await builder.build(repo.source, first, signal);
+    const { evidence } = await builder.build(repo.source, second, signal);
+
+    const log = readFileSync(evidence.logPath, 'utf8');
+    expect(log).toContain('CC      main.o');
+    expect(log).not.toContain('CC      helper.o');
+  });
+
+  it('does not rebuild a commit it built before, nor a commit with the same tree', async () => {
+    const repo = fakeKernelRepo();
+    dirs.push(repo.dir);
+    const built = repo.commit('change', { 'helper.c': 'int helper(int x) { return x - 4; }\n' });
+    const sameTree = repo.commitEmpty('nothing changes');
+    const builder = await KernelBuilder.create({
+      spec: { config: tinyconfig, ccache: 'off' },
+      cacheDir: tempDir(),
+    });
+
+    const first = await builder.build(repo.source, built, signal);
+    const again = await builder.build(repo.source, built, signal);
+    const twin = await builder.build(repo.source, sameTree, signal);
+
+    expect(again.evidence.cached).toBe(true);
+    expect(twin.evidence.cached).toBe(true);
+    expect(twin.evidence.commit).toBe(sameTree);
+    expect(twin.artifact?.image).toBe(first.artifact?.image);
+  });
+
+  it('gives a comment-only change the signature of its parent, and a code change another', async () => {
+    const repo = fakeKernelRepo();
+    dirs.push(repo.dir);
+    const parent = repo.commit('parent', { 'helper.c': 'int helper(int x) { return x - 5; }\n' });
+    const comment = repo.commit('comment', {
+      'helper.c': '/* why */\nint helper(int x) { return x - 5; }\n',
+    });
+    const code = repo.commit('code', { 'helper.c': 'int helper(int x) { return x * 7; }\n' });
+    const builder = await KernelBuilder.create({
+      spec: { config: tinyconfig, ccache: 'off' },
+      cacheDir: tempDir(),
+    });
+
+    const [p, c, k] = [
+      (await builder.build(repo.source, parent, signal)).evidence,
+      (await builder.build(repo.source, comment, signal)).evidence,
+      (await builder.build(repo.source, code, signal)).evidence,
+    ];
+
+    expect(culpritChangesNothing(c, p)).toBe(true);
+    expect(culpritChangesNothing(k, c)).toBe(false);
+  });
+
+  it('reports a commit that does not compile as a failed build with the compiler error, and caches it', async () => {
+    const repo = fakeKernelRepo();
+    dirs.push(repo.dir);
+    const broken = repo.commit('broken', {
+      'helper.c': 'int helper(int x) { return x - undeclared_thing; }\n',
+    });
+    const builder = await KernelBuilder.create({
+      spec: { config: tinyconfig, ccache: 'off' },
+      cacheDir: tempDir(),
+    });
+
+    const first = await builder.build(repo.source, broken, signal);
+    const again = await builder.build(repo.source, broken, signal);
+
+    expect(first.evidence.ok).toBe(false);
+    expect(first.artifact).toBeUndefined();
+    expect(first.evidence.logTail).toContain('undeclared_thing');
+    expect(again.evidence).toMatchObject({ ok: false, cached: true });
+  });
+
+  it('kills the whole build process group when the time limit passes, and says so', async () => {
+    const repo = fakeKernelRepo();
+    dirs.push(repo.dir);
+    const slow = repo.commit('slow', { 'slow-build': 'yes\n' });
+    const cacheDir = tempDir();
+    const builder = await KernelBuilder.create({
+      spec: { config: tinyconfig, ccache: 'off', timeoutMs: 1500 },
+      cacheDir,
+    });
+
+    const { evidence } = await builder.build(repo.source, slow, signal);
+
+    expect(evidence).toMatchObject({ ok: false, timedOut: true, cached: false });
+    const pid = Number(
+      readFileSync(join(builder.treeDir(repo.source), 'out', 'sleeper.pid'), 'utf8'),
+    );
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it('merges config fragments and warns about options olddefconfig dropped', async () => {
+    const repo = fakeKernelRepo();
+    dirs.push(repo.dir);
+    const head = repo.commit('head', { 'helper.c': 'int helper(int x) { return x - 6; }\n' });
+    const fragment = join(tempDir(), 'lab.config');
+    writeFileSync(fragment, 'CONFIG_LAB=y\nCONFIG_DROPPED_BY_OLDDEFCONFIG=y\n');
+    const builder = await KernelBuilder.create({
+      spec: {
+        config: { kind: 'defconfig', target: 'tinyconfig', fragments: [fragment] },
+        ccache: 'off',
+      },
+      cacheDir: tempDir(),
+    });
+
+    const { evidence, artifact } = await builder.build(repo.source, head, signal);
+
+    expect(readFileSync(artifact?.config as string, 'utf8')).toContain('CONFIG_LAB=y');
+    expect(evidence.configWarnings).toEqual(['CONFIG_DROPPED_BY_OLDDEFCONFIG=y']);
+  });
+
+  it('puts ccache in front of the compiler when asked, and keys the cache by config content', async () => {
+    const fragment = join(tempDir(), 'a.config');
+    writeFileSync(fragment, 'CONFIG_A=y\n');
+    const spec = {
+      config: { kind: 'defconfig', target: 'tinyconfig', fragments: [fragment] },
+    } as const;
+    const withCcache = await KernelBuilder.create({
+      spec: { ...spec, ccache: 'on' },
+      cacheDir: tempDir(),
+    });
+    const otherJobs = await KernelBuilder.create({
+      spec: { ...spec, ccache: 'on', jobs: 1 },
+      cacheDir: tempDir(),
+    });
+    writeFileSync(fragment, 'CONFIG_A=n\n');
+    const otherContent = await KernelBuilder.create({
+      spec: { ...spec, ccache: 'on' },
+      cacheDir: tempDir(),
+    });
+
+    expect(withCcache.toolchain.cc).toBe('ccache gcc');
+    expect(otherJobs.configHash).toBe(withCcache.configHash);
+    expect(otherContent.configHash).not.toBe(withCcache.configHash);
+  });
+
+  it('refuses make variables that would defeat the cache or the release check', async () => {
+    await expect(
+      KernelBuilder.create({
+        spec: { config: tinyconfig, makeVars: { LOCALVERSION: '-x' } },
+        cacheDir: tempDir(),
+      }),
+    ).rejects.toBeInstanceOf(KernelSpecInvalid);
+  });
+});

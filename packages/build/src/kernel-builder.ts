@@ -1,0 +1,396 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { BuildEvidence } from '@kbisect/core';
+import { ArtifactCache, type KernelArtifact } from './artifact-cache.js';
+import { withBuildDirLock } from './build-dir-lock.js';
+import { missingConfigLines } from './config-check.js';
+import { imagePath } from './kernel-arch.js';
+import {
+  configHash,
+  type KernelBuildSpec,
+  type ResolvedKernelBuildSpec,
+  resolveKernelBuildSpec,
+} from './kernel-build-spec.js';
+import { kernelSignature } from './kernel-signature.js';
+import { localVersionFor } from './local-version.js';
+import { logTail } from './log-tail.js';
+import { type GroupRunResult, runInGroup } from './process-group.js';
+import { checkoutSource } from './source-tree.js';
+import { resolveToolchain, type Toolchain } from './toolchain.js';
+
+/** The repository to build from; `@kbisect/git`'s Repository is one. */
+export interface KernelSource {
+  mirrorPath: string;
+  treeId(commit: string): Promise<string>;
+}
+
+export interface KernelBuildTimings {
+  checkoutSeconds: number;
+  configureSeconds: number;
+  compileSeconds: number;
+  totalSeconds: number;
+}
+
+/** BuildEvidence plus what a kernel build proves; journaled as the commit's build evidence. */
+export interface KernelBuildEvidence extends BuildEvidence {
+  commit: string;
+  treeId: string;
+  /** The artifact came from the cache: nothing was compiled for this commit. */
+  cached: boolean;
+  artifactKey: string;
+  /** `uname -r` of this kernel (ok only). */
+  release?: string;
+  signature?: string;
+  timings: KernelBuildTimings;
+  /** The full build log on the build host. */
+  logPath: string;
+  toolchain: string;
+  /** Fragment options that `olddefconfig` dropped at this commit. */
+  configWarnings?: string[];
+}
+
+export interface KernelBuild {
+  evidence: KernelBuildEvidence;
+  /** Present when the build succeeded. */
+  artifact?: KernelArtifact;
+}
+
+export interface KernelBuilderOptions {
+  spec: KernelBuildSpec;
+  /** Build trees, artifacts and the ccache live here. */
+  cacheDir: string;
+  /** Lines of build output kept in the evidence of a failure. */
+  tailLines?: number;
+}
+
+// A fixed build stamp: the same tree gives the same image, and ccache is not defeated by
+// a timestamp that changes every build.
+const REPRODUCIBLE_VARS = [
+  'KBUILD_BUILD_USER=kbisect',
+  'KBUILD_BUILD_HOST=kbisect',
+  'KBUILD_BUILD_VERSION=1',
+  'KBUILD_BUILD_TIMESTAMP=Thu Jan  1 00:00:00 UTC 2026',
+];
+
+const execFileAsync = promisify(execFile);
+
+const seconds = (from: number) => (performance.now() - from) / 1000;
+
+/**
+ * Builds the kernel of any commit for one spec. One source tree and one O= build directory
+ * per (repository, config, arch, compiler) are reused from commit to commit, so a bisect
+ * step recompiles only what the step changed; finished kernels are cached by tree id +
+ * config hash + toolchain id. A failed or timed-out build is evidence (ok: false, the log
+ * tail), never an exception; exceptions mean the builder itself cannot work.
+ */
+export class KernelBuilder {
+  readonly artifacts: ArtifactCache;
+
+  private constructor(
+    readonly spec: ResolvedKernelBuildSpec,
+    readonly toolchain: Toolchain,
+    readonly configHash: string,
+    private readonly cacheDir: string,
+    private readonly tailLines: number,
+  ) {
+    this.artifacts = new ArtifactCache(join(cacheDir, 'artifacts'));
+  }
+
+  static async create(options: KernelBuilderOptions): Promise<KernelBuilder> {
+    const spec = resolveKernelBuildSpec(options.spec, availableParallelism());
+    const toolchain = await resolveToolchain(spec);
+    const cacheDir = resolve(options.cacheDir);
+    return new KernelBuilder(
+      spec,
+      toolchain,
+      await configHash(spec),
+      cacheDir,
+      options.tailLines ?? 40,
+    );
+  }
+
+  /** The cache key of a tree built with this spec and toolchain. */
+  artifactKey(treeId: string): string {
+    return `${treeId}-${this.configHash}-${this.toolchain.id}`;
+  }
+
+  /** The reused source and build directories for `source` with this spec. */
+  treeDir(source: KernelSource): string {
+    const key = createHash('sha256')
+      .update(
+        [
+          resolve(source.mirrorPath),
+          this.configHash,
+          this.spec.arch,
+          this.toolchain.cc,
+          this.toolchain.crossCompile,
+        ].join('\0'),
+      )
+      .digest('hex')
+      .slice(0, 16);
+    return join(this.cacheDir, 'trees', key);
+  }
+
+  async build(source: KernelSource, commit: string, signal: AbortSignal): Promise<KernelBuild> {
+    const started = performance.now();
+    const treeId = await source.treeId(commit);
+    const key = this.artifactKey(treeId);
+    const hit = await this.artifacts.get(key);
+    if (hit)
+      return {
+        evidence: this.evidenceOf(hit, commit, true, started, 0),
+        ...(hit.ok ? { artifact: hit } : {}),
+      };
+
+    const treeDir = this.treeDir(source);
+    await mkdir(join(treeDir, 'logs'), { recursive: true });
+    return withBuildDirLock(join(treeDir, 'lock'), signal, async () => {
+      // Another process may have built the same tree while this one waited for the lock.
+      const built = await this.artifacts.get(key);
+      if (built)
+        return {
+          evidence: this.evidenceOf(built, commit, true, started, 0),
+          ...(built.ok ? { artifact: built } : {}),
+        };
+      return this.buildLocked(source, commit, treeId, key, treeDir, signal, started);
+    });
+  }
+
+  private async buildLocked(
+    source: KernelSource,
+    commit: string,
+    treeId: string,
+    key: string,
+    treeDir: string,
+    signal: AbortSignal,
+    started: number,
+  ): Promise<KernelBuild> {
+    const src = join(treeDir, 'src');
+    const out = join(treeDir, 'out');
+    const dirtyMarker = join(treeDir, 'out.dirty');
+    const logPath = join(treeDir, 'logs', `${commit.slice(0, 12)}-${Date.now()}.log`);
+    const deadline = Date.now() + this.spec.timeoutMs;
+
+    const checkoutStarted = performance.now();
+    await checkoutSource(source.mirrorPath, src, commit);
+    const checkoutSeconds = seconds(checkoutStarted);
+    // A build killed with SIGKILL may have left truncated objects that look up to date.
+    if (existsSync(dirtyMarker)) await rm(out, { recursive: true, force: true });
+    await rm(dirtyMarker, { force: true });
+    await mkdir(out, { recursive: true });
+
+    const localVersion = localVersionFor(commit);
+    const make = (...args: string[]) => [
+      'make',
+      '-C',
+      src,
+      `O=${out}`,
+      `ARCH=${this.spec.arch}`,
+      `CC=${this.toolchain.cc}`,
+      ...(this.toolchain.crossCompile ? [`CROSS_COMPILE=${this.toolchain.crossCompile}`] : []),
+      ...REPRODUCIBLE_VARS,
+      ...Object.entries(this.spec.makeVars).map(([name, value]) => `${name}=${value}`),
+      ...args,
+    ];
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      CCACHE_DIR: process.env.CCACHE_DIR ?? join(this.cacheDir, 'ccache'),
+      // Paths under the tree directory become relative (../src/...), the same in every tree
+      // directory: a new build directory for the same sources then hits the cache.
+      CCACHE_BASEDIR: treeDir,
+      // make output in English, for log tails a person can search.
+      LC_ALL: 'C',
+    };
+    const run = (argv: string[], cwd = src) =>
+      runInGroup(argv, { cwd, env, deadline, signal, logPath });
+
+    let failed: GroupRunResult | undefined;
+    const step = async (argv: string[], cwd?: string) => {
+      if (failed) return;
+      const result = await run(argv, cwd);
+      if (result.exitCode !== 0 || result.timedOut || result.aborted) failed = result;
+    };
+
+    const configureStarted = performance.now();
+    const configWarnings = await this.configure(src, out, make, step, () => failed);
+    const configureSeconds = seconds(configureStarted);
+
+    const compileStarted = performance.now();
+    await step(make(`-j${this.spec.jobs}`, `LOCALVERSION=${localVersion}`, ...this.spec.targets));
+    const modulesDir = join(out, '.kbisect-modules');
+    if (this.spec.targets.includes('modules')) {
+      await rm(modulesDir, { recursive: true, force: true });
+      await step(
+        make(
+          `LOCALVERSION=${localVersion}`,
+          `INSTALL_MOD_PATH=${modulesDir}`,
+          'INSTALL_MOD_STRIP=1',
+          'modules_install',
+        ),
+      );
+    }
+    const compileSeconds = seconds(compileStarted);
+
+    if (failed?.killed) await writeFile(dirtyMarker, 'killed mid-build\n');
+    if (failed?.aborted) signal.throwIfAborted();
+    const timings = (): KernelArtifact['timings'] => ({
+      configureSeconds,
+      compileSeconds,
+      totalSeconds: seconds(started),
+    });
+
+    if (failed) {
+      const tail = await logTail(logPath, this.tailLines);
+      const evidenceBase = { commit, treeId, ok: false as const, logTail: tail };
+      if (failed.timedOut) {
+        // Not cached: a slow machine is no property of the commit.
+        return {
+          evidence: {
+            ...evidenceBase,
+            seconds: seconds(started),
+            timedOut: true,
+            cached: false,
+            artifactKey: key,
+            timings: { checkoutSeconds, ...timings() },
+            logPath,
+            toolchain: this.toolchain.description,
+          },
+        };
+      }
+      const entry = await this.artifacts.put(
+        {
+          key,
+          ...evidenceBase,
+          logTail: tail,
+          timings: timings(),
+          builtAt: new Date().toISOString(),
+        },
+        { log: logPath },
+      );
+      return { evidence: this.evidenceOf(entry, commit, false, started, checkoutSeconds) };
+    }
+
+    const release = (
+      await this.captureRelease(make(`LOCALVERSION=${localVersion}`, '-s', 'kernelrelease'), env)
+    ).trim();
+    const image = join(out, imagePath(this.spec.arch, this.spec.targets));
+    const signature = await kernelSignature(out, image, this.toolchain.crossCompile);
+    const entry = await this.artifacts.put(
+      {
+        key,
+        ok: true,
+        commit,
+        treeId,
+        release,
+        signature,
+        timings: timings(),
+        builtAt: new Date().toISOString(),
+        ...(configWarnings.length ? { logTail: `config: ${configWarnings.join(', ')}` } : {}),
+      },
+      {
+        image,
+        config: join(out, '.config'),
+        log: logPath,
+        ...(existsSync(modulesDir) ? { modulesDir } : {}),
+      },
+    );
+    const evidence = this.evidenceOf(entry, commit, false, started, checkoutSeconds);
+    if (configWarnings.length) evidence.configWarnings = configWarnings;
+    return { evidence, artifact: entry };
+  }
+
+  /**
+   * Writes the commit's .config: the given file or defconfig + fragments, the release
+   * options kbisect owns, then `make olddefconfig` for this commit's Kconfig. Fragment
+   * options olddefconfig dropped are merged and resolved once more (LAB-NOTES: ACPI can
+   * vanish on the first pass); what is still missing is returned as warnings.
+   */
+  private async configure(
+    src: string,
+    out: string,
+    make: (...args: string[]) => string[],
+    step: (argv: string[], cwd?: string) => Promise<void>,
+    failed: () => GroupRunResult | undefined,
+  ): Promise<string[]> {
+    const config = this.spec.config;
+    const dotConfig = join(out, '.config');
+    const fragments = config.kind === 'defconfig' ? (config.fragments ?? []) : [];
+    const merge = () =>
+      step([
+        join(src, 'scripts/kconfig/merge_config.sh'),
+        '-m',
+        '-O',
+        out,
+        dotConfig,
+        ...fragments,
+      ]);
+    if (config.kind === 'file') {
+      await copyFile(config.path, dotConfig);
+    } else {
+      await step(make(config.target));
+      if (fragments.length) await merge();
+    }
+    await step([
+      join(src, 'scripts/config'),
+      '--file',
+      dotConfig,
+      '--disable',
+      'LOCALVERSION_AUTO',
+      '--set-str',
+      'LOCALVERSION',
+      '',
+    ]);
+    await step(make('olddefconfig'));
+    if (failed() || fragments.length === 0) return [];
+    const wanted = (await Promise.all(fragments.map((f) => readFile(f, 'utf8')))).join('\n');
+    let missing = missingConfigLines(wanted, await readFile(dotConfig, 'utf8'));
+    if (missing.length === 0) return [];
+    await merge();
+    await step(make('olddefconfig'));
+    if (failed()) return [];
+    missing = missingConfigLines(wanted, await readFile(dotConfig, 'utf8'));
+    return missing;
+  }
+
+  private async captureRelease(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
+    const [file, ...args] = argv as [string, ...string[]];
+    const { stdout } = await execFileAsync(file, args, { env, timeout: 60_000 });
+    return (
+      stdout
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .at(-1) ?? ''
+    );
+  }
+
+  private evidenceOf(
+    artifact: KernelArtifact,
+    commit: string,
+    cached: boolean,
+    started: number,
+    checkoutSeconds: number,
+  ): KernelBuildEvidence {
+    const total = seconds(started);
+    return {
+      ok: artifact.ok,
+      seconds: total,
+      ...(artifact.ok ? {} : { logTail: artifact.logTail ?? '' }),
+      commit,
+      treeId: artifact.treeId,
+      cached,
+      artifactKey: artifact.key,
+      ...(artifact.release ? { release: artifact.release } : {}),
+      ...(artifact.signature ? { signature: artifact.signature } : {}),
+      timings: cached
+        ? { checkoutSeconds: 0, configureSeconds: 0, compileSeconds: 0, totalSeconds: total }
+        : { checkoutSeconds, ...artifact.timings, totalSeconds: total },
+      logPath: artifact.log,
+      toolchain: this.toolchain.description,
+    };
+  }
+}

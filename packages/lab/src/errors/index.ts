@@ -1,0 +1,12 @@
+export { BootTimeout } from './boot-timeout.js';
+export { HostKeyMismatch } from './host-key-mismatch.js';
+export { KexecLoadFailed } from './kexec-load-failed.js';
+export { LabAuthFailed } from './lab-auth-failed.js';
+export { LabBusy } from './lab-busy.js';
+export { LabConfigInvalid } from './lab-config-invalid.js';
+export { LabDown } from './lab-down.js';
+export { LabIsThisMachine } from './lab-is-this-machine.js';
+export { LabUnreachable } from './lab-unreachable.js';
+export { LeaseLost } from './lease-lost.js';
+export { RemoteCommandFailed } from './remote-command-failed.js';
+export { WrongKernel } from './wrong-kernel.js';

@@ -1,0 +1,18 @@
+export { localBootId } from './boot-id.js';
+export { consoleTail } from './console-log.js';
+export { assertRunning, type Deployment, deployKernel, type KernelToDeploy } from './deploy.js';
+export * from './errors/index.js';
+export { hostKeyFingerprint } from './host-key.js';
+export { type LabConfig, loadLabConfig, parseLabConfig } from './lab-config.js';
+export {
+  type AcquireOptions,
+  type LabLease,
+  LabLeases,
+  type LabLeasesOptions,
+} from './lab-leases.js';
+export { type ExecResult, LabSession } from './lab-session.js';
+export { installSpliceBench } from './lab-splice-bench.js';
+export { type Recovery, recoverLab } from './recover.js';
+export { type ConnectOptions, connectLab } from './ssh-connection.js';
+export { SshRunner, type SshRunnerOptions } from './ssh-runner.js';
+export { type BootSeen, waitForNewBoot } from './wait-for-boot.js';

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { LabConfigInvalid } from './errors/index.js';
+import { parseLabConfig } from './lab-config.js';
+
+const valid = {
+  name: 'vm1',
+  host: '127.0.0.1',
+  port: 2222,
+  hostKeyFingerprint: 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s',
+  powerCycleCommand: ['sh', '/labs/vm1/power-cycle.sh'],
+};
+
+describe('parseLabConfig', () => {
+  it('fills the defaults of a minimal config', () => {
+    expect(parseLabConfig(valid)).toMatchObject({
+      user: 'root',
+      pool: 'default',
+      arch: 'x86_64',
+      bootTimeoutSeconds: 120,
+    });
+  });
+
+  it('refuses a config without a pinned host key fingerprint', () => {
+    const { hostKeyFingerprint: _, ...unpinned } = valid;
+    expect(() => parseLabConfig(unpinned)).toThrow(LabConfigInvalid);
+  });
+
+  it('refuses a power-cycle command given as a shell line', () => {
+    expect(() => parseLabConfig({ ...valid, powerCycleCommand: 'sh power-cycle.sh' })).toThrow(
+      /argv/,
+    );
+  });
+});
