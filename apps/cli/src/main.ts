@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { runCommand } from './commands/run.js';
 import { parseRunFlags, type RunFlags } from './commands/run-options.js';
 import { EXIT } from './report/result-object.js';
+import { registerServiceCommands } from './service/index.js';
 import { UsageError } from './usage-error.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -59,6 +60,8 @@ program
   .action(async (flags: RunFlags) => {
     process.exitCode = await runCommand(parseRunFlags(flags));
   });
+
+registerServiceCommands(program);
 
 try {
   await program.parseAsync(process.argv);

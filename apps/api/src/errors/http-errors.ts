@@ -1,0 +1,44 @@
+/**
+ * Errors a route throws to answer with a status: the error handler turns each into
+ * `{ statusCode, error, message, details? }`, the body every non-2xx answer has.
+ */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly details?: { path: string; message: string }[],
+  ) {
+    super(message);
+  }
+}
+
+/** The body failed a rule beyond its JSON schema (fields that only make sense together). */
+export class BadRequest extends HttpError {
+  override readonly name = 'BadRequest';
+  constructor(message: string, details?: { path: string; message: string }[]) {
+    super(400, message, details);
+  }
+}
+
+export class NotFound extends HttpError {
+  override readonly name = 'NotFound';
+  constructor(message: string) {
+    super(404, message);
+  }
+}
+
+/** The request is at odds with the bisect's state (it ended; a retry is in flight). */
+export class Conflict extends HttpError {
+  override readonly name = 'Conflict';
+  constructor(message: string) {
+    super(409, message);
+  }
+}
+
+/** Well-formed but cannot be done: an unknown ref, a commit outside the range, no such lab. */
+export class Unprocessable extends HttpError {
+  override readonly name = 'Unprocessable';
+  constructor(message: string, details?: { path: string; message: string }[]) {
+    super(422, message, details);
+  }
+}

@@ -1,0 +1,339 @@
+import { randomBytes } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { type JournalEntry, toBisectLog } from '@kbisect/core';
+import {
+  BISECT_STATUSES,
+  type BisectRecord,
+  BisectSpec,
+  type BisectStatus,
+  bodyHash,
+  finishBisect,
+  goodRefs,
+  isTerminal,
+  specProblems,
+} from '@kbisect/queue';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { ApiContext } from '../context.js';
+import { BadRequest, Conflict, NotFound, Unprocessable } from '../errors/http-errors.js';
+import { rangeOf } from '../git/range-commits.js';
+import { resolveSubmittedRange } from '../git/submitted-range.js';
+import {
+  BisectId,
+  BisectList,
+  BisectView,
+  Created,
+  ErrorBody,
+  ManualVerdict,
+  VerdictRecorded,
+} from '../schemas/http.js';
+
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((code) => [code, ErrorBody])) as Record<number, typeof ErrorBody>;
+
+const IdParams = Type.Object({ id: BisectId });
+
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7e]+$',
+      description: 'a retry with the same key and body returns the same bisect',
+    }),
+  ),
+});
+
+const newBisectId = () => `b${randomBytes(6).toString('hex')}`;
+
+/** Bisects: submit, list, read, cancel, mark by hand, and the `git bisect log` export. */
+export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  const { stores, queues, repositories } = ctx;
+
+  const urlOf = (request: FastifyRequest, id: string) =>
+    `${ctx.config.api.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`}/v1/bisects/${id}`;
+
+  const load = async (id: string): Promise<BisectRecord> => {
+    const record = await stores.bisects.get(id);
+    if (!record) throw new NotFound(`no bisect with id ${id}`);
+    return record;
+  };
+
+  app.post(
+    '/v1/bisects',
+    {
+      preHandler: app.requireScope('write'),
+      schema: {
+        summary: 'Start a bisect',
+        description:
+          'Checks the body, resolves the refs in the mirror (422 for an unknown ref), stores the ' +
+          'bisect and queues its coordinator. With an Idempotency-Key, a retry returns the same bisect.',
+        tags: ['bisects'],
+        security: [{ bearer: [] }],
+        headers: IdempotencyHeaders,
+        body: BisectSpec,
+        response: { 201: Created, ...errors(400, 401, 403, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const spec = request.body;
+      const problems = specProblems(spec);
+      if (problems.length > 0) {
+        throw new BadRequest(
+          problems.map((p) => `body${p.path}: ${p.message}`).join('; '),
+          problems.map((p) => ({ path: `body${p.path}`, message: p.message })),
+        );
+      }
+      if (spec.build && 'kernel' in spec.build) {
+        throw new Unprocessable(
+          'kernel build specs are not served by this version; use build.command',
+          [{ path: '/build/kernel', message: 'not supported yet: use build.command' }],
+        );
+      }
+      if (spec.lab !== undefined && spec.lab !== 'local') {
+        throw new Unprocessable(
+          `lab ${JSON.stringify(spec.lab)} is not configured: this server runs lab "local" only`,
+          [{ path: '/lab', message: 'unknown lab' }],
+        );
+      }
+      const caller = request.caller?.name ?? 'anonymous';
+      const key = request.headers['idempotency-key'];
+      const id = newBisectId();
+      if (key) {
+        const claim = await stores.idempotency.claim(caller, key, {
+          bisectId: id,
+          bodyHash: bodyHash(spec),
+        });
+        if (claim.kind === 'taken') {
+          if (claim.claim.bodyHash !== bodyHash(spec)) {
+            throw new Unprocessable(
+              'this Idempotency-Key was used with a different body; use a new key for a new bisect',
+            );
+          }
+          const existing = await stores.bisects.get(claim.claim.bisectId);
+          if (!existing)
+            throw new Conflict('a request with this Idempotency-Key is still being processed');
+          reply
+            .header('location', urlOf(request, existing.id))
+            .header('idempotent-replayed', 'true');
+          return reply
+            .status(201)
+            .send({ id: existing.id, url: urlOf(request, existing.id), status: existing.status });
+        }
+      }
+      try {
+        const { range } = await resolveSubmittedRange(
+          repositories,
+          spec.repo,
+          goodRefs(spec),
+          spec.bad,
+          spec.firstParent ?? false,
+        );
+        const record: BisectRecord = {
+          id,
+          status: 'queued',
+          spec,
+          range,
+          submittedBy: caller,
+          createdAt: new Date().toISOString(),
+        };
+        await stores.bisects.create(record);
+        await stores.events.append(id, 'status', { status: 'queued' });
+        await queues.coordinator.add('bisect', { bisectId: id }, { jobId: id });
+      } catch (error) {
+        if (key) await stores.idempotency.release(caller, key, id);
+        throw error;
+      }
+      request.log.info({ bisectId: id, submittedBy: caller }, 'bisect queued');
+      reply.header('location', urlOf(request, id));
+      return reply.status(201).send({ id, url: urlOf(request, id), status: 'queued' as const });
+    },
+  );
+
+  app.get(
+    '/v1/bisects',
+    {
+      preHandler: app.requireScope('read'),
+      schema: {
+        summary: 'List bisects, newest first',
+        tags: ['bisects'],
+        querystring: Type.Object(
+          {
+            status: Type.Optional(Type.Enum(BISECT_STATUSES)),
+            label: Type.Optional(
+              Type.String({ pattern: '^[^=]+=.*$', description: 'key=value, e.g. ci=nightly' }),
+            ),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 20 })),
+            cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: BisectList, ...errors(400, 401) },
+      },
+    },
+    async (request) => {
+      const { status, label, limit = 20, cursor } = request.query;
+      const eq = label?.indexOf('=') ?? -1;
+      const page = await stores.bisects.list({
+        ...(status ? { status: status as BisectStatus } : {}),
+        ...(label ? { label: { key: label.slice(0, eq), value: label.slice(eq + 1) } } : {}),
+        limit,
+        ...(cursor ? { cursor: Number(cursor) } : {}),
+      });
+      return {
+        bisects: page.bisects.map((b) => ({
+          id: b.id,
+          url: urlOf(request, b.id),
+          status: b.status,
+          createdAt: b.createdAt,
+          ...(b.finishedAt ? { finishedAt: b.finishedAt } : {}),
+          ...(b.spec.labels ? { labels: b.spec.labels } : {}),
+          range: b.range,
+          ...(b.progress ? { progress: b.progress } : {}),
+          ...(b.result ? { culprit: b.result.culprit } : {}),
+        })),
+        ...(page.next !== undefined ? { next: String(page.next) } : {}),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/bisects/:id',
+    {
+      preHandler: app.requireScope('read'),
+      schema: {
+        summary: 'A bisect: status, current step, journal with samples and timings, result',
+        tags: ['bisects'],
+        params: IdParams,
+        response: { 200: BisectView, ...errors(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const record = await load(request.params.id);
+      const journal = await stores.journals.read(record.id);
+      return { ...record, url: urlOf(request, record.id), journal };
+    },
+  );
+
+  app.post(
+    '/v1/bisects/:id/cancel',
+    {
+      preHandler: app.requireScope('write'),
+      schema: {
+        summary: 'Cancel a bisect: its running build and test stop now',
+        tags: ['bisects'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        response: {
+          202: Type.Object({ id: Type.String(), status: Type.String() }),
+          ...errors(400, 401, 403, 404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const record = await load(request.params.id);
+      if (isTerminal(record.status)) {
+        throw new Conflict(`bisect ${record.id} already ended: ${record.status}`);
+      }
+      await stores.bisects.update(record.id, { cancelRequested: true });
+      await stores.control.publish({ bisectId: record.id, action: 'cancel' });
+      request.log.info({ bisectId: record.id, by: request.caller?.name }, 'cancel requested');
+      // A bisect no worker has taken yet ends here; a running one ends in its coordinator.
+      const job = await queues.coordinator.getJob(record.id);
+      let status: string = 'cancelling';
+      if (job && ['waiting', 'delayed', 'prioritized'].includes(await job.getState())) {
+        const removed = await job.remove().then(
+          () => true,
+          () => false,
+        );
+        if (removed) status = await finishBisect(stores, record.id, 'cancelled', request.log);
+      }
+      return reply.status(202).send({ id: record.id, status });
+    },
+  );
+
+  app.post(
+    '/v1/bisects/:id/verdicts',
+    {
+      preHandler: app.requireScope('write'),
+      schema: {
+        summary: 'Mark a commit good, bad or skip by hand, as `git bisect good|bad|skip` would',
+        tags: ['bisects'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        body: ManualVerdict,
+        response: { 201: VerdictRecorded, ...errors(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const record = await load(request.params.id);
+      if (isTerminal(record.status)) {
+        throw new Conflict(`bisect ${record.id} already ended: ${record.status}`);
+      }
+      const repository = await repositories.get(record.spec.repo);
+      const { commit: ref, verdict, note } = request.body;
+      const sha = await repository.resolveRef(ref).catch(() => {
+        throw new Unprocessable(`unknown ref "${ref}" in ${record.spec.repo}`, [
+          { path: '/commit', message: `unknown ref "${ref}"` },
+        ]);
+      });
+      const range = await rangeOf(repositories, record);
+      const inRange = range.commits.some((c) => c.sha === sha) || range.goods.includes(sha);
+      if (!inRange) {
+        throw new Unprocessable(
+          `${sha} is not in the range of bisect ${record.id} (${record.range.bad} ^${record.range.goods.join(' ^')}), so its verdict says nothing about it`,
+          [{ path: '/commit', message: 'not in the range' }],
+        );
+      }
+      const by = request.caller?.name ?? 'anonymous';
+      const entry: JournalEntry = {
+        commit: sha,
+        verdict,
+        source: 'manual',
+        at: new Date().toISOString(),
+        evidence: {
+          note: note ? `${note} (marked by ${by})` : `marked by ${by}`,
+          ...(verdict === 'skip' ? { skipReason: 'manual' as const } : {}),
+        },
+      };
+      const index = await stores.journals.appendLast(record.id, entry);
+      await stores.events.append(record.id, 'log', {
+        level: 30,
+        time: Date.now(),
+        bisectId: record.id,
+        commit: sha,
+        verdict,
+        msg: `  ${sha.slice(0, 12)} marked ${verdict} by hand (${by})`,
+      });
+      await stores.control.publish({ bisectId: record.id, action: 'journal-changed' });
+      return reply.status(201).send({ index, entry });
+    },
+  );
+
+  app.get(
+    '/v1/bisects/:id/log',
+    {
+      preHandler: app.requireScope('read'),
+      schema: {
+        summary: 'The journal as `git bisect log` text: `git bisect replay` accepts it',
+        tags: ['bisects'],
+        params: IdParams,
+        produces: ['text/plain'],
+        response: { 200: Type.String(), ...errors(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const record = await load(request.params.id);
+      reply.type('text/plain; charset=utf-8');
+      if (record.result?.log) return record.result.log;
+      const journal = await stores.journals.read(record.id);
+      const range = await rangeOf(repositories, record);
+      const repository = await repositories.get(record.spec.repo);
+      const infos = await repository.commitInfos([...new Set(journal.map((e) => e.commit))]);
+      return toBisectLog(range, journal, {
+        subjects: new Map(infos.map((c) => [c.sha, c.subject])),
+      });
+    },
+  );
+}

@@ -1,0 +1,100 @@
+import { hostname } from 'node:os';
+import {
+  ConfigInvalid,
+  closeQueues,
+  connectRedis,
+  createQueues,
+  createStores,
+  pingRedis,
+  Repositories,
+  redactUrl,
+  type ServiceConfig,
+  serviceLogger,
+} from '@kbisect/queue';
+import type { FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
+import { buildApp } from './app.js';
+import type { ApiContext } from './context.js';
+import { EventHub } from './events/event-hub.js';
+
+export interface RunningApi {
+  app: FastifyInstance;
+  /** The address it listens on, e.g. http://127.0.0.1:8080. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface StartApiOptions {
+  logDestination?: DestinationStream;
+}
+
+export interface OpenApi {
+  app: FastifyInstance;
+  context: ApiContext;
+}
+
+/**
+ * Connects to Redis and builds the app without listening: tests use `app.inject`, `startApi`
+ * listens. Closing the app closes its Redis connections.
+ */
+export async function openApi(
+  config: ServiceConfig,
+  options: StartApiOptions = {},
+): Promise<OpenApi> {
+  if (!config.auth.disabled && config.auth.tokens.length === 0) {
+    throw new ConfigInvalid('auth', [
+      'no API tokens: set KBISECT_TOKENS=name=token,... or auth.tokens in the config file ' +
+        '(auth.disabled: true only on a trusted single-user machine)',
+    ]);
+  }
+  let lastWarning = 0;
+  let warn: (error: Error) => void = () => {};
+  const redis = connectRedis(config.redis.url, `kbisect-api-${hostname()}-${process.pid}`, (e) => {
+    // One warning per 10 s during an outage, not one per reconnect attempt.
+    if (Date.now() - lastWarning < 10_000) return;
+    lastWarning = Date.now();
+    warn(e);
+  });
+  try {
+    await pingRedis(redis, config.redis.url);
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+  const stores = createStores(redis, config);
+  const logger = serviceLogger({
+    level: config.log.level,
+    component: 'api',
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
+  warn = (error) => logger.warn({ err: error.message }, 'Redis connection error');
+  const context: ApiContext = {
+    config,
+    redis,
+    stores,
+    queues: createQueues(redis, config.redis.prefix),
+    repositories: new Repositories(config.cacheDir),
+    hub: new EventHub(stores.events, redis, logger),
+  };
+  const app = await buildApp({ context, logger });
+  app.addHook('onClose', async () => {
+    context.hub.close();
+    await closeQueues(context.queues);
+    await redis.quit().catch(() => redis.disconnect());
+  });
+  return { app, context };
+}
+
+/** Connects to Redis, builds the app and listens on `api.host:api.port`. */
+export async function startApi(
+  config: ServiceConfig,
+  options: StartApiOptions = {},
+): Promise<RunningApi> {
+  const { app } = await openApi(config, options);
+  const url = await app.listen({ host: config.api.host, port: config.api.port });
+  app.log.info(
+    { url, redis: redactUrl(config.redis.url), prefix: config.redis.prefix },
+    'API listening',
+  );
+  return { app, url, close: () => app.close() };
+}

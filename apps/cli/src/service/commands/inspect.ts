@@ -1,0 +1,97 @@
+import type { ApiClient, BisectSummary, BisectView } from '../client/api-client.js';
+import { serviceReport } from '../render/service-report.js';
+
+const short = (sha: string) => sha.slice(0, 12);
+
+/** `kbisect status ID`: where the bisect stands, or its report when it ended. */
+export async function statusCommand(client: ApiClient, id: string, json: boolean): Promise<number> {
+  const view = await client.get(id);
+  if (json) {
+    process.stdout.write(`${JSON.stringify(view)}\n`);
+    return 0;
+  }
+  process.stdout.write(`${describe(view)}\n`);
+  return 0;
+}
+
+function describe(view: BisectView): string {
+  const lines = [
+    `bisect ${view.id}: ${view.status}`,
+    `    range:    ${short(view.range.bad)} ^${view.range.goods.map(short).join(' ^')} (${view.range.commits} commits)`,
+    `    oracle:   ${view.spec.oracle.kind}${'command' in view.spec.oracle ? `: ${view.spec.oracle.command}` : ''}`,
+    `    created:  ${view.createdAt} by ${view.submittedBy}`,
+  ];
+  if (view.progress && !view.result) {
+    const p = view.progress;
+    lines.push(
+      `    now:      ${p.phase} ${short(p.commit)}, ${p.remaining} candidates left, roughly ${p.stepsLeft} steps`,
+    );
+  }
+  lines.push(`    verdicts: ${view.journal.length}`);
+  if (view.cancelRequested && !view.finishedAt) lines.push('    cancel requested');
+  const report = serviceReport(view);
+  if (report) lines.push('', report);
+  else if (view.result?.error) lines.push(`    error:    ${view.result.error}`);
+  return lines.join('\n');
+}
+
+/** `kbisect list`: newest first, one line each. */
+export async function listCommand(
+  client: ApiClient,
+  query: { status?: string; label?: string; limit?: number },
+  json: boolean,
+): Promise<number> {
+  const page = await client.list(query);
+  if (json) {
+    process.stdout.write(`${JSON.stringify(page)}\n`);
+    return 0;
+  }
+  const rows = page.bisects.map((b: BisectSummary) => [
+    b.id,
+    b.status,
+    b.createdAt.replace('T', ' ').slice(0, 19),
+    b.culprit ? short(b.culprit) : b.progress ? `${b.progress.remaining} left` : '',
+    Object.entries(b.labels ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' '),
+  ]);
+  const header = ['id', 'status', 'created', 'culprit', 'labels'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  for (const row of [header, ...rows]) {
+    process.stdout.write(
+      `${row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
+  }
+  if (page.next) process.stdout.write(`more: kbisect list --cursor ${page.next}\n`);
+  return 0;
+}
+
+/** `kbisect cancel ID`. */
+export async function cancelCommand(client: ApiClient, id: string, json: boolean): Promise<number> {
+  const answer = await client.cancel(id);
+  process.stdout.write(
+    json ? `${JSON.stringify(answer)}\n` : `bisect ${answer.id}: ${answer.status}\n`,
+  );
+  return 0;
+}
+
+/** `kbisect mark ID COMMIT good|bad|skip`: a verdict by hand, as `git bisect good` records. */
+export async function markCommand(
+  client: ApiClient,
+  id: string,
+  commit: string,
+  verdict: 'good' | 'bad' | 'skip',
+  note: string | undefined,
+  json: boolean,
+): Promise<number> {
+  const answer = await client.mark(id, commit, verdict, note);
+  process.stdout.write(
+    json
+      ? `${JSON.stringify(answer)}\n`
+      : `bisect ${id}: ${short(answer.entry.commit)} marked ${verdict} (journal entry ${answer.index + 1})\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,39 @@
+import type { RunOptions } from '../../commands/run-options.js';
+import type { ApiClient } from '../client/api-client.js';
+import { specFromRunOptions } from '../spec-from-options.js';
+import { followToEnd } from './follow-to-end.js';
+
+export interface StartOptions {
+  wait: boolean;
+  json: boolean;
+  labels: Record<string, string>;
+  webhook?: string;
+  lab?: string;
+  idempotencyKey?: string;
+}
+
+/**
+ * `kbisect start`: the options of `kbisect run`, sent to the API. Without --wait it prints
+ * the bisect's id and URL and returns; with --wait it follows the bisect to its end and exits
+ * as `kbisect run` would (0 found, 2 inconclusive, 3 not distinguishable, 1 error).
+ */
+export async function startCommand(
+  client: ApiClient,
+  run: RunOptions,
+  options: StartOptions,
+): Promise<number> {
+  const spec = specFromRunOptions(run, {
+    labels: options.labels,
+    ...(options.webhook ? { webhook: options.webhook } : {}),
+    ...(options.lab ? { lab: options.lab } : {}),
+  });
+  const created = await client.submit(spec, options.idempotencyKey);
+  if (!options.wait) {
+    process.stdout.write(
+      options.json ? `${JSON.stringify(created)}\n` : `${created.id}\n${created.url}\n`,
+    );
+    return 0;
+  }
+  process.stderr.write(`kbisect: bisect ${created.id} queued: ${created.url}\n`);
+  return followToEnd(client, created.id, { json: options.json, eventsAsJson: false });
+}

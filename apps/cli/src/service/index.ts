@@ -1,0 +1,231 @@
+import { RECOMMENDED_CALIBRATION_SAMPLES } from '@kbisect/core';
+import { ConfigInvalid, errorResultObject, RedisUnreachable } from '@kbisect/queue';
+import { type Command, Option } from 'commander';
+import { parseRunFlags, type RunFlags } from '../commands/run-options.js';
+import { UsageError } from '../usage-error.js';
+import { ApiRequestFailed, ServerUnreachable } from './client/errors.js';
+import { followToEnd } from './commands/follow-to-end.js';
+import { cancelCommand, listCommand, markCommand, statusCommand } from './commands/inspect.js';
+import { serveCommand, workerCommand } from './commands/serve.js';
+import { startCommand } from './commands/start.js';
+import { addClientOptions, type ClientFlags, clientFrom, collectLabel } from './service-flags.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * The bisect options of `kbisect run`, for `kbisect start`: the same words mean the same
+ * thing whether the bisect runs here or in the service.
+ */
+function addBisectOptions(command: Command): Command {
+  return command
+    .requiredOption(
+      '--repo <path|url>',
+      'git repository to bisect (a URL, or a path on the server host)',
+    )
+    .requiredOption('--good <ref>', 'a known good commit (repeatable)', collect)
+    .requiredOption('--bad <ref>', 'a known bad commit')
+    .option('--build <cmd>', 'build command run in each worktree; non-zero exit skips the commit')
+    .option(
+      '--build-timeout <seconds>',
+      'kill a build that runs longer and skip the commit',
+      '3600',
+    )
+    .requiredOption(
+      '--oracle <spec>',
+      "command:'CMD' (git bisect run exit codes), metric:'CMD' (prints a number) or splice-loopback[:ARGS]",
+    )
+    .option(
+      '--oracle-timeout <seconds>',
+      'a single oracle run longer than this is a failed run',
+      '600',
+    )
+    .addOption(new Option('--higher-is-better', 'the metric is a throughput (default)'))
+    .addOption(new Option('--lower-is-better', 'the metric is a latency or a duration'))
+    .option(
+      '--threshold <x>',
+      'metric: a fixed good/bad boundary instead of calibrating on the endpoints',
+    )
+    .option('--samples <n>', 'oracle runs per commit to start with')
+    .option('--max-samples <n>', 'oracle runs per commit at most, when the first ones are unclear')
+    .option(
+      '--calibration-samples <n>',
+      `oracle runs on each endpoint to calibrate good and bad (default ${RECOMMENDED_CALIBRATION_SAMPLES})`,
+    )
+    .option('--alpha <p>', 'significance level of the calibration rank test (default 0.01)')
+    .option(
+      '--min-effect <fraction>',
+      'smallest relative difference between good and bad that counts, e.g. 0.1',
+    )
+    .option('--first-parent', 'follow only the first parent of merges')
+    .option('--no-confirm', 'name the culprit without re-testing it, its parent and its revert');
+}
+
+/** Runs a client command, turning API and usage errors into a message and exit code 1. */
+function action<A extends unknown[]>(run: (...args: A) => Promise<number>) {
+  return async (...args: A) => {
+    try {
+      process.exitCode = await run(...args);
+    } catch (error) {
+      if (
+        error instanceof ApiRequestFailed ||
+        error instanceof ServerUnreachable ||
+        error instanceof ConfigInvalid ||
+        error instanceof RedisUnreachable ||
+        error instanceof UsageError
+      ) {
+        process.stderr.write(`kbisect: ${error.message}\n`);
+        if (error instanceof ApiRequestFailed) {
+          for (const d of error.details) process.stderr.write(`    ${d.path}: ${d.message}\n`);
+        }
+        // A CI script that asked for --json reads the last stdout line, even for a failure.
+        if (process.argv.includes('--json')) {
+          process.stdout.write(`${JSON.stringify(errorResultObject(error))}\n`);
+        }
+        process.exitCode = 1;
+        return;
+      }
+      throw error;
+    }
+  };
+}
+
+interface StartFlags extends RunFlags, ClientFlags {
+  wait?: boolean;
+  label?: Record<string, string>;
+  webhook?: string;
+  lab?: string;
+  idempotencyKey?: string;
+}
+
+/**
+ * The service commands: the client side (start, follow, status, list, cancel, mark) and the
+ * server side (serve, worker).
+ */
+export function registerServiceCommands(program: Command): void {
+  addClientOptions(
+    addBisectOptions(
+      program
+        .command('start')
+        .description('start a bisect in the kbisect service (same options as run)'),
+    ),
+  )
+    .option('--wait', 'follow it to the end and exit as `kbisect run` does')
+    .option('--label <key=value>', 'a label, e.g. ci=https://ci/run/42 (repeatable)', collectLabel)
+    .option('--webhook <url>', 'POSTed the result object when the bisect ends')
+    .option('--lab <name>', 'local (default), a lab name, or pool:NAME')
+    .option('--idempotency-key <key>', 'a retry with the same key returns the same bisect')
+    .action(
+      action(async (flags: StartFlags) => {
+        const run = parseRunFlags({ ...flags, logLevel: 'info', logFormat: 'pretty' });
+        return startCommand(clientFrom(flags), run, {
+          wait: flags.wait ?? false,
+          json: flags.json ?? false,
+          labels: flags.label ?? {},
+          ...(flags.webhook ? { webhook: flags.webhook } : {}),
+          ...(flags.lab ? { lab: flags.lab } : {}),
+          ...(flags.idempotencyKey ? { idempotencyKey: flags.idempotencyKey } : {}),
+        });
+      }),
+    );
+
+  addClientOptions(
+    program.command('follow <id>').description('follow a bisect live until it ends (reconnects)'),
+  )
+    .option('--after <event-id>', 'resume after this event id instead of from the start')
+    .action(
+      action(async (id: string, flags: ClientFlags & { after?: string }) =>
+        followToEnd(clientFrom(flags), id, {
+          json: flags.json ?? false,
+          eventsAsJson: true,
+          ...(flags.after ? { after: flags.after } : {}),
+        }),
+      ),
+    );
+
+  addClientOptions(program.command('status <id>').description('where a bisect stands')).action(
+    action(async (id: string, flags: ClientFlags) =>
+      statusCommand(clientFrom(flags), id, flags.json ?? false),
+    ),
+  );
+
+  addClientOptions(program.command('list').description('bisects, newest first'))
+    .option('--status <status>', 'only bisects in this status')
+    .option('--label <key=value>', 'only bisects with this label')
+    .option('--limit <n>', 'at most this many', '20')
+    .option('--cursor <cursor>', 'the next page, as the previous list said')
+    .action(
+      action(
+        async (
+          flags: ClientFlags & { status?: string; label?: string; limit: string; cursor?: string },
+        ) =>
+          listCommand(
+            clientFrom(flags),
+            {
+              ...(flags.status ? { status: flags.status } : {}),
+              ...(flags.label ? { label: flags.label } : {}),
+              limit: Number(flags.limit),
+              ...(flags.cursor ? { cursor: flags.cursor } : {}),
+            },
+            flags.json ?? false,
+          ),
+      ),
+    );
+
+  addClientOptions(program.command('cancel <id>').description('cancel a bisect')).action(
+    action(async (id: string, flags: ClientFlags) =>
+      cancelCommand(clientFrom(flags), id, flags.json ?? false),
+    ),
+  );
+
+  addClientOptions(
+    program
+      .command('mark <id> <commit> <verdict>')
+      .description('mark a commit good, bad or skip by hand, as git bisect good/bad/skip'),
+  )
+    .option('--note <text>', 'why, for the journal')
+    .action(
+      action(
+        async (
+          id: string,
+          commit: string,
+          verdict: string,
+          flags: ClientFlags & { note?: string },
+        ) => {
+          if (verdict !== 'good' && verdict !== 'bad' && verdict !== 'skip') {
+            throw new UsageError(`verdict '${verdict}': expected good, bad or skip`);
+          }
+          return markCommand(
+            clientFrom(flags),
+            id,
+            commit,
+            verdict,
+            flags.note,
+            flags.json ?? false,
+          );
+        },
+      ),
+    );
+
+  program
+    .command('serve')
+    .description('run the kbisect service: the API and a worker in this process')
+    .option('--port <port>', 'API port (default: config api.port, PORT, or 8080)')
+    .option('--host <host>', 'API address to listen on (default 127.0.0.1)')
+    .option(
+      '--redis-url <url>',
+      'Redis (default: config redis.url, REDIS_URL, or redis://127.0.0.1:6379)',
+    )
+    .option('--config <file>', 'YAML or JSON configuration (default: KBISECT_CONFIG)')
+    .option('--no-worker', 'the API alone; workers run elsewhere (kbisect worker)')
+    .action(action(serveCommand));
+
+  program
+    .command('worker')
+    .description('run a worker alone: coordinator, build and lab-test queues')
+    .option(
+      '--redis-url <url>',
+      'Redis (default: config redis.url, REDIS_URL, or redis://127.0.0.1:6379)',
+    )
+    .option('--config <file>', 'YAML or JSON configuration (default: KBISECT_CONFIG)')
+    .action(action(workerCommand));
+}

@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { BisectSpec, OracleSpec } from '@kbisect/queue';
+import type { RunOptions } from '../commands/run-options.js';
+
+export interface ServiceOnlyOptions {
+  labels: Record<string, string>;
+  webhook?: string;
+  lab?: string;
+}
+
+/**
+ * `kbisect start` takes the options of `kbisect run`; this says the same thing as the API's
+ * JSON body. A local path is made absolute: the server resolves it on its own host, so the
+ * client and the server must share the file system (same machine, or the same mount).
+ */
+export function specFromRunOptions(options: RunOptions, extra: ServiceOnlyOptions): BisectSpec {
+  const timeoutSeconds = options.oracleTimeoutMs / 1000;
+  const oracle: OracleSpec =
+    options.oracle.kind === 'splice-loopback'
+      ? { kind: 'splice-loopback', args: options.oracle.args, timeoutSeconds }
+      : { kind: options.oracle.kind, command: options.oracle.command, timeoutSeconds };
+  const decision: NonNullable<BisectSpec['decision']> = {
+    direction: options.direction,
+    calibrationSamples: options.calibrationSamples,
+    ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
+    ...(options.samples !== undefined ? { samples: options.samples } : {}),
+    ...(options.maxSamples !== undefined ? { maxSamples: options.maxSamples } : {}),
+    ...(options.alpha !== undefined ? { alpha: options.alpha } : {}),
+    ...(options.minEffect !== undefined ? { minEffect: options.minEffect } : {}),
+  };
+  const lab = extra.lab;
+  return {
+    repo: existsSync(options.repo) ? resolve(options.repo) : options.repo,
+    good: options.goods,
+    bad: options.bad,
+    ...(options.build
+      ? { build: { command: options.build, timeoutSeconds: options.buildTimeoutMs / 1000 } }
+      : {}),
+    ...(lab === undefined || lab === 'local'
+      ? {}
+      : { lab: lab.startsWith('pool:') ? { pool: lab.slice(5) } : { name: lab } }),
+    oracle,
+    decision,
+    firstParent: options.firstParent,
+    confirm: options.confirm,
+    ...(Object.keys(extra.labels).length > 0 ? { labels: extra.labels } : {}),
+    ...(extra.webhook ? { webhook: extra.webhook } : {}),
+  };
+}

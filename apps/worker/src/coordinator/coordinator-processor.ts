@@ -1,0 +1,314 @@
+import {
+  BisectCancelled,
+  type BisectEvent,
+  type BisectOutcome,
+  type BisectRange,
+  NotDistinguishable,
+  runBisect,
+} from '@kbisect/core';
+import {
+  type BisectRecord,
+  type BisectStatus,
+  type CommitDescription,
+  CoordinatorJob,
+  type CoordinatorJobResult,
+  commitsToDescribe,
+  decisionSetup,
+  errorResultObject,
+  finishBisect,
+  isTerminal,
+  JournalConflict,
+  notDistinguishableResultObject,
+  progressLine,
+  type Quantity,
+  type Queues,
+  type Repositories,
+  type ResultObject,
+  resultObjectOf,
+  type Stores,
+} from '@kbisect/queue';
+import { type Job, type QueueEvents, UnrecoverableError, WaitingError } from 'bullmq';
+import type { Logger } from 'pino';
+import Value from 'typebox/value';
+import type { LocalWorktrees } from '../build/local-worktrees.js';
+import { interruptCause } from '../errors/step-interrupted.js';
+import type { Interrupts } from '../interrupts.js';
+import type { CoordinatorRuns } from './coordinator-runs.js';
+import { serviceEnvironment } from './service-environment.js';
+
+export interface CoordinatorOptions {
+  stores: Stores;
+  queues: Queues;
+  queueEvents: { build: QueueEvents; labTest: QueueEvents };
+  repositories: Repositories;
+  worktrees: LocalWorktrees;
+  interrupts: Interrupts;
+  lockDurationMs: number;
+  runs: CoordinatorRuns;
+  log: Logger;
+}
+
+/** How long a finished bisect waits for its abandoned builds before removing its worktrees. */
+const SETTLE_MS = 30_000;
+
+/**
+ * The coordinator job of one bisect: the core's loop, fed the journal from Redis, appending
+ * each verdict with the optimistic check. Nothing else is state, so a coordinator that dies
+ * anywhere is replaced by one that reads the same journal and goes on from it.
+ */
+export function coordinatorProcessor(options: CoordinatorOptions) {
+  const { stores, interrupts } = options;
+  return async (
+    job: Job<CoordinatorJob, CoordinatorJobResult>,
+    token?: string,
+    bullSignal?: AbortSignal,
+  ): Promise<CoordinatorJobResult> => {
+    if (!Value.Check(CoordinatorJob, job.data)) {
+      throw new UnrecoverableError(`coordinator job ${job.id}: payload does not match`);
+    }
+    const id = job.data.bisectId;
+    const log = options.log.child({ bisectId: id });
+    const record = await stores.bisects.get(id);
+    if (!record) throw new UnrecoverableError(`no bisect ${id} in the store`);
+    if (isTerminal(record.status)) return { status: record.status };
+    // Worktrees go before the status: a bisect that reads as ended has left nothing behind.
+    const env = { settled: async () => {} };
+    const cleanUp = async () => {
+      await Promise.race([env.settled(), new Promise((r) => setTimeout(r, SETTLE_MS).unref())]);
+      await options.worktrees.releaseBisect(id).catch(() => {});
+    };
+    if (record.cancelRequested) {
+      await cleanUp();
+      return { status: await end(options, id, 'cancelled', log) };
+    }
+
+    const step = interrupts.open(id, [bullSignal], {
+      role: 'coordinator',
+      causes: ['cancel', 'shutdown', 'lost-lock'],
+    });
+    const ownsLock = async () =>
+      token !== undefined && (await job.extendLock(token, options.lockDurationMs)) === 1;
+    const forget = options.runs.add(id, { ownsLock, stop: () => step.interrupt('lost-lock') });
+    try {
+      const resumed = record.status === 'running';
+      const started = await stores.bisects.setStatus(id, 'running', ['queued', 'running'], {
+        ...(record.startedAt ? {} : { startedAt: new Date().toISOString() }),
+      });
+      if (!started) return { status: (await stores.bisects.get(id))?.status ?? 'error' };
+      if (!resumed) await stores.events.append(id, 'status', { status: 'running' });
+      const outcome = await coordinate(options, record, step.signal, log, ownsLock, env);
+      await cleanUp();
+      return { status: await finish(options, record, outcome, log) };
+    } catch (error) {
+      const cause = interruptCause(step.signal);
+      if (cause === 'shutdown' && token) {
+        log.info('worker shutting down: the bisect goes back to the queue, its journal intact');
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      if (cause === 'lost-lock' || error instanceof LostLock) {
+        log.warn('another worker took this bisect over; this one stops without writing');
+        throw error;
+      }
+      await cleanUp();
+      if (cause === 'cancel' || error instanceof BisectCancelled) {
+        return { status: await end(options, id, 'cancelled', log) };
+      }
+      if (error instanceof NotDistinguishable) {
+        log.error(error.message);
+        const result = notDistinguishableResultObject(error);
+        return { status: await end(options, id, 'not-distinguishable', log, result) };
+      }
+      log.error({ err: error }, error instanceof Error ? error.message : String(error));
+      return { status: await end(options, id, 'error', log, errorResultObject(error)) };
+    } finally {
+      forget();
+      step.done();
+    }
+  };
+}
+
+/** This coordinator's lock is gone: a newer one runs the bisect, and must be the only writer. */
+class LostLock extends Error {
+  override readonly name = 'LostLock';
+  constructor(readonly bisectId: string) {
+    super(`lost the lock of bisect ${bisectId} to another worker`);
+  }
+}
+
+/** Three tries, a second apart and then two: for git racing a killed worker's leftovers. */
+async function retried<T>(fn: () => Promise<T>, log: Logger, what: string): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      log.warn({ err: (error as Error).message, attempt }, `${what} failed; trying again`);
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
+}
+
+interface Coordinated {
+  outcome: BisectOutcome;
+  range: BisectRange;
+  quantity: Quantity | undefined;
+}
+
+async function coordinate(
+  options: CoordinatorOptions,
+  record: BisectRecord,
+  signal: AbortSignal,
+  log: Logger,
+  ownsLock: () => Promise<boolean>,
+  settle: { settled: () => Promise<void> },
+): Promise<Coordinated> {
+  const { stores, interrupts } = options;
+  const { id, spec } = record;
+  const repository = await options.repositories.get(spec.repo);
+  // The shas were fixed when the bisect was submitted; the mirror only has to contain them.
+  // A worker killed mid `git worktree add` leaves git running for a moment, and git commands
+  // in the same mirror can fail until it is done: such failures are tried again.
+  await retried(() => repository.fetch(), log, 'git fetch');
+  const range: BisectRange = {
+    bad: record.range.bad,
+    goods: record.range.goods,
+    commits: await retried(
+      () =>
+        repository.revListRange(record.range.bad, record.range.goods, {
+          firstParent: record.range.firstParent,
+        }),
+      log,
+      'git rev-list',
+    ),
+    firstParent: record.range.firstParent,
+  };
+  const setup = decisionSetup(spec.oracle, spec.decision);
+  const onEvent = (event: BisectEvent) => report(options, id, event, log);
+
+  for (;;) {
+    const journal = await stores.journals.read(id);
+    log.info(
+      { verdicts: journal.length, commits: range.commits.length },
+      journal.length === 0
+        ? `bisecting ${range.commits.length} commits`
+        : `continuing from the journal: ${journal.length} verdicts recorded`,
+    );
+    let length = journal.length;
+    const decide = interrupts.open(id, [signal], {
+      role: 'coordinator',
+      causes: ['journal-changed'],
+    });
+    const env = serviceEnvironment({
+      bisectId: id,
+      spec,
+      queues: options.queues,
+      queueEvents: options.queueEvents,
+      worktrees: options.worktrees,
+      journalLength: () => length,
+      log,
+    });
+    // Builds of an abandoned step may still run: cleaning up waits for every environment's.
+    const earlier = settle.settled;
+    settle.settled = async () => {
+      await Promise.all([earlier(), env.settled()]);
+    };
+    const quantity = env.quantity;
+    try {
+      const outcome = await runBisect({
+        range,
+        env,
+        ...(setup.policy ? { policy: setup.policy } : {}),
+        ...(setup.calibration ? { calibration: setup.calibration } : {}),
+        journal,
+        checkEndpoints: true,
+        confirm: spec.confirm ?? true,
+        signal: decide.signal,
+        onEvent,
+        onJournalEntry: async (entry) => {
+          await stores.journals.append(id, length, entry);
+          length += 1;
+        },
+      });
+      return { outcome, range, quantity: quantity() };
+    } catch (error) {
+      const changed =
+        error instanceof JournalConflict || interruptCause(decide.signal) === 'journal-changed';
+      if (!changed || signal.aborted) throw error;
+      if (error instanceof JournalConflict && !(await ownsLock())) throw new LostLock(id);
+      log.info('the journal changed under this step (a manual mark?): deciding again from it');
+    } finally {
+      decide.done();
+    }
+  }
+}
+
+/** Every loop event: a log line (mirrored to the bisect's stream), a typed event, the record. */
+function report(options: CoordinatorOptions, id: string, event: BisectEvent, log: Logger): void {
+  const { stores } = options;
+  const line = progressLine(event);
+  log[line.level](line.fields, line.msg);
+  const failed = (error: unknown) => log.warn({ err: error }, 'could not record progress');
+  stores.events.append(id, 'progress', event).catch(failed);
+  switch (event.type) {
+    case 'step':
+      stores.bisects
+        .update(id, {
+          progress: {
+            phase: event.phase,
+            commit: event.commit,
+            remaining: event.remaining,
+            stepsLeft: event.stepsLeft,
+            at: new Date().toISOString(),
+          },
+        })
+        .catch(failed);
+      return;
+    case 'build':
+      stores.stepMetrics.observe('build', event.seconds).catch(failed);
+      return;
+    case 'verdict': {
+      const seconds = event.entry.evidence?.testSeconds;
+      if (seconds !== undefined) stores.stepMetrics.observe('test', seconds).catch(failed);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+async function finish(
+  options: CoordinatorOptions,
+  record: BisectRecord,
+  { outcome, range, quantity }: Coordinated,
+  log: Logger,
+): Promise<BisectStatus> {
+  const repository = await options.repositories.get(record.spec.repo);
+  const infos = await repository.commitInfos(commitsToDescribe(outcome));
+  const { direction } = decisionSetup(record.spec.oracle, record.spec.decision);
+  const result = resultObjectOf(outcome, range, infos, direction, quantity);
+  const commits: CommitDescription[] = infos.map((c) => ({
+    sha: c.sha,
+    subject: c.subject,
+    author: c.author,
+    authorDate: c.authorDate,
+    describe: c.describe,
+  }));
+  if (result.culprit)
+    log.info({ culprit: result.culprit }, `${result.culprit} is the first bad commit`);
+  else log.info({ result: outcome.result }, `${result.status}: ${result.reason ?? ''}`);
+  return end(options, record.id, result.status, log, result, { commits });
+}
+
+/** Ends the bisect through the shared lifecycle step, logging a cancel for followers. */
+async function end(
+  options: CoordinatorOptions,
+  id: string,
+  status: BisectStatus,
+  log: Logger,
+  result?: ResultObject,
+  extra: { commits?: CommitDescription[] } = {},
+): Promise<BisectStatus> {
+  if (status === 'cancelled') log.warn('bisect cancelled; its builds and tests were stopped');
+  return finishBisect(options.stores, id, status, log, { ...(result ? { result } : {}), ...extra });
+}

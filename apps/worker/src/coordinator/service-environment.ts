@@ -1,0 +1,191 @@
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import {
+  BisectCancelled,
+  type BisectEnvironment,
+  OracleFailed,
+  type PreparedCommit,
+  type Sample,
+} from '@kbisect/core';
+import {
+  type BisectSpec,
+  type BuildJob,
+  BuildJobResult,
+  buildCommandOf,
+  buildJobId,
+  type LabTestJob,
+  LabTestJobResult,
+  labTestJobId,
+  type Quantity,
+  type Queues,
+} from '@kbisect/queue';
+import type { QueueEvents } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Static, TSchema } from 'typebox';
+import Value from 'typebox/value';
+import type { LocalWorktrees } from '../build/local-worktrees.js';
+import { StepInterrupted } from '../errors/step-interrupted.js';
+import { runChildJob } from './child-job.js';
+
+export interface ServicePrepared extends PreparedCommit {
+  artifact: { host: string; worktree: string };
+  buildJob: string;
+  /** Samples requested so far: the index of the next lab-test job. */
+  samples: number;
+}
+
+export interface ServiceEnvironment extends BisectEnvironment<ServicePrepared> {
+  /** Resolves when the child jobs this environment is waiting for have ended. */
+  settled(): Promise<void>;
+  /** What the oracle's numbers are, as the lab-test jobs reported it. */
+  quantity(): Quantity | undefined;
+}
+
+export interface ServiceEnvironmentOptions {
+  bisectId: string;
+  spec: BisectSpec;
+  queues: Queues;
+  queueEvents: { build: QueueEvents; labTest: QueueEvents };
+  worktrees: LocalWorktrees;
+  /** Entries in the journal now: part of every job id, see `buildJobId`. */
+  journalLength(): number;
+  log: Logger;
+}
+
+/**
+ * The bisect loop's world in the service: `prepare` is a build job, each `measure` a lab-test
+ * job, both with ids derived from the journal so a restarted coordinator re-attaches to them.
+ */
+export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceEnvironment {
+  const { bisectId, spec, queues, queueEvents, worktrees, log } = options;
+  const build = buildCommandOf(spec);
+  const occurrences = new Map<string, number>();
+  const inFlight = new Set<Promise<unknown>>();
+  const thisHost = hostname();
+  let quantity: Quantity | undefined;
+
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    inFlight.add(promise);
+    const forget = () => inFlight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  };
+
+  /** A build result whose worktree is gone (released before a crash) must be built again. */
+  const isStale = (result: unknown) =>
+    Value.Check(BuildJobResult, result) &&
+    result.kind === 'built' &&
+    result.host === thisHost &&
+    !existsSync(result.worktree);
+
+  const runBuild = async (commit: string, revert: string | undefined, signal: AbortSignal) => {
+    const kind = revert ? 'revert' : 'build';
+    const key = `${options.journalLength()}.${commit}.${kind}`;
+    const occurrence = occurrences.get(key) ?? 0;
+    occurrences.set(key, occurrence + 1);
+    const jobId = buildJobId(bisectId, options.journalLength(), commit, kind, occurrence);
+    const data: BuildJob = {
+      bisectId,
+      repo: spec.repo,
+      commit,
+      timeoutMs: build?.timeoutMs ?? 60_000,
+      ...(build ? { command: build.command } : {}),
+      ...(revert ? { revert } : {}),
+    };
+    log.debug({ commit, job: jobId }, 'build job');
+    const result = await guard(
+      track(runChildJob(queues.build, queueEvents.build, kind, data, jobId, signal, { isStale })),
+    );
+    return { jobId, result: checked(BuildJobResult, result, jobId) };
+  };
+
+  const prepared = (
+    commit: string,
+    jobId: string,
+    result: Extract<BuildJobResult, { kind: 'built' }>,
+  ): ServicePrepared => ({
+    commit,
+    build: result.build,
+    artifact: { host: result.host, worktree: result.worktree },
+    buildJob: jobId,
+    samples: 0,
+  });
+
+  return {
+    async prepare(commit, signal) {
+      const { jobId, result } = await runBuild(commit, undefined, signal);
+      if (result.kind !== 'built') throw new Error(`build job ${jobId} returned ${result.kind}`);
+      return prepared(commit, jobId, result);
+    },
+
+    async prepareRevert(onto, commit, signal) {
+      const { jobId, result } = await runBuild(onto, commit, signal);
+      if (result.kind === 'revert-conflict') {
+        log.info(
+          { commit, onto, conflicts: result.conflicts },
+          'the revert does not apply cleanly',
+        );
+        return null;
+      }
+      return prepared(onto, jobId, result);
+    },
+
+    async measure(p, signal): Promise<Sample> {
+      const sampleIndex = p.samples++;
+      const data: LabTestJob = {
+        bisectId,
+        commit: p.commit,
+        lab: spec.lab ?? 'local',
+        oracle: spec.oracle,
+        artifact: p.artifact,
+        sampleIndex,
+      };
+      const jobId = labTestJobId(p.buildJob, sampleIndex);
+      const result = checked(
+        LabTestJobResult,
+        await guard(
+          track(runChildJob(queues.labTest, queueEvents.labTest, 'sample', data, jobId, signal)),
+        ),
+        jobId,
+      );
+      if (result.kind === 'oracle-failed')
+        throw new OracleFailed(result.message, result.outputTail);
+      return result.sample;
+    },
+
+    async release(p) {
+      if (p.artifact.host !== thisHost) {
+        log.warn(
+          { commit: p.commit, host: p.artifact.host },
+          'worktree on another host left behind',
+        );
+        return;
+      }
+      await worktrees.release(p.artifact.worktree);
+    },
+
+    async settled() {
+      await Promise.allSettled([...inFlight]);
+    },
+
+    quantity: () => quantity,
+  };
+}
+
+/** A job result read back from Redis, checked against its queue's schema. */
+function checked<T extends TSchema>(schema: T, value: unknown, jobId: string): Static<T> {
+  if (!Value.Check(schema, value)) {
+    throw new Error(`job ${jobId} returned a result that does not match its schema`);
+  }
+  return value;
+}
+
+/** The loop expects `BisectCancelled` when its signal stops a step; the cause stays on the signal. */
+async function guard<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (error instanceof StepInterrupted) throw new BisectCancelled();
+    throw error;
+  }
+}

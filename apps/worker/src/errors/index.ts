@@ -1,0 +1,3 @@
+export { ArtifactMissing } from './artifact-missing.js';
+export { LabNotServed } from './lab-not-served.js';
+export { type InterruptCause, interruptCause, StepInterrupted } from './step-interrupted.js';

@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { OracleFailed } from '@kbisect/core';
+import { LabTestJob, type LabTestJobResult, type Stores } from '@kbisect/queue';
+import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
+import type { Logger } from 'pino';
+import Value from 'typebox/value';
+import { ArtifactMissing } from '../errors/artifact-missing.js';
+import { LabNotServed } from '../errors/lab-not-served.js';
+import { interruptCause } from '../errors/step-interrupted.js';
+import type { Interrupts } from '../interrupts.js';
+import type { Oracles } from './oracles.js';
+
+export interface LabTestProcessorOptions {
+  stores: Stores;
+  oracles: Oracles;
+  interrupts: Interrupts;
+  log: Logger;
+}
+
+/**
+ * A lab-test job: one oracle run on a built commit. For `lab: local` it runs in the build's
+ * worktree on this host. An oracle that cannot measure is a result (the commit is skipped with
+ * its output as evidence); anything else fails the job.
+ */
+export function labTestProcessor(options: LabTestProcessorOptions) {
+  const { stores, oracles, interrupts } = options;
+  return async (
+    job: Job<LabTestJob, LabTestJobResult>,
+    token?: string,
+    bullSignal?: AbortSignal,
+  ) => {
+    if (!Value.Check(LabTestJob, job.data)) {
+      throw new UnrecoverableError(`lab-test job ${job.id}: payload does not match LabTestJob`);
+    }
+    const data = job.data;
+    const log = options.log.child({ bisectId: data.bisectId, commit: data.commit, step: 'test' });
+    if (data.lab !== 'local') throw new UnrecoverableError(new LabNotServed(data.lab).message);
+    if (data.artifact.host !== hostname() || !existsSync(data.artifact.worktree)) {
+      throw new UnrecoverableError(
+        new ArtifactMissing(data.artifact.worktree, data.artifact.host).message,
+      );
+    }
+    const record = await stores.bisects.get(data.bisectId);
+    if (!record || record.cancelRequested) {
+      throw new UnrecoverableError(`bisect ${data.bisectId} was cancelled or removed`);
+    }
+    const step = interrupts.open(data.bisectId, [bullSignal]);
+    try {
+      const oracle = await oracles.get(data.oracle);
+      const sample = await oracle.measure({
+        commit: data.commit,
+        dir: data.artifact.worktree,
+        signal: step.signal,
+      });
+      return {
+        kind: 'sample',
+        sample,
+        ...(oracle.quantity ? { quantity: oracle.quantity } : {}),
+      } satisfies LabTestJobResult;
+    } catch (error) {
+      const cause = interruptCause(step.signal);
+      if (cause === 'shutdown' && token) {
+        log.info('shutting down: the test goes back to the queue');
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      if (cause === 'cancel') throw new UnrecoverableError('bisect cancelled');
+      if (error instanceof OracleFailed) {
+        return {
+          kind: 'oracle-failed',
+          message: error.message,
+          ...(error.outputTail !== undefined ? { outputTail: error.outputTail } : {}),
+        } satisfies LabTestJobResult;
+      }
+      throw error;
+    } finally {
+      step.done();
+    }
+  };
+}

@@ -1,0 +1,214 @@
+import { closeSync, openSync, utimesSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  closeQueues,
+  connectRedis,
+  createQueues,
+  createStores,
+  errorResultObject,
+  finishBisect,
+  pingRedis,
+  QUEUE,
+  Repositories,
+  redactUrl,
+  type ServiceConfig,
+  serviceLogger,
+} from '@kbisect/queue';
+import { QueueEvents, Worker, type WorkerOptions } from 'bullmq';
+import type { Logger } from 'pino';
+import { buildProcessor } from './build/build-processor.js';
+import { LocalWorktrees } from './build/local-worktrees.js';
+import { coordinatorProcessor } from './coordinator/coordinator-processor.js';
+import { CoordinatorRuns } from './coordinator/coordinator-runs.js';
+import { reconcileOpenBisects } from './coordinator/reconcile.js';
+import { Interrupts } from './interrupts.js';
+import { labTestProcessor } from './lab-test/lab-test-processor.js';
+import { Oracles } from './lab-test/oracles.js';
+
+export interface RunningWorker {
+  log: Logger;
+  /**
+   * Graceful stop: coordinators hand their bisects back at once (the journal holds their
+   * state), running builds and tests get `shutdownGraceMs` to finish and are then handed back
+   * too, and the Redis connections are closed.
+   */
+  close(): Promise<void>;
+}
+
+export interface StartWorkerOptions {
+  /** Where JSON log lines go; stdout by default. */
+  logDestination?: import('pino').DestinationStream;
+}
+
+/** Starts the coordinator, build and lab-test processors of one worker process. */
+export async function startWorker(
+  config: ServiceConfig,
+  options: StartWorkerOptions = {},
+): Promise<RunningWorker> {
+  let logRedisError: (error: Error) => void = () => {};
+  const redis = connectRedis(config.redis.url, `kbisect-worker-${hostname()}-${process.pid}`, (e) =>
+    logRedisError(e),
+  );
+  try {
+    await pingRedis(redis, config.redis.url);
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+  const stores = createStores(redis, config);
+  const log = serviceLogger({
+    level: config.log.level,
+    events: stores.events,
+    component: 'worker',
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
+  logRedisError = throttled((error) => log.warn({ err: error.message }, 'Redis connection error'));
+  const prefix = config.redis.prefix;
+  const queues = createQueues(redis, prefix);
+  const queueEvents = {
+    build: new QueueEvents(QUEUE.build, { connection: redis, prefix }),
+    labTest: new QueueEvents(QUEUE.labTest, { connection: redis, prefix }),
+  };
+  const coordinatorEvents = new QueueEvents(QUEUE.coordinator, { connection: redis, prefix });
+  const interrupts = new Interrupts();
+  await interrupts.listen(stores.control);
+  const worktrees = new LocalWorktrees(join(config.cacheDir, 'worktrees'));
+  const repositories = new Repositories(config.cacheDir);
+  const oracles = new Oracles(config.cacheDir);
+
+  const { worker: w } = config;
+  const common: Omit<WorkerOptions, 'concurrency'> = {
+    connection: redis,
+    prefix,
+    lockDuration: w.lockDurationMs,
+    stalledInterval: w.stalledIntervalMs,
+    maxStalledCount: w.maxStalledCount,
+    name: `${hostname()}:${process.pid}`,
+  };
+  const runs = new CoordinatorRuns();
+  const coordinator = new Worker(
+    QUEUE.coordinator,
+    coordinatorProcessor({
+      runs,
+      stores,
+      queues,
+      queueEvents,
+      repositories,
+      worktrees,
+      interrupts,
+      lockDurationMs: w.lockDurationMs,
+      log,
+    }),
+    { ...common, concurrency: w.concurrency.coordinator },
+  );
+  const build = new Worker(
+    QUEUE.build,
+    buildProcessor({ stores, repositories, worktrees, interrupts, log }),
+    { ...common, concurrency: w.concurrency.build },
+  );
+  const labTest = new Worker(
+    QUEUE.labTest,
+    labTestProcessor({ stores, oracles, interrupts, log }),
+    { ...common, concurrency: w.concurrency.labTest },
+  );
+  const workers = [coordinator, build, labTest];
+  for (const worker of workers) {
+    worker.on('error', (error) => log.error({ err: error, queue: worker.name }, 'worker error'));
+    worker.on('failed', (job, error) =>
+      log.warn({ queue: worker.name, job: job?.id, err: error.message }, 'job failed'),
+    );
+  }
+  // The lock of a coordinator could not be renewed: another worker may run the bisect now.
+  coordinator.on('lockRenewalFailed', (jobIds) => {
+    runs
+      .checkLocks(jobIds)
+      .catch((error: unknown) => log.warn({ err: error }, 'lock check failed'));
+  });
+  // A coordinator job that failed outside its processor (it stalled more often than
+  // maxStalledCount, say) would leave its bisect "running" forever: end it as an error. Every
+  // worker hears this; the first one ends the bisect, the others find it ended.
+  coordinatorEvents.on('failed', ({ jobId, failedReason }) => {
+    finishBisect(stores, jobId, 'error', log.child({ bisectId: jobId }), {
+      result: errorResultObject(new Error(`the coordinator job failed: ${failedReason}`)),
+    }).catch((error: unknown) => log.warn({ err: error, bisectId: jobId }, 'cannot end bisect'));
+  });
+  await Promise.all([
+    ...workers.map((worker) => worker.waitUntilReady()),
+    queueEvents.build.waitUntilReady(),
+    queueEvents.labTest.waitUntilReady(),
+    coordinatorEvents.waitUntilReady(),
+  ]);
+  await reconcileOpenBisects(stores, queues, log);
+  log.info(
+    { redis: redactUrl(config.redis.url), prefix, concurrency: w.concurrency },
+    'worker ready: coordinator, build and lab-test queues',
+  );
+
+  const heartbeat = w.heartbeatFile
+    ? startHeartbeat(w.heartbeatFile, () => redis.ping())
+    : undefined;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      log.info('worker stopping: handing bisects back, letting running steps finish');
+      if (heartbeat) clearInterval(heartbeat);
+      const coordinatorClosed = coordinator.close();
+      interrupts.shutdown('coordinator');
+      const stepsClosed = Promise.all([build.close(), labTest.close()]);
+      const finished = await Promise.race([
+        stepsClosed.then(() => true),
+        sleep(w.shutdownGraceMs).then(() => false),
+      ]);
+      if (!finished) {
+        log.info('grace period over: handing the running steps back');
+        interrupts.shutdown('step');
+      }
+      await Promise.all([stepsClosed, coordinatorClosed]);
+      await Promise.all([
+        queueEvents.build.close(),
+        queueEvents.labTest.close(),
+        coordinatorEvents.close(),
+      ]);
+      await closeQueues(queues);
+      await interrupts.close();
+      log.info('worker stopped');
+      await redis.quit().catch(() => redis.disconnect());
+    })();
+    return closing;
+  };
+  return { log, close };
+}
+
+/**
+ * Touches `file` every 10 s while Redis answers, so a container healthcheck can tell a live,
+ * connected worker (a fresh file) from a hung or disconnected one (a stale file).
+ */
+function startHeartbeat(file: string, ping: () => Promise<unknown>): NodeJS.Timeout {
+  const beat = () =>
+    ping().then(
+      () => {
+        closeSync(openSync(file, 'a'));
+        const now = new Date();
+        utimesSync(file, now, now);
+      },
+      () => {},
+    );
+  void beat();
+  const timer = setInterval(beat, 10_000);
+  timer.unref();
+  return timer;
+}
+
+/** At most one call per 10 s: a Redis outage is one warning every 10 s, not one per retry. */
+function throttled(fn: (error: Error) => void): (error: Error) => void {
+  let last = 0;
+  return (error) => {
+    const now = Date.now();
+    if (now - last < 10_000) return;
+    last = now;
+    fn(error);
+  };
+}

@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigInvalid } from '../errors/config-invalid.js';
+import { loadConfig } from './load-config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kbisect-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const file = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+const problemsOf = async (promise: Promise<unknown>) => {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConfigInvalid);
+  return (error as ConfigInvalid).problems;
+};
+
+describe('loadConfig', () => {
+  it('gives every field a default when there is no file and no environment', async () => {
+    const config = await loadConfig({ env: {} });
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'kbisect' });
+    expect(config.api.port).toBe(8080);
+    expect(config.worker.concurrency).toEqual({ coordinator: 8, build: 2, labTest: 1 });
+    expect(config.auth.tokens).toEqual([]);
+  });
+
+  it('reads YAML, lets the environment override it and the command line override both', async () => {
+    const path = file(
+      'service.yaml',
+      'redis:\n  url: redis://redis:6379\napi:\n  port: 9000\nauth:\n  tokens:\n    - name: ci\n      token: 0123456789abcdef\n',
+    );
+    const config = await loadConfig({
+      file: path,
+      env: {
+        PORT: '9100',
+        KBISECT_TOKENS: 'alice=fedcba9876543210,anonymoustoken',
+        LOG_LEVEL: 'warn',
+      },
+      overrides: { 'api.port': 9200 },
+    });
+    expect(config.redis.url).toBe('redis://redis:6379');
+    expect(config.api.port).toBe(9200);
+    expect(config.log.level).toBe('warn');
+    expect(config.auth.tokens.map((t) => t.name)).toEqual(['ci', 'alice', 'env-2']);
+    expect(config.auth.tokens[1]).toMatchObject({ token: 'fedcba9876543210', write: true });
+  });
+
+  it('reads the same configuration from JSON', async () => {
+    const path = file('service.json', JSON.stringify({ redis: { prefix: 'lab-a' } }));
+    expect((await loadConfig({ file: path, env: {} })).redis.prefix).toBe('lab-a');
+  });
+
+  it('lists every problem with its field and where the value came from', async () => {
+    const path = file(
+      'broken.yaml',
+      'api:\n  port: 70000\n  prot: 1\nworker:\n  lockDurationMs: 1\n',
+    );
+    const problems = await problemsOf(
+      loadConfig({ file: path, env: { REDIS_URL: 'http://not-redis', KBISECT_TOKENS: 'short' } }),
+    );
+    const text = problems.join('\n');
+    expect(text).toMatch(new RegExp(`api\\.port: .*\\(from file ${path}\\)`));
+    expect(text).toMatch(/unknown|additional properties: prot/);
+    expect(text).toMatch(/worker\.lockDurationMs: /);
+    expect(text).toMatch(/redis\.url: .*\(from environment REDIS_URL\)/);
+    expect(text).toMatch(/auth\.tokens.*\(from environment KBISECT_TOKENS\)/);
+  });
+
+  it('says so when the file cannot be read or parsed', async () => {
+    expect((await problemsOf(loadConfig({ file: join(dir, 'missing.yaml'), env: {} })))[0]).toMatch(
+      /cannot read the file/,
+    );
+    const path = file('bad.yaml', 'redis: [unclosed\n');
+    expect((await problemsOf(loadConfig({ file: path, env: {} })))[0]).toMatch(/not valid YAML/);
+    const list = file('list.yaml', '- a\n- b\n');
+    expect((await problemsOf(loadConfig({ file: list, env: {} })))[0]).toMatch(/top level/);
+  });
+});

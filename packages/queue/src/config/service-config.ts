@@ -1,0 +1,115 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { type Static, Type } from 'typebox';
+
+const defaultCacheDir = () =>
+  join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kbisect');
+
+const Milliseconds = (fallback: number, description: string) =>
+  Type.Integer({ minimum: 10, maximum: 24 * 3600 * 1000, default: fallback, description });
+
+export const ApiToken = Type.Object(
+  {
+    name: Type.String({
+      pattern: '^[A-Za-z0-9_.@-]{1,64}$',
+      description: 'who uses it (a CI system, a person); logged instead of the token',
+    }),
+    token: Type.String({ minLength: 8, maxLength: 512 }),
+    write: Type.Optional(Type.Boolean({ default: true, description: 'may start, cancel, mark' })),
+    admin: Type.Optional(Type.Boolean({ default: false, description: 'may open /admin/queues' })),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * The service configuration: one YAML or JSON file, then environment overrides (see
+ * `ENV_OVERRIDES`), then command-line flags. Every field has a default but the tokens.
+ */
+export const ServiceConfig = Type.Object(
+  {
+    redis: Type.Object(
+      {
+        url: Type.String({ default: 'redis://127.0.0.1:6379', pattern: '^rediss?://' }),
+        prefix: Type.String({
+          pattern: '^[A-Za-z0-9_.-]{1,64}$',
+          default: 'kbisect',
+          description: 'every key and queue of this deployment starts with it',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    api: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+        publicUrl: Type.Optional(
+          Type.String({ pattern: '^https?://', description: 'base of the URLs the API returns' }),
+        ),
+        bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    auth: Type.Object(
+      {
+        tokens: Type.Array(ApiToken, { default: [] }),
+        readsNeedToken: Type.Boolean({
+          default: false,
+          description: 'also require a token to read bisects and follow them',
+        }),
+        disabled: Type.Boolean({
+          default: false,
+          description: 'no tokens at all: only for a trusted single-user machine',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    worker: Type.Object(
+      {
+        concurrency: Type.Object(
+          {
+            coordinator: Type.Integer({ minimum: 1, maximum: 1000, default: 8 }),
+            build: Type.Integer({ minimum: 1, maximum: 256, default: 2 }),
+            labTest: Type.Integer({ minimum: 1, maximum: 256, default: 1 }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        lockDurationMs: Milliseconds(
+          30_000,
+          'a job whose worker stops renewing its lock this long is taken over',
+        ),
+        stalledIntervalMs: Milliseconds(15_000, 'how often workers look for stalled jobs'),
+        maxStalledCount: Type.Integer({ minimum: 0, maximum: 1000, default: 5 }),
+        shutdownGraceMs: Milliseconds(10_000, 'SIGTERM: how long running steps may finish'),
+        heartbeatFile: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              'touched every 10 s while Redis answers: a container healthcheck reads its age',
+          }),
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    cacheDir: Type.String({ minLength: 1, default: defaultCacheDir() }),
+    events: Type.Object(
+      { maxLen: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 10_000 }) },
+      { additionalProperties: false, default: {} },
+    ),
+    idempotency: Type.Object(
+      { ttlSeconds: Type.Integer({ minimum: 60, default: 24 * 3600 }) },
+      { additionalProperties: false, default: {} },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
+          default: 'info',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type ServiceConfig = Static<typeof ServiceConfig>;
+export type ApiToken = Static<typeof ApiToken>;

@@ -1,0 +1,79 @@
+export { ENV_OVERRIDES, type LoadConfigOptions, loadConfig } from './config/load-config.js';
+export { ApiToken, ServiceConfig } from './config/service-config.js';
+export * from './errors/index.js';
+export { BuildJob, BuildJobResult } from './jobs/build-job.js';
+export { CoordinatorJob, CoordinatorJobResult } from './jobs/coordinator-job.js';
+export { LabTestJob, LabTestJobResult } from './jobs/lab-test-job.js';
+export { type Keys, keys } from './keys.js';
+export { type FinishOptions, finishBisect } from './lifecycle/finish-bisect.js';
+export { callWebhook, type LifecycleLog, type WebhookBody } from './lifecycle/webhook.js';
+export {
+  REDACT,
+  type ServiceLoggerOptions,
+  serviceLogger,
+} from './logging/service-logger.js';
+export { buildJobId, labTestJobId, QUEUE, type QueueName } from './names.js';
+export { type ProgressLine, progressLine } from './progress/progress-line.js';
+export { closeQueues, createQueues, type Queues } from './queues.js';
+export {
+  BISECT_STATUSES,
+  BisectProgress,
+  BisectRecord,
+  BisectStatus,
+  CommitDescription,
+  isTerminal,
+  ResolvedRangeSummary,
+  TERMINAL_STATUSES,
+} from './record/bisect-record.js';
+export { connectRedis, pingRedis, redactUrl } from './redis.js';
+export { Repositories } from './repositories.js';
+export {
+  type CommitSubject,
+  commitsToDescribe,
+  EXIT,
+  errorResultObject,
+  exitCodeFor,
+  notDistinguishableResultObject,
+  type Quantity,
+  ResultObject,
+  reasonOf,
+  resultObjectOf,
+} from './result/result-object.js';
+export {
+  BisectSpec,
+  BuildSpec,
+  CommandBuildSpec,
+  DecisionSpec,
+  KernelBuildSpec,
+  LabSpec,
+  OracleSpec,
+} from './spec/bisect-spec.js';
+export { goodRefs, type SpecProblem, specProblems } from './spec/spec-rules.js';
+export {
+  buildCommandOf,
+  DEFAULT_BUILD_TIMEOUT_SECONDS,
+  DEFAULT_CALIBRATION_SAMPLES,
+  DEFAULT_ORACLE_TIMEOUT_SECONDS,
+  type DecisionSetup,
+  decisionSetup,
+  type OracleForOptions,
+  oracleFor,
+} from './spec-to-env.js';
+export { BisectStore, type ListOptions, type ListPage } from './store/bisect-store.js';
+export { ControlChannel, type ControlMessage } from './store/control-channel.js';
+export {
+  type BisectEventType,
+  compareStreamIds,
+  EventStream,
+  STREAM_ID,
+  type StreamEvent,
+} from './store/event-stream.js';
+export { bodyHash, type ClaimOutcome, IdempotencyKeys } from './store/idempotency.js';
+export { JournalStore } from './store/journal-store.js';
+export {
+  STEP_BUCKETS,
+  type StepHistogram,
+  type StepKind,
+  StepMetrics,
+} from './store/step-metrics.js';
+export { createStores, type Stores } from './store/stores.js';

@@ -1,0 +1,45 @@
+import { type Static, Type } from 'typebox';
+import { LabSpec, OracleSpec } from '../spec/bisect-spec.js';
+
+/**
+ * One oracle run on a built commit. `lab` says where it must run: `local` is served by every
+ * worker on the build host; pools and named labs are routed to lab workers (kexec labs).
+ */
+export const LabTestJob = Type.Object(
+  {
+    bisectId: Type.String(),
+    commit: Type.String({ pattern: '^[0-9a-f]{40,64}$' }),
+    lab: LabSpec,
+    oracle: OracleSpec,
+    artifact: Type.Object({ host: Type.String(), worktree: Type.String() }),
+    sampleIndex: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type LabTestJob = Static<typeof LabTestJob>;
+
+const Sample = Type.Object({
+  value: Type.Optional(Type.Number()),
+  exitCode: Type.Optional(Type.Integer()),
+  seconds: Type.Number(),
+  hang: Type.Optional(Type.Boolean()),
+  detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+
+/** A sample, or the oracle could not measure (the commit is skipped with this evidence). */
+export const LabTestJobResult = Type.Union([
+  Type.Object({
+    kind: Type.Literal('sample'),
+    sample: Sample,
+    /** What the numbers are, as the oracle says: for the effect text of the result. */
+    quantity: Type.Optional(
+      Type.Object({ metric: Type.String(), unit: Type.Optional(Type.String()) }),
+    ),
+  }),
+  Type.Object({
+    kind: Type.Literal('oracle-failed'),
+    message: Type.String(),
+    outputTail: Type.Optional(Type.String()),
+  }),
+]);
+export type LabTestJobResult = Static<typeof LabTestJobResult>;

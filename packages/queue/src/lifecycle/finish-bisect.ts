@@ -1,0 +1,42 @@
+import type { BisectStatus, CommitDescription } from '../record/bisect-record.js';
+import { errorResultObject, type ResultObject } from '../result/result-object.js';
+import type { Stores } from '../store/stores.js';
+import { callWebhook, type LifecycleLog } from './webhook.js';
+
+export interface FinishOptions {
+  result?: ResultObject;
+  commits?: CommitDescription[];
+}
+
+/**
+ * Ends a bisect: the record's terminal status and result, then the stream's `result`,
+ * `status` and `end` events (followers stop at `end`), then the webhook. A bisect that already
+ * ended (a cancel that won the race, a twin coordinator) keeps its status, and nothing is
+ * written or called twice. Resolves with the status the bisect ended in.
+ */
+export async function finishBisect(
+  stores: Stores,
+  id: string,
+  status: BisectStatus,
+  log: LifecycleLog,
+  { result, commits }: FinishOptions = {},
+): Promise<BisectStatus> {
+  const final =
+    result ??
+    errorResultObject(
+      new Error(status === 'cancelled' ? `bisect ${id} was cancelled` : `bisect ${id} ${status}`),
+    );
+  const ended = await stores.bisects.finish(id, status, {
+    result: final,
+    ...(commits ? { commits } : {}),
+  });
+  const record = await stores.bisects.get(id);
+  if (!ended || !record) return record?.status ?? status;
+  await stores.events.append(id, 'result', final);
+  await stores.events.append(id, 'status', { status });
+  await stores.events.append(id, 'end', { status });
+  if (record.spec.webhook) {
+    await callWebhook(record.spec.webhook, { id, status, result: final }, log);
+  }
+  return status;
+}

@@ -1,0 +1,104 @@
+import {
+  type Calibration,
+  calibrate,
+  type DecisionPolicy,
+  type Direction,
+  exitCodePolicy,
+  RECOMMENDED_CALIBRATION_SAMPLES,
+  statisticalPolicy,
+  thresholdPolicy,
+} from '@kbisect/core';
+import {
+  commandOracle,
+  metricOracle,
+  type Oracle,
+  type Runner,
+  spliceLoopbackOracle,
+} from '@kbisect/oracle';
+import type { BisectSpec, DecisionSpec, OracleSpec } from './spec/bisect-spec.js';
+
+/** How verdicts are reached: a fixed policy, or one calibrated on the endpoints. */
+export interface DecisionSetup {
+  direction: Direction;
+  policy?: DecisionPolicy;
+  calibration?: Calibration;
+}
+
+export const DEFAULT_ORACLE_TIMEOUT_SECONDS = 600;
+export const DEFAULT_BUILD_TIMEOUT_SECONDS = 3600;
+/** As `kbisect run`: enough baseline runs that the rank test can classify every commit. */
+export const DEFAULT_CALIBRATION_SAMPLES = RECOMMENDED_CALIBRATION_SAMPLES;
+
+/**
+ * The decision policy a bisect spec asks for, the way `kbisect run` derives it from its
+ * flags: exit codes for a command oracle, a threshold when one is given, otherwise the rank
+ * test calibrated on the endpoints.
+ */
+export function decisionSetup(oracle: OracleSpec, decision: DecisionSpec = {}): DecisionSetup {
+  const direction = decision.direction ?? 'higher-is-better';
+  const statistical = (): Calibration => ({
+    samplesPerEndpoint: decision.calibrationSamples ?? DEFAULT_CALIBRATION_SAMPLES,
+    calibrate: (good, bad) =>
+      statisticalPolicy(
+        calibrate(good, bad, {
+          direction,
+          ...(decision.alpha !== undefined ? { alpha: decision.alpha } : {}),
+          ...(decision.minEffect !== undefined ? { minEffect: decision.minEffect } : {}),
+        }),
+        {
+          ...(decision.samples !== undefined ? { initialSamples: decision.samples } : {}),
+          ...(decision.maxSamples !== undefined ? { maxSamples: decision.maxSamples } : {}),
+        },
+      ),
+  });
+  switch (oracle.kind) {
+    case 'command':
+      return { direction, policy: exitCodePolicy() };
+    case 'metric':
+      if (decision.threshold === undefined) return { direction, calibration: statistical() };
+      return {
+        direction,
+        policy: thresholdPolicy({
+          threshold: decision.threshold,
+          direction,
+          samples: decision.samples ?? 1,
+        }),
+      };
+    case 'splice-loopback':
+      return { direction, calibration: statistical() };
+  }
+}
+
+export interface OracleForOptions {
+  runner: Runner;
+  /** Where built tools (splice-bench) are kept between runs. */
+  cacheDir: string;
+}
+
+/** The oracle a spec names, ready to measure a commit in its worktree. */
+export function oracleFor(
+  spec: OracleSpec,
+  { runner, cacheDir }: OracleForOptions,
+): Promise<Oracle> {
+  const timeoutMs = 1000 * (spec.timeoutSeconds ?? DEFAULT_ORACLE_TIMEOUT_SECONDS);
+  switch (spec.kind) {
+    case 'command':
+      return Promise.resolve(commandOracle({ runner, command: spec.command, timeoutMs }));
+    case 'metric':
+      return Promise.resolve(metricOracle({ runner, command: spec.command, timeoutMs }));
+    case 'splice-loopback':
+      return spliceLoopbackOracle({ runner, args: spec.args ?? '', cacheDir, timeoutMs });
+  }
+}
+
+/** The build command of a spec, or undefined when the checkout itself is what is tested. */
+export function buildCommandOf(
+  spec: BisectSpec,
+): { command: string; timeoutMs: number } | undefined {
+  const build = spec.build;
+  if (!build || !('command' in build)) return undefined;
+  return {
+    command: build.command,
+    timeoutMs: 1000 * (build.timeoutSeconds ?? DEFAULT_BUILD_TIMEOUT_SECONDS),
+  };
+}

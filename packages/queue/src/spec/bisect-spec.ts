@@ -1,0 +1,184 @@
+import { type Static, Type } from 'typebox';
+import { discriminated } from './discriminated.js';
+
+/**
+ * The body of `POST /v1/bisects`: everything `kbisect run` takes on its command line, as
+ * JSON. One schema serves the API's validation, the OpenAPI document, the CLI client and the
+ * worker, so producer and consumer can never disagree about a field.
+ */
+
+const Ref = Type.String({
+  minLength: 1,
+  maxLength: 256,
+  description: 'a commit-ish: sha, tag or branch, e.g. v3.6',
+});
+
+// No `default` keywords inside unions: Ajv ignores them there (and refuses them in strict
+// mode); the defaults are applied where the spec is used and named in the description.
+const Seconds = (description: string, fallback: number) =>
+  Type.Number({
+    exclusiveMinimum: 0,
+    maximum: 7 * 24 * 3600,
+    description: `${description} (default ${fallback})`,
+  });
+
+export const CommandBuildSpec = Type.Object(
+  {
+    command: Type.String({
+      minLength: 1,
+      maxLength: 4096,
+      description: 'run with sh -c in the worktree of each commit; non-zero exit skips it',
+    }),
+    timeoutSeconds: Type.Optional(Seconds('a longer build is killed and skipped', 3600)),
+  },
+  { additionalProperties: false },
+);
+
+export const KernelBuildSpec = Type.Object(
+  {
+    kernel: Type.Object(
+      {
+        config: Type.String({ minLength: 1, maxLength: 4096, description: 'a .config file' }),
+        targets: Type.Optional(
+          Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 16 }),
+        ),
+        arch: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const BuildSpec = Type.Union([CommandBuildSpec, KernelBuildSpec], {
+  description: 'a build command, or a kernel build (config, make targets, arch)',
+});
+
+export const LabSpec = Type.Union(
+  [
+    Type.Literal('local'),
+    Type.Object(
+      { pool: Type.String({ minLength: 1, maxLength: 128 }) },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      { name: Type.String({ minLength: 1, maxLength: 128 }) },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    default: 'local',
+    description: '`local`: the oracle runs on the worker host; or a lab pool, or a named lab',
+  },
+);
+
+const OracleCommand = Type.String({ minLength: 1, maxLength: 4096 });
+const OracleTimeout = Type.Optional(Seconds('a single oracle run longer than this fails', 600));
+
+export const OracleSpec = discriminated('kind', [
+  Type.Object(
+    {
+      kind: Type.Literal('command'),
+      command: OracleCommand,
+      timeoutSeconds: OracleTimeout,
+    },
+    {
+      additionalProperties: false,
+      description: 'git bisect run exit codes: 0 good, 125 skip, 1-127 bad, else abort',
+    },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('metric'),
+      command: OracleCommand,
+      timeoutSeconds: OracleTimeout,
+    },
+    { additionalProperties: false, description: 'a command that prints a number' },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('splice-loopback'),
+      args: Type.Optional(
+        Type.String({ maxLength: 1024, description: 'splice-bench flags, e.g. --mode splice' }),
+      ),
+      timeoutSeconds: OracleTimeout,
+    },
+    { additionalProperties: false, description: 'the splice()/loopback throughput test' },
+  ),
+]);
+
+export const DecisionSpec = Type.Object(
+  {
+    direction: Type.Optional(
+      Type.Union([Type.Literal('higher-is-better'), Type.Literal('lower-is-better')], {
+        default: 'higher-is-better',
+      }),
+    ),
+    threshold: Type.Optional(
+      Type.Number({ description: 'metric: a fixed good/bad boundary instead of calibrating' }),
+    ),
+    samples: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    maxSamples: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    calibrationSamples: Type.Optional(
+      Type.Integer({
+        minimum: 2,
+        maximum: 1000,
+        description: 'oracle runs on each endpoint to calibrate good and bad (default 40)',
+      }),
+    ),
+    alpha: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
+    minEffect: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const BisectSpec = Type.Object(
+  {
+    repo: Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      description: 'a git URL, or a path on the service host',
+    }),
+    good: Type.Union([Ref, Type.Array(Ref, { minItems: 1, maxItems: 64 })], {
+      description: 'one or more known good commits',
+    }),
+    bad: Ref,
+    build: Type.Optional(BuildSpec),
+    lab: Type.Optional(LabSpec),
+    oracle: OracleSpec,
+    decision: Type.Optional(DecisionSpec),
+    firstParent: Type.Optional(
+      Type.Boolean({ default: false, description: 'follow only first parents of merges' }),
+    ),
+    confirm: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description: 're-test culprit, parent and revert before naming the culprit',
+      }),
+    ),
+    labels: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: '^[A-Za-z0-9_.:/-]{1,64}$' }),
+        Type.String({ maxLength: 1024 }),
+        {
+          maxProperties: 32,
+          description: 'free-form, e.g. {"ci": "https://ci.example/run/42"}',
+        },
+      ),
+    ),
+    webhook: Type.Optional(
+      Type.String({
+        maxLength: 2048,
+        pattern: '^https?://',
+        description: 'POSTed the result object when the bisect ends',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type BisectSpec = Static<typeof BisectSpec>;
+export type OracleSpec = Static<typeof OracleSpec>;
+export type BuildSpec = Static<typeof BuildSpec>;
+export type LabSpec = Static<typeof LabSpec>;
+export type DecisionSpec = Static<typeof DecisionSpec>;

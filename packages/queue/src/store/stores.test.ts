@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import type { JournalEntry } from '@kbisect/core';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/load-config.js';
+import { JournalConflict } from '../errors/journal-conflict.js';
+import type { BisectRecord } from '../record/bisect-record.js';
+import { createStores, type Stores } from './stores.js';
+
+const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `kbisect-test-stores-${process.pid}-${randomBytes(3).toString('hex')}`;
+let redis: Redis;
+let stores: Stores;
+
+beforeAll(async () => {
+  redis = new Redis(url, { maxRetriesPerRequest: null });
+  stores = createStores(redis, await loadConfig({ env: { KBISECT_REDIS_PREFIX: prefix } }));
+});
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+});
+
+const entry = (commit: string, verdict: JournalEntry['verdict'] = 'good'): JournalEntry => ({
+  commit,
+  verdict,
+  source: 'oracle',
+});
+
+const record = (id: string, labels?: Record<string, string>): BisectRecord => ({
+  id,
+  status: 'queued',
+  spec: {
+    repo: '/r',
+    good: 'v1',
+    bad: 'v2',
+    oracle: { kind: 'command', command: 'true' },
+    ...(labels ? { labels } : {}),
+  },
+  range: { bad: 'b'.repeat(40), goods: ['a'.repeat(40)], firstParent: false, commits: 3 },
+  submittedBy: 'ci',
+  createdAt: new Date(Date.now() + Number(id.slice(1))).toISOString(),
+});
+
+describe('the journal', () => {
+  it('records a verdict only at the index the writer expects, so two writers never both record step n', async () => {
+    const id = 'journal-race';
+    await stores.journals.append(id, 0, entry('c0'));
+    // Two coordinators (one stale) decided step 1 at the same time: exactly one wins.
+    const results = await Promise.allSettled([
+      stores.journals.append(id, 1, entry('c1', 'bad')),
+      stores.journals.append(id, 1, entry('c1', 'good')),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(lost.reason).toBeInstanceOf(JournalConflict);
+    expect(lost.reason).toMatchObject({ expectedLength: 1, actualLength: 2 });
+    expect((await stores.journals.read(id)).map((e) => e.commit)).toEqual(['c0', 'c1']);
+  });
+
+  it('refuses a writer that is behind, and one that skips ahead', async () => {
+    const id = 'journal-order';
+    await stores.journals.append(id, 0, entry('c0'));
+    await expect(stores.journals.append(id, 0, entry('again'))).rejects.toBeInstanceOf(
+      JournalConflict,
+    );
+    await expect(stores.journals.append(id, 5, entry('ahead'))).rejects.toBeInstanceOf(
+      JournalConflict,
+    );
+    expect(await stores.journals.length(id)).toBe(1);
+  });
+
+  it('appends a manual mark at the end whatever the length', async () => {
+    const id = 'journal-manual';
+    await stores.journals.append(id, 0, entry('c0'));
+    expect(await stores.journals.appendLast(id, { ...entry('m'), source: 'manual' })).toBe(1);
+    expect((await stores.journals.read(id)).at(-1)?.source).toBe('manual');
+  });
+});
+
+describe('bisect records', () => {
+  it('never leave a terminal status: a cancel that won stays, and status counts follow', async () => {
+    await stores.bisects.create(record('b1'));
+    expect(await stores.bisects.setStatus('b1', 'running', ['queued'])).toBe(true);
+    expect(await stores.bisects.finish('b1', 'cancelled')).toBe(true);
+    expect(await stores.bisects.setStatus('b1', 'running', ['queued', 'running'])).toBe(false);
+    expect(await stores.bisects.finish('b1', 'found')).toBe(false);
+    const stored = await stores.bisects.get('b1');
+    expect(stored?.status).toBe('cancelled');
+    expect(stored?.finishedAt).toBeDefined();
+    const counts = await stores.bisects.countByStatus();
+    expect(counts.cancelled).toBe(1);
+    expect(counts.running).toBe(0);
+  });
+
+  it('do not let a late progress write re-create a deleted bisect', async () => {
+    expect(await stores.bisects.update('gone', { cancelRequested: true })).toBe(false);
+    expect(await stores.bisects.get('gone')).toBeUndefined();
+  });
+
+  it('list newest first, filter by label and status, and page with a cursor', async () => {
+    for (let i = 10; i < 17; i++) {
+      await stores.bisects.create(record(`b${i}`, { team: i % 2 ? 'net' : 'mm' }));
+    }
+    const first = await stores.bisects.list({ label: { key: 'team', value: 'net' }, limit: 2 });
+    expect(first.bisects.map((b) => b.id)).toEqual(['b15', 'b13']);
+    const second = await stores.bisects.list({
+      label: { key: 'team', value: 'net' },
+      limit: 2,
+      cursor: first.next as number,
+    });
+    expect(second.bisects.map((b) => b.id)).toEqual(['b11']);
+    expect(second.next).toBeUndefined();
+    const queued = await stores.bisects.list({ status: 'queued', limit: 100 });
+    expect(queued.bisects.map((b) => b.id)).not.toContain('b1');
+  });
+});
+
+describe('the event stream', () => {
+  it('keeps events in order and reads them after an id, exclusively', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++)
+      ids.push((await stores.events.append('ev', 'log', { i })) as string);
+    const after = await stores.events.range('ev', ids[1]);
+    expect(after.map((e) => (e.data as { i: number }).i)).toEqual([2, 3, 4]);
+    expect(await stores.events.lastId('ev')).toBe(ids[4]);
+  });
+});

@@ -1,0 +1,33 @@
+import type { Redis } from 'ioredis';
+import type { ServiceConfig } from '../config/service-config.js';
+import { type Keys, keys } from '../keys.js';
+import { BisectStore } from './bisect-store.js';
+import { ControlChannel } from './control-channel.js';
+import { EventStream } from './event-stream.js';
+import { IdempotencyKeys } from './idempotency.js';
+import { JournalStore } from './journal-store.js';
+import { StepMetrics } from './step-metrics.js';
+
+/** Everything the service keeps in Redis besides BullMQ's own queues. */
+export interface Stores {
+  keys: Keys;
+  bisects: BisectStore;
+  journals: JournalStore;
+  events: EventStream;
+  idempotency: IdempotencyKeys;
+  control: ControlChannel;
+  stepMetrics: StepMetrics;
+}
+
+export function createStores(redis: Redis, config: ServiceConfig): Stores {
+  const k = keys(config.redis.prefix);
+  return {
+    keys: k,
+    bisects: new BisectStore(redis, k),
+    journals: new JournalStore(redis, k),
+    events: new EventStream(redis, k, config.events.maxLen),
+    idempotency: new IdempotencyKeys(redis, k, config.idempotency.ttlSeconds),
+    control: new ControlChannel(redis, k),
+    stepMetrics: new StepMetrics(redis, k),
+  };
+}

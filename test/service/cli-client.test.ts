@@ -1,0 +1,140 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kbisect } from './support/run-cli.js';
+import { RECORD_ORACLE, ServiceHarness } from './support/service-harness.js';
+
+let service: ServiceHarness;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  service = await ServiceHarness.start('cli');
+  await service.startWorker();
+  env = { KBISECT_SERVER: service.api.url, KBISECT_TOKEN: service.tokens.writer };
+});
+afterAll(() => service?.close());
+
+const bisectArgs = () => [
+  '--repo',
+  service.project.dir,
+  '--good',
+  'v1.0',
+  '--bad',
+  'main',
+  '--build',
+  'make -s',
+  '--oracle',
+  `command:${RECORD_ORACLE}`,
+];
+
+describe('kbisect start --wait --json', () => {
+  it('follows the bisect to the culprit and prints the same result object as kbisect run --json', async () => {
+    const [started, local] = await Promise.all([
+      kbisect(['start', ...bisectArgs(), '--wait', '--json', '--label', 'ci=cli-test'], env),
+      kbisect(['run', ...bisectArgs(), '--json', '--cache-dir', join(service.work, 'local-cache')]),
+    ]);
+    expect(started.code, started.stderr).toBe(0);
+    expect(local.code, local.stderr).toBe(0);
+    const service_ = started.json as Record<string, unknown>;
+    const run = local.json as Record<string, unknown>;
+    expect(service_.culprit).toBe(service.project.culprit);
+    expect(Object.keys(service_).sort()).toEqual(Object.keys(run).sort());
+    for (const key of [
+      'status',
+      'culprit',
+      'candidates',
+      'steps',
+      'oracleRuns',
+      'subject',
+      'log',
+      'result',
+    ]) {
+      expect(service_[key], key).toEqual(run[key]);
+    }
+    // The person watching saw the progress and the report on stderr, as with run --json.
+    expect(started.stderr).toMatch(/INFO: testing [0-9a-f]{12}: \d+ candidates left/);
+    expect(started.stderr).toContain(`${service.project.culprit} is the first bad commit`);
+    expect(started.stderr).toMatch(/Tested commits:/);
+  });
+
+  it('exits 3 when good and bad cannot be told apart, with the baselines in the result', async () => {
+    const result = await kbisect(
+      [
+        'start',
+        ...bisectArgs().slice(0, -2),
+        '--oracle',
+        'metric:echo 42',
+        '--calibration-samples',
+        '5',
+        '--wait',
+        '--json',
+      ],
+      env,
+    );
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.json?.status).toBe('not-distinguishable');
+    expect(result.json?.baselines).toMatchObject({ good: { median: 42 }, bad: { median: 42 } });
+  });
+
+  it('exits 2 when the bisect is inconclusive', async () => {
+    // Every test says "skip": the bad commit cannot even be confirmed.
+    const result = await kbisect(
+      ['start', ...bisectArgs().slice(0, -2), '--oracle', 'command:exit 125', '--wait', '--json'],
+      env,
+    );
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.json?.status).toBe('inconclusive');
+  });
+});
+
+describe('the other client commands', () => {
+  let id: string;
+
+  beforeAll(async () => {
+    const started = await kbisect(['start', ...bisectArgs(), '--label', 'ci=cli-list'], env);
+    expect(started.code, started.stderr).toBe(0);
+    [id] = started.stdout.trim().split('\n') as [string];
+    expect(started.stdout).toContain(`${service.api.url}/v1/bisects/${id}`);
+  });
+
+  it('follow prints the progress to the end, the report, and exits as run would', async () => {
+    const followed = await kbisect(['follow', id], env);
+    expect(followed.code, followed.stderr).toBe(0);
+    expect(followed.stderr).toMatch(/STATUS: running/);
+    expect(followed.stdout).toContain(`${service.project.culprit} is the first bad commit`);
+  });
+
+  it('status, list and the 409s of cancel and mark on an ended bisect', async () => {
+    const status = await kbisect(['status', id], env);
+    expect(status.stdout).toMatch(new RegExp(`bisect ${id}: found`));
+    const json = await kbisect(['status', id, '--json'], env);
+    expect(json.json?.id).toBe(id);
+    const list = await kbisect(['list', '--label', 'ci=cli-list'], env);
+    expect(list.stdout).toMatch(new RegExp(`${id}\\s+found`));
+    const cancel = await kbisect(['cancel', id], env);
+    expect(cancel.code).toBe(1);
+    expect(cancel.stderr).toMatch(/409 bisect .* already ended: found/);
+    const mark = await kbisect(['mark', id, 'main', 'good'], env);
+    expect(mark.code).toBe(1);
+    expect(mark.stderr).toMatch(/409/);
+  });
+
+  it('says what is wrong without a token, with a bad body, and without a server', async () => {
+    const noToken = await kbisect(['start', ...bisectArgs(), '--json'], {
+      ...env,
+      KBISECT_TOKEN: '',
+    });
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr).toMatch(/401 this needs an API token/);
+    expect(noToken.json).toMatchObject({ status: 'error' });
+    const badRef = await kbisect(
+      ['start', ...bisectArgs().slice(0, 4), '--bad', 'nope', '--oracle', 'command:true'],
+      env,
+    );
+    expect(badRef.code).toBe(1);
+    expect(badRef.stderr).toMatch(/422 .*nope/);
+    expect(badRef.stderr).toMatch(/\/bad: unknown ref "nope"/);
+    const down = await kbisect(['status', id, '--server', 'http://127.0.0.1:9'], env);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/cannot reach the kbisect API at http:\/\/127.0.0.1:9/);
+  });
+});

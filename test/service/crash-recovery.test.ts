@@ -1,0 +1,94 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectedJournal } from './support/expected-journal.js';
+import { type BisectViewBody, ServiceHarness } from './support/service-harness.js';
+import type { WorkerProcess } from './support/worker-process.js';
+
+/**
+ * Kill -9 a real worker process in the middle of a step, start another, and the bisect goes
+ * on from the journal in Redis: same culprit, same verdicts, none lost, none twice.
+ */
+let service: ServiceHarness;
+let markers: string;
+
+/**
+ * Each build says it started (a file named after its commit) and then takes a moment more
+ * than it needs: the test kills the worker inside the build, with certainty.
+ */
+const slowBuild = () => ({ command: `touch ${markers}/$KBISECT_COMMIT; sleep 0.5; make -s` });
+
+beforeAll(async () => {
+  service = await ServiceHarness.start('crash', { lockDurationMs: 1500, stalledIntervalMs: 750 });
+  markers = join(service.work, 'builds-started');
+  mkdirSync(markers);
+});
+afterAll(() => service?.close());
+
+/** Polls until the coordinator has begun a new step after `verdicts` verdicts, and returns. */
+async function waitForStepAfter(id: string, verdicts: number, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await service.bisect(id);
+    const current = view.progress?.commit;
+    const tested = new Set(view.journal.map((e) => e.commit));
+    if (view.journal.length >= verdicts && current && !tested.has(current)) return view;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `no step after ${verdicts} verdicts: ${JSON.stringify(view.journal.map((e) => e.commit))}, ` +
+          `progress ${JSON.stringify(view.progress)}; worker logs:\n` +
+          service.workers.map((w) => w.output.slice(-6000)).join('\n---\n'),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The next step after `verdicts` verdicts has started building its commit. */
+async function waitForBuildAfter(id: string, verdicts: number) {
+  const view = await waitForStepAfter(id, verdicts);
+  const commit = view.progress?.commit as string;
+  const deadline = Date.now() + 30_000;
+  while (!existsSync(join(markers, commit))) {
+    if (Date.now() > deadline) throw new Error(`the build of ${commit} never started`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return view;
+}
+
+const commitsOf = (view: BisectViewBody) => view.journal.map((e) => `${e.commit} ${e.verdict}`);
+
+describe('a bisect whose worker dies mid-step', () => {
+  it('continues on a new worker after kill -9, twice, to the same culprit with the same journal', async () => {
+    const expected = await expectedJournal(service.project, join(service.work, 'reference'));
+    let worker: WorkerProcess = await service.startWorker();
+    const id = await service.submit(service.spec({ build: slowBuild(), labels: { run: 'crash' } }));
+
+    const before: string[][] = [];
+    for (const verdicts of [3, 5]) {
+      await waitForBuildAfter(id, verdicts);
+      worker.kill('SIGKILL');
+      await worker.exited;
+      const atKill = await service.bisect(id);
+      expect(atKill.status).toBe('running');
+      before.push(commitsOf(atKill));
+      const restarted = Date.now();
+      worker = await service.startWorker();
+      // The new worker takes the bisect over within seconds (lock 1.5 s, stalled check 0.75 s).
+      await waitForStepAfter(id, atKill.journal.length + 1, 20_000);
+      expect(Date.now() - restarted).toBeLessThan(20_000);
+    }
+
+    const view = await service.waitForEnd(id);
+    expect(view.status).toBe('found');
+    expect(view.result?.culprit).toBe(service.project.culprit);
+    // Nothing lost: what was recorded before each kill is still there, in the same place.
+    for (const prefix of before) expect(commitsOf(view).slice(0, prefix.length)).toEqual(prefix);
+    // Nothing twice, and the same decisions as the run nobody killed.
+    expect(new Set(view.journal.map((e) => e.commit)).size).toBe(view.journal.length);
+    expect(commitsOf(view)).toEqual(expected);
+    // The worker's JSON log said it resumed from the journal rather than starting over.
+    expect(worker.output).toMatch(/continuing from the journal: \d+ verdicts recorded/);
+    await worker.stop();
+  });
+});

@@ -1,0 +1,153 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type RunningApi, startApi } from '@kbisect/api';
+import type { BisectSpec, ServiceConfig } from '@kbisect/queue';
+import { createLoopbackProject, type LoopbackProject } from '../../fixtures/loopback-project.js';
+import { type TestTokens, testTokens, writeTestConfig } from './test-config.js';
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from './test-redis.js';
+import { WorkerProcess } from './worker-process.js';
+
+/** The deterministic oracle of the fixture: the culprit shrank the records. */
+export const RECORD_ORACLE = "grep -q 'RECORD_SIZE 65536' main.c";
+
+/**
+ * A kbisect service for one test file: a listening API in this process, real worker
+ * processes started on demand, a generated C project to bisect, and its own key prefix in
+ * the shared Redis. `close` stops everything and deletes every key and file it made.
+ */
+export class ServiceHarness {
+  readonly workers: WorkerProcess[] = [];
+
+  private constructor(
+    readonly work: string,
+    readonly project: LoopbackProject,
+    readonly config: ServiceConfig,
+    readonly configFile: string,
+    readonly tokens: TestTokens,
+    readonly api: RunningApi,
+  ) {}
+
+  static async start(
+    name: string,
+    options: { lockDurationMs?: number; stalledIntervalMs?: number; shutdownGraceMs?: number } = {},
+  ): Promise<ServiceHarness> {
+    const work = mkdtempSync(join(tmpdir(), `kbisect-${name}-`));
+    const project = createLoopbackProject(join(work, 'repo'));
+    const tokens = testTokens();
+    const { file, config } = await writeTestConfig(work, {
+      redisUrl: TEST_REDIS_URL,
+      prefix: uniquePrefix(name),
+      cacheDir: join(work, 'cache'),
+      tokens,
+      ...options,
+    });
+    const api = await startApi({ ...config, log: { level: 'warn' } });
+    return new ServiceHarness(work, project, config, file, tokens, api);
+  }
+
+  async startWorker(env: NodeJS.ProcessEnv = {}): Promise<WorkerProcess> {
+    const worker = new WorkerProcess(this.configFile, env);
+    this.workers.push(worker);
+    await worker.ready();
+    return worker;
+  }
+
+  /** The spec the service tests submit: the fixture, `make -s`, the exit-code oracle. */
+  spec(overrides: Partial<BisectSpec> = {}): BisectSpec {
+    return {
+      repo: this.project.dir,
+      good: 'v1.0',
+      bad: 'main',
+      build: { command: 'make -s' },
+      oracle: { kind: 'command', command: RECORD_ORACLE },
+      ...overrides,
+    };
+  }
+
+  request(
+    method: string,
+    path: string,
+    {
+      body,
+      token,
+      headers = {},
+    }: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
+    return fetch(`${this.api.url}${path}`, {
+      method,
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  }
+
+  async submit(spec: BisectSpec = this.spec()): Promise<string> {
+    const response = await this.request('POST', '/v1/bisects', {
+      body: spec,
+      token: this.tokens.writer,
+    });
+    if (response.status !== 201)
+      throw new Error(`POST /v1/bisects: ${response.status} ${await response.text()}`);
+    return ((await response.json()) as { id: string }).id;
+  }
+
+  async bisect(id: string): Promise<BisectViewBody> {
+    const response = await this.request('GET', `/v1/bisects/${id}`);
+    if (response.status !== 200)
+      throw new Error(`GET: ${response.status} ${await response.text()}`);
+    return (await response.json()) as BisectViewBody;
+  }
+
+  /** Polls until the bisect ended, or throws after `timeoutMs` with the workers' logs. */
+  async waitForEnd(id: string, timeoutMs = 90_000): Promise<BisectViewBody> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const view = await this.bisect(id);
+      if (!['queued', 'running'].includes(view.status)) return view;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `bisect ${id} still ${view.status} after ${timeoutMs} ms; worker logs:\n` +
+            this.workers.map((w) => w.output.slice(-4000)).join('\n---\n'),
+        );
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.stop()));
+    await this.api.close();
+    await deleteKeys(TEST_REDIS_URL, this.config.redis.prefix);
+    rmSync(this.work, { recursive: true, force: true });
+  }
+}
+
+/** What GET /v1/bisects/:id answers, as far as tests look at it. */
+export interface BisectViewBody {
+  id: string;
+  status: string;
+  cancelRequested?: boolean;
+  progress?: { phase: string; commit: string; remaining: number; stepsLeft: number };
+  range: { bad: string; goods: string[]; commits: number; firstParent: boolean };
+  journal: {
+    commit: string;
+    verdict: string;
+    source: string;
+    evidence?: Record<string, unknown>;
+  }[];
+  result?: {
+    status: string;
+    culprit: string | null;
+    subject: string | null;
+    steps: number;
+    oracleRuns: number;
+    log: string;
+    error?: string;
+    confirmations?: { check: string; passed: boolean }[];
+  };
+  commits?: { sha: string; subject: string }[];
+}

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig, type ServiceConfig } from '@kbisect/queue';
+import { stringify } from 'yaml';
+
+export interface TestTokens {
+  writer: string;
+  reader: string;
+  admin: string;
+}
+
+export function testTokens(): TestTokens {
+  const token = () => randomBytes(16).toString('hex');
+  return { writer: token(), reader: token(), admin: token() };
+}
+
+export interface TestConfigOptions {
+  redisUrl: string;
+  prefix: string;
+  /** Mirrors, worktrees and built tools of this test. */
+  cacheDir: string;
+  tokens: TestTokens;
+  /** Short locks make a killed worker's jobs move on within seconds. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  shutdownGraceMs?: number;
+}
+
+/**
+ * The configuration of a test service, written as a YAML file (the worker processes read it
+ * with --config, as a deployment would) and loaded from it.
+ */
+export async function writeTestConfig(
+  dir: string,
+  options: TestConfigOptions,
+): Promise<{ file: string; config: ServiceConfig }> {
+  const file = join(dir, `kbisect-${randomBytes(3).toString('hex')}.yaml`);
+  writeFileSync(
+    file,
+    stringify({
+      redis: { url: options.redisUrl, prefix: options.prefix },
+      api: { host: '127.0.0.1', port: 0 },
+      auth: {
+        tokens: [
+          { name: 'ci', token: options.tokens.writer },
+          { name: 'viewer', token: options.tokens.reader, write: false },
+          { name: 'ops', token: options.tokens.admin, admin: true },
+        ],
+      },
+      worker: {
+        // Short enough that a killed worker's jobs move on in seconds, long enough that a
+        // live worker on a loaded 2-core machine renews its locks in time.
+        lockDurationMs: options.lockDurationMs ?? 5000,
+        stalledIntervalMs: options.stalledIntervalMs ?? 1000,
+        shutdownGraceMs: options.shutdownGraceMs ?? 2000,
+        concurrency: { coordinator: 4, build: 2, labTest: 1 },
+      },
+      cacheDir: options.cacheDir,
+      log: { level: 'info' },
+    }),
+  );
+  // The test's own environment must not leak into the test service.
+  return { file, config: await loadConfig({ file, env: {} }) };
+}
