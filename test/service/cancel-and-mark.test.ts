@@ -49,6 +49,10 @@ describe('cancelling a running bisect', () => {
     const view = await service.waitForEnd(id, 15_000);
     expect(view.status).toBe('cancelled');
     expect(Date.now() - cancelled).toBeLessThan(5_000);
+    // When the API ended the bisect itself, the worker's kill lands a moment later: give the
+    // process group a few seconds to be killed and reaped, then it must be gone.
+    const killedBy = Date.now() + 5_000;
+    while (alive(pid) && Date.now() < killedBy) await new Promise((r) => setTimeout(r, 50));
     expect(alive(pid)).toBe(false);
     expect(existsSync(join(service.config.cacheDir, 'worktrees', id))).toBe(false);
     const stream = await events;
