@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kbisect } from './support/run-cli.js';
@@ -83,6 +85,34 @@ describe('kbisect start --wait --json', () => {
     );
     expect(result.code, result.stderr).toBe(2);
     expect(result.json?.status).toBe('inconclusive');
+  });
+});
+
+describe('kbisect start --wait --junit --markdown', () => {
+  it('writes the JUnit XML the CI schema accepts and the Markdown summary, as run does', async () => {
+    const junit = join(service.work, 'reports', 'start.xml');
+    const markdown = join(service.work, 'reports', 'start.md');
+    const result = await kbisect(
+      ['start', ...bisectArgs(), '--wait', '--junit', junit, '--markdown', markdown],
+      env,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const schema = join(import.meta.dirname, '../../packages/report/schema/JUnit.xsd');
+    execFileSync('xmllint', ['--noout', '--schema', schema, junit], { stdio: 'pipe' });
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toContain(service.project.culprit);
+    expect(xml).toContain(`${service.api.url}/v1/bisects/`);
+    // The journal comes from the service beside the result: the tested commits are listed.
+    expect(xml.match(/<testcase /g)?.length ?? 0).toBeGreaterThan(1);
+    expect(readFileSync(markdown, 'utf8')).toContain(
+      'sender: flush every 512-byte record immediately',
+    );
+  });
+
+  it('refuses report files without --wait: there is no result to write yet', async () => {
+    const result = await kbisect(['start', ...bisectArgs(), '--junit', 'x.xml'], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--junit and --markdown need --wait');
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
@@ -62,6 +62,34 @@ test('a lock held from another host is waited for, never broken', async () => {
   writeFileSync(lock, '1@some-other-build-host');
 
   await expect(withFileLock(lock, async () => 'ran', { timeoutMs: 100 })).rejects.toBeInstanceOf(
+    MirrorLocked,
+  );
+  expect(existsSync(lock)).toBe(true);
+});
+
+test.each([
+  ['an empty', ''],
+  ['a garbled', 'not an owner'],
+])(
+  '%s lock left by a process killed before writing its pid is broken once stale',
+  async (_, content) => {
+    const lock = join(temp.dir, 'mirror.lock');
+    writeFileSync(lock, content);
+    const aMinuteAgo = new Date(Date.now() - 60_000);
+    utimesSync(lock, aMinuteAgo, aMinuteAgo);
+
+    const started = Date.now();
+    expect(await withFileLock(lock, async () => 'ran', { timeoutMs: 2_000 })).toBe('ran');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(existsSync(lock)).toBe(false);
+  },
+);
+
+test('an empty lock created just now is respected: its holder is still writing its pid', async () => {
+  const lock = join(temp.dir, 'mirror.lock');
+  writeFileSync(lock, '');
+
+  await expect(withFileLock(lock, async () => 'ran', { timeoutMs: 300 })).rejects.toBeInstanceOf(
     MirrorLocked,
   );
   expect(existsSync(lock)).toBe(true);

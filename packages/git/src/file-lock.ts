@@ -1,4 +1,4 @@
-import { open, readFile, unlink } from 'node:fs/promises';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MirrorLocked } from './errors/mirror-locked.js';
@@ -8,6 +8,10 @@ export interface FileLockOptions {
   timeoutMs?: number;
 }
 
+// A holder writes its owner right after creating the file; a lock still empty (or garbled)
+// after this long was left by a process killed in between, and no one will ever remove it.
+const UNWRITTEN_LOCK_STALE_MS = 5_000;
+
 // Holders in this process queue here first, so they wait on a promise instead of polling
 // a file that their own pid keeps alive.
 const queues = new Map<string, Promise<void>>();
@@ -15,7 +19,8 @@ const queues = new Map<string, Promise<void>>();
 /**
  * Runs `fn` while holding an exclusive lock file (created with O_EXCL, so exactly one
  * process wins). Holders on other hosts (a shared cache on NFS) are only ever waited for;
- * a holder on this host whose pid is gone is treated as crashed and its lock is broken.
+ * a holder on this host whose pid is gone is treated as crashed and its lock is broken, and
+ * so is a lock file whose owner was never written (empty or unparsable) after a few seconds.
  */
 export async function withFileLock<T>(
   lockPath: string,
@@ -63,11 +68,31 @@ async function acquire(lockPath: string, timeoutMs: number): Promise<void> {
       if (again === holder) await unlink(lockPath).catch(() => {});
       continue;
     }
+    if (!isOwner(holder) && (await breakUnwrittenLock(lockPath))) continue;
     const waited = Date.now() - started;
     if (waited >= timeoutMs) throw new MirrorLocked(lockPath, holder, waited);
     await sleep(delay);
     delay = Math.min(delay * 2, 500);
   }
+}
+
+const isOwner = (holder: string) => /^\d+@\S+$/.test(holder);
+
+/**
+ * Removes a lock file with no parsable owner that has not changed for a while. The file is
+ * looked at twice, right before unlinking, so a lock someone just re-took is left alone.
+ */
+async function breakUnwrittenLock(lockPath: string): Promise<boolean> {
+  const before = await stat(lockPath).catch(() => undefined);
+  if (!before) return true;
+  if (Date.now() - before.mtimeMs < UNWRITTEN_LOCK_STALE_MS) return false;
+  const holder = await readFile(lockPath, 'utf8').catch(() => '');
+  const after = await stat(lockPath).catch(() => undefined);
+  if (isOwner(holder) || !after || after.ino !== before.ino || after.mtimeMs !== before.mtimeMs) {
+    return true;
+  }
+  await unlink(lockPath).catch(() => {});
+  return true;
 }
 
 function holderIsDead(holder: string): boolean {

@@ -1,4 +1,5 @@
 import { type Direction, RECOMMENDED_CALIBRATION_SAMPLES } from '@kbisect/core';
+import type { DecisionSpec, OracleSpec as ServiceOracleSpec } from '@kbisect/queue';
 import { type OracleSpec, parseOracleSpec } from '../local/oracle-spec.js';
 import type { LogLevel } from '../logger.js';
 import { UsageError } from '../usage-error.js';
@@ -140,4 +141,29 @@ export function parseRunFlags(flags: RunFlags): RunOptions {
   if (flags.junit !== undefined) options.junit = flags.junit;
   if (flags.markdown !== undefined) options.markdown = flags.markdown;
   return options;
+}
+
+/**
+ * The oracle and the decision of these options in the words of a bisect spec, so that `run`
+ * and the service derive the oracle and the policy with the same functions.
+ */
+export function oracleAndDecisionOf(options: RunOptions): {
+  oracle: ServiceOracleSpec;
+  decision: DecisionSpec;
+} {
+  const timeoutSeconds = options.oracleTimeoutMs / 1000;
+  const oracle: ServiceOracleSpec =
+    options.oracle.kind === 'splice-loopback'
+      ? { kind: 'splice-loopback', args: options.oracle.args, timeoutSeconds }
+      : { kind: options.oracle.kind, command: options.oracle.command, timeoutSeconds };
+  const decision: DecisionSpec = {
+    direction: options.direction,
+    calibrationSamples: options.calibrationSamples,
+    ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
+    ...(options.samples !== undefined ? { samples: options.samples } : {}),
+    ...(options.maxSamples !== undefined ? { maxSamples: options.maxSamples } : {}),
+    ...(options.alpha !== undefined ? { alpha: options.alpha } : {}),
+    ...(options.minEffect !== undefined ? { minEffect: options.minEffect } : {}),
+  };
+  return { oracle, decision };
 }

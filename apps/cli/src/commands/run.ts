@@ -1,100 +1,49 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { shellBuild } from '@kbisect/build';
-import {
-  BisectCancelled,
-  type BisectOutcome,
-  type Calibration,
-  calibrate,
-  type DecisionPolicy,
-  type Direction,
-  describeEffect,
-  exitCodePolicy,
-  NotDistinguishable,
-  runBisect,
-  statisticalPolicy,
-  thresholdPolicy,
-  toBisectLog,
-} from '@kbisect/core';
+import { BisectCancelled, type BisectOutcome, NotDistinguishable, runBisect } from '@kbisect/core';
 import {
   type CommitInfo,
   openRepository,
   removeAllWorktreesSync,
   resolveRange,
 } from '@kbisect/git';
+import { LocalRunner } from '@kbisect/oracle';
 import {
-  commandOracle,
-  LocalRunner,
-  metricOracle,
-  type Oracle,
-  spliceLoopbackOracle,
-} from '@kbisect/oracle';
+  commitsToDescribe,
+  decisionSetup,
+  EXIT,
+  errorResultObject,
+  exitCodeFor,
+  notDistinguishableResultObject,
+  oracleFor,
+  progressLine,
+  type ResultObject,
+  resultObjectOf,
+} from '@kbisect/queue';
 import { writeCiReports } from '@kbisect/report';
 import type { Logger } from 'pino';
 import { requireCommandOnPath } from '../local/command-check.js';
 import { localEnvironment } from '../local/local-environment.js';
-import { logEvent } from '../local/progress.js';
 import { createLogger } from '../logger.js';
 import { humanReport } from '../report/human-report.js';
-import { EXIT, exitCodeFor, type ResultObject, reasonOf } from '../report/result-object.js';
 import { UsageError } from '../usage-error.js';
-import type { RunOptions } from './run-options.js';
+import { oracleAndDecisionOf, type RunOptions } from './run-options.js';
 
 const defaultCacheDir = () =>
   process.env.KBISECT_CACHE_DIR ??
   join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kbisect');
 
-interface OracleSetup {
-  oracle: Oracle;
-  policy?: DecisionPolicy;
-  calibration?: Calibration;
-}
-
-async function setUpOracle(options: RunOptions, cacheDir: string): Promise<OracleSetup> {
-  const runner = new LocalRunner();
-  const timeoutMs = options.oracleTimeoutMs;
-  const statistical = (): Calibration => ({
-    samplesPerEndpoint: options.calibrationSamples,
-    calibrate: (good, bad) =>
-      statisticalPolicy(
-        calibrate(good, bad, {
-          direction: options.direction,
-          ...(options.alpha !== undefined ? { alpha: options.alpha } : {}),
-          ...(options.minEffect !== undefined ? { minEffect: options.minEffect } : {}),
-        }),
-        {
-          ...(options.samples !== undefined ? { initialSamples: options.samples } : {}),
-          ...(options.maxSamples !== undefined ? { maxSamples: options.maxSamples } : {}),
-        },
-      ),
-  });
-  const spec = options.oracle;
-  switch (spec.kind) {
-    case 'command':
-      await requireCommandOnPath(spec.command, '--oracle command');
-      return {
-        oracle: commandOracle({ runner, command: spec.command, timeoutMs }),
-        policy: exitCodePolicy(),
-      };
-    case 'metric': {
-      await requireCommandOnPath(spec.command, '--oracle metric');
-      const oracle = metricOracle({ runner, command: spec.command, timeoutMs });
-      if (options.threshold === undefined) return { oracle, calibration: statistical() };
-      return {
-        oracle,
-        policy: thresholdPolicy({
-          threshold: options.threshold,
-          direction: options.direction,
-          samples: options.samples ?? 1,
-        }),
-      };
-    }
-    case 'splice-loopback':
-      return {
-        oracle: await spliceLoopbackOracle({ runner, args: spec.args, cacheDir, timeoutMs }),
-        calibration: statistical(),
-      };
+/** The oracle and the decision policy, derived as the service derives them from a spec. */
+async function setUpOracle(options: RunOptions, cacheDir: string) {
+  const { oracle, decision } = oracleAndDecisionOf(options);
+  if (oracle.kind !== 'splice-loopback') {
+    await requireCommandOnPath(oracle.command, `--oracle ${oracle.kind}`);
   }
+  return {
+    oracle: await oracleFor(oracle, { runner: new LocalRunner(), cacheDir }),
+    ...decisionSetup(oracle, decision),
+  };
 }
 
 /** `kbisect run`: the whole bisect on this machine, no service needed. */
@@ -133,19 +82,9 @@ async function execute(options: RunOptions, cacheDir: string, signal: AbortSigna
     );
     return exitCodeFor(object.status);
   };
-  const failure = (error: unknown): ResultObject => ({
-    status: 'error',
-    culprit: null,
-    candidates: [],
-    steps: 0,
-    oracleRuns: 0,
-    subject: null,
-    log: '',
-    error: error instanceof Error ? error.message : String(error),
-  });
 
   let outcome: BisectOutcome;
-  let setup: OracleSetup;
+  let setup: Awaited<ReturnType<typeof setUpOracle>>;
   let repo: Awaited<ReturnType<typeof openRepository>>;
   let range: Awaited<ReturnType<typeof resolveRange>>;
   try {
@@ -179,7 +118,10 @@ async function execute(options: RunOptions, cacheDir: string, signal: AbortSigna
       checkEndpoints: true,
       confirm: options.confirm,
       signal,
-      onEvent: (event) => logEvent(log, event),
+      onEvent: (event) => {
+        const line = progressLine(event);
+        log[line.level](line.fields, line.msg);
+      },
     });
   } catch (error) {
     if (error instanceof BisectCancelled) {
@@ -188,78 +130,24 @@ async function execute(options: RunOptions, cacheDir: string, signal: AbortSigna
     }
     if (error instanceof NotDistinguishable) {
       log.error(error.message);
-      return emit({
-        ...failure(error),
-        status: 'not-distinguishable',
-        baselines: {
-          good: error.good,
-          bad: error.bad,
-          direction: error.direction,
-          pValue: error.pValue,
-          effect: error.effect,
-        },
-        reason: error.reason,
-      });
+      return emit(notDistinguishableResultObject(error));
     }
     if (!(error instanceof UsageError)) log.debug({ err: error }, 'bisect failed');
     log.error(error instanceof Error ? error.message : String(error));
-    return emit(failure(error));
+    return emit(errorResultObject(error));
   }
 
-  const tested = [...new Set(outcome.journal.map((e) => e.commit))];
-  const resultCommits = outcome.result.kind === 'found' ? [outcome.result.culprit] : [];
-  const candidates = outcome.result.kind === 'inconclusive' ? outcome.result.candidates : [];
-  const infos = await repo.commitInfos([...new Set([...tested, ...resultCommits, ...candidates])]);
-  const info = new Map(infos.map((c) => [c.sha, c]));
-  const subjects = new Map([...info].map(([sha, c]) => [sha, c.subject]));
-  const bisectLog = toBisectLog({ ...range, firstParent: options.firstParent }, outcome.journal, {
-    subjects,
-    result: outcome.result,
-  });
-  const effect = effectOf(outcome, range.goods, options.direction, setup.oracle.quantity);
-  const object: ResultObject = {
-    status: outcome.result.kind === 'found' ? 'found' : 'inconclusive',
-    culprit: outcome.result.kind === 'found' ? outcome.result.culprit : null,
-    candidates,
-    steps: outcome.totals.steps,
-    oracleRuns: outcome.totals.oracleRuns,
-    subject:
-      outcome.result.kind === 'found' ? (info.get(outcome.result.culprit)?.subject ?? null) : null,
-    log: bisectLog,
-    result: outcome.result,
-    confirmations: outcome.confirmations,
-    journal: outcome.journal,
-    seconds: {
-      build: outcome.totals.buildSeconds,
-      test: outcome.totals.testSeconds,
-      total: outcome.totals.totalSeconds,
-    },
-  };
-  const reason = reasonOf(outcome.result);
-  if (reason) object.reason = reason;
-  if (effect) object.effect = effect;
+  const infos = await repo.commitInfos(commitsToDescribe(outcome));
+  const object = resultObjectOf(
+    outcome,
+    { ...range, firstParent: options.firstParent },
+    infos,
+    options.direction,
+    setup.oracle.quantity,
+  );
   // With --json the report still reaches the person, on stderr; stdout stays one JSON line.
-  const report = `${humanReport(outcome, info, effect)}\n`;
+  const info = new Map(infos.map((c) => [c.sha, c]));
+  const report = `${humanReport(outcome, info, object.effect)}\n`;
   (options.json ? process.stderr : process.stdout).write(report);
   return emit(object, infos);
-}
-
-/** The culprit's effect against the good baseline, when the oracle measured numbers. */
-function effectOf(
-  outcome: BisectOutcome,
-  goods: string[],
-  direction: Direction,
-  quantity?: Oracle['quantity'],
-): string | undefined {
-  if (outcome.result.kind !== 'found') return undefined;
-  const culprit = outcome.result.culprit;
-  const samplesOf = (commits: string[]) =>
-    outcome.journal
-      .filter((e) => commits.includes(e.commit))
-      .flatMap((e) => e.evidence?.samples ?? []);
-  const good = samplesOf(goods);
-  const bad = samplesOf([culprit]);
-  if (!good.some((s) => s.value !== undefined) || !bad.some((s) => s.value !== undefined))
-    return undefined;
-  return describeEffect(good, bad, direction, quantity?.unit, quantity?.metric);
 }

@@ -1,6 +1,6 @@
 import type { BisectOutcome, JournalEntry } from '@kbisect/core';
 import type { CommitInfo } from '@kbisect/git';
-import { reasonOf } from './result-object.js';
+import { reasonOf } from '@kbisect/queue';
 
 const short = (sha: string) => sha.slice(0, 12);
 const seconds = (s: number) => `${s.toFixed(1)} s`;

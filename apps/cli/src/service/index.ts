@@ -1,6 +1,6 @@
-import { RECOMMENDED_CALIBRATION_SAMPLES } from '@kbisect/core';
 import { ConfigInvalid, errorResultObject, RedisUnreachable } from '@kbisect/queue';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { addBisectOptions } from '../commands/bisect-options.js';
 import { parseRunFlags, type RunFlags } from '../commands/run-options.js';
 import { UsageError } from '../usage-error.js';
 import { ApiRequestFailed, ServerUnreachable } from './client/errors.js';
@@ -9,56 +9,6 @@ import { cancelCommand, listCommand, markCommand, statusCommand } from './comman
 import { serveCommand, workerCommand } from './commands/serve.js';
 import { startCommand } from './commands/start.js';
 import { addClientOptions, type ClientFlags, clientFrom, collectLabel } from './service-flags.js';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/**
- * The bisect options of `kbisect run`, for `kbisect start`: the same words mean the same
- * thing whether the bisect runs here or in the service.
- */
-function addBisectOptions(command: Command): Command {
-  return command
-    .requiredOption(
-      '--repo <path|url>',
-      'git repository to bisect (a URL, or a path on the server host)',
-    )
-    .requiredOption('--good <ref>', 'a known good commit (repeatable)', collect)
-    .requiredOption('--bad <ref>', 'a known bad commit')
-    .option('--build <cmd>', 'build command run in each worktree; non-zero exit skips the commit')
-    .option(
-      '--build-timeout <seconds>',
-      'kill a build that runs longer and skip the commit',
-      '3600',
-    )
-    .requiredOption(
-      '--oracle <spec>',
-      "command:'CMD' (git bisect run exit codes), metric:'CMD' (prints a number) or splice-loopback[:ARGS]",
-    )
-    .option(
-      '--oracle-timeout <seconds>',
-      'a single oracle run longer than this is a failed run',
-      '600',
-    )
-    .addOption(new Option('--higher-is-better', 'the metric is a throughput (default)'))
-    .addOption(new Option('--lower-is-better', 'the metric is a latency or a duration'))
-    .option(
-      '--threshold <x>',
-      'metric: a fixed good/bad boundary instead of calibrating on the endpoints',
-    )
-    .option('--samples <n>', 'oracle runs per commit to start with')
-    .option('--max-samples <n>', 'oracle runs per commit at most, when the first ones are unclear')
-    .option(
-      '--calibration-samples <n>',
-      `oracle runs on each endpoint to calibrate good and bad (default ${RECOMMENDED_CALIBRATION_SAMPLES})`,
-    )
-    .option('--alpha <p>', 'significance level of the calibration rank test (default 0.01)')
-    .option(
-      '--min-effect <fraction>',
-      'smallest relative difference between good and bad that counts, e.g. 0.1',
-    )
-    .option('--first-parent', 'follow only the first parent of merges')
-    .option('--no-confirm', 'name the culprit without re-testing it, its parent and its revert');
-}
 
 /** Runs a client command, turning API and usage errors into a message and exit code 1. */
 function action<A extends unknown[]>(run: (...args: A) => Promise<number>) {
@@ -107,6 +57,7 @@ export function registerServiceCommands(program: Command): void {
       program
         .command('start')
         .description('start a bisect in the kbisect service (same options as run)'),
+      'git repository to bisect (a URL, or a path on the server host)',
     ),
   )
     .option('--wait', 'follow it to the end and exit as `kbisect run` does')

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { BisectSpec, OracleSpec } from '@kbisect/queue';
-import type { RunOptions } from '../commands/run-options.js';
+import type { BisectSpec } from '@kbisect/queue';
+import { oracleAndDecisionOf, type RunOptions } from '../commands/run-options.js';
 
 export interface ServiceOnlyOptions {
   labels: Record<string, string>;
@@ -15,20 +15,7 @@ export interface ServiceOnlyOptions {
  * client and the server must share the file system (same machine, or the same mount).
  */
 export function specFromRunOptions(options: RunOptions, extra: ServiceOnlyOptions): BisectSpec {
-  const timeoutSeconds = options.oracleTimeoutMs / 1000;
-  const oracle: OracleSpec =
-    options.oracle.kind === 'splice-loopback'
-      ? { kind: 'splice-loopback', args: options.oracle.args, timeoutSeconds }
-      : { kind: options.oracle.kind, command: options.oracle.command, timeoutSeconds };
-  const decision: NonNullable<BisectSpec['decision']> = {
-    direction: options.direction,
-    calibrationSamples: options.calibrationSamples,
-    ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
-    ...(options.samples !== undefined ? { samples: options.samples } : {}),
-    ...(options.maxSamples !== undefined ? { maxSamples: options.maxSamples } : {}),
-    ...(options.alpha !== undefined ? { alpha: options.alpha } : {}),
-    ...(options.minEffect !== undefined ? { minEffect: options.minEffect } : {}),
-  };
+  const { oracle, decision } = oracleAndDecisionOf(options);
   const lab = extra.lab;
   return {
     repo: existsSync(options.repo) ? resolve(options.repo) : options.repo,

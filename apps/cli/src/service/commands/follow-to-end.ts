@@ -1,4 +1,11 @@
-import { EXIT, exitCodeFor, isTerminal, type ResultObject } from '@kbisect/queue';
+import {
+  EXIT,
+  errorResultObject,
+  exitCodeFor,
+  isTerminal,
+  type ResultObject,
+} from '@kbisect/queue';
+import { type CiReportFiles, writeCiReports } from '@kbisect/report';
 import type { ApiClient, BisectView } from '../client/api-client.js';
 import { followEvents } from '../client/follow-events.js';
 import { progressText } from '../render/progress-printer.js';
@@ -9,6 +16,8 @@ export interface FollowToEndOptions {
   /** With --json, also print every event as a JSON line (follow), or only the result (start). */
   eventsAsJson: boolean;
   after?: string;
+  /** JUnit XML and Markdown files to write from the result, as `kbisect run` does. */
+  reports?: CiReportFiles;
 }
 
 /**
@@ -47,7 +56,24 @@ export async function followToEnd(
     return EXIT.cancelled;
   }
   const view = await client.get(id);
-  return printOutcome(view, options.json);
+  const code = printOutcome(view, options.json);
+  if (isTerminal(view.status) && options.reports) {
+    // A report file that cannot be written is said loudly but does not change the verdict.
+    await writeCiReports(options.reports, {
+      result: { ...resultOf(view), journal: view.journal },
+      commits: view.commits ?? [],
+      url: view.url,
+    }).catch((error: Error) => process.stderr.write(`kbisect: ${error.message}\n`));
+  }
+  return code;
+}
+
+/** The result object of an ended bisect; one that ended without a result is an error. */
+function resultOf(view: BisectView): ResultObject {
+  return (
+    view.result ??
+    errorResultObject(new Error(`bisect ${view.id} ended ${view.status} without a result`))
+  );
 }
 
 /** The report and the result object of an ended bisect; the exit code says how it ended. */
@@ -56,16 +82,7 @@ export function printOutcome(view: BisectView, json: boolean): number {
     process.stderr.write(`kbisect: bisect ${view.id} is still ${view.status}\n`);
     return EXIT.error;
   }
-  const result: ResultObject = view.result ?? {
-    status: 'error',
-    culprit: null,
-    candidates: [],
-    steps: 0,
-    oracleRuns: 0,
-    subject: null,
-    log: '',
-    error: `bisect ${view.id} ended ${view.status} without a result`,
-  };
+  const result = resultOf(view);
   const report = serviceReport(view);
   const text = report ?? `${view.status}: ${result.error ?? result.reason ?? ''}`;
   (json ? process.stderr : process.stdout).write(`${text}\n`);

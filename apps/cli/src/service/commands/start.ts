@@ -1,4 +1,5 @@
 import type { RunOptions } from '../../commands/run-options.js';
+import { UsageError } from '../../usage-error.js';
 import type { ApiClient } from '../client/api-client.js';
 import { specFromRunOptions } from '../spec-from-options.js';
 import { followToEnd } from './follow-to-end.js';
@@ -15,13 +16,21 @@ export interface StartOptions {
 /**
  * `kbisect start`: the options of `kbisect run`, sent to the API. Without --wait it prints
  * the bisect's id and URL and returns; with --wait it follows the bisect to its end and exits
- * as `kbisect run` would (0 found, 2 inconclusive, 3 not distinguishable, 1 error).
+ * as `kbisect run` would (0 found, 2 inconclusive, 3 not distinguishable, 1 error), writing
+ * the --junit and --markdown files as `kbisect run` does.
  */
 export async function startCommand(
   client: ApiClient,
   run: RunOptions,
   options: StartOptions,
 ): Promise<number> {
+  const reports = {
+    ...(run.junit ? { junit: run.junit } : {}),
+    ...(run.markdown ? { markdown: run.markdown } : {}),
+  };
+  if (!options.wait && Object.keys(reports).length > 0) {
+    throw new UsageError('--junit and --markdown need --wait: the result exists only at the end');
+  }
   const spec = specFromRunOptions(run, {
     labels: options.labels,
     ...(options.webhook ? { webhook: options.webhook } : {}),
@@ -35,5 +44,5 @@ export async function startCommand(
     return 0;
   }
   process.stderr.write(`kbisect: bisect ${created.id} queued: ${created.url}\n`);
-  return followToEnd(client, created.id, { json: options.json, eventsAsJson: false });
+  return followToEnd(client, created.id, { json: options.json, eventsAsJson: false, reports });
 }

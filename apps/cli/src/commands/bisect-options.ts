@@ -1,0 +1,51 @@
+import { RECOMMENDED_CALIBRATION_SAMPLES } from '@kbisect/core';
+import { type Command, Option } from 'commander';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * The bisect options of `kbisect run` and `kbisect start`: the same words mean the same thing
+ * whether the bisect runs here or in the service. `repoHelp` says where a path is resolved.
+ */
+export function addBisectOptions(command: Command, repoHelp: string): Command {
+  return command
+    .requiredOption('--repo <path|url>', repoHelp)
+    .requiredOption('--good <ref>', 'a known good commit (repeatable)', collect)
+    .requiredOption('--bad <ref>', 'a known bad commit')
+    .option('--build <cmd>', 'build command run in each worktree; non-zero exit skips the commit')
+    .option(
+      '--build-timeout <seconds>',
+      'kill a build that runs longer and skip the commit',
+      '3600',
+    )
+    .requiredOption(
+      '--oracle <spec>',
+      "command:'CMD' (git bisect run exit codes), metric:'CMD' (prints a number) or splice-loopback[:ARGS]",
+    )
+    .option(
+      '--oracle-timeout <seconds>',
+      'a single oracle run longer than this is a failed run',
+      '600',
+    )
+    .addOption(new Option('--higher-is-better', 'the metric is a throughput (default)'))
+    .addOption(new Option('--lower-is-better', 'the metric is a latency or a duration'))
+    .option(
+      '--threshold <x>',
+      'metric: a fixed good/bad boundary instead of calibrating on the endpoints',
+    )
+    .option('--samples <n>', 'oracle runs per commit to start with')
+    .option('--max-samples <n>', 'oracle runs per commit at most, when the first ones are unclear')
+    .option(
+      '--calibration-samples <n>',
+      `oracle runs on each endpoint to calibrate good and bad (default ${RECOMMENDED_CALIBRATION_SAMPLES})`,
+    )
+    .option('--alpha <p>', 'significance level of the calibration rank test (default 0.01)')
+    .option(
+      '--min-effect <fraction>',
+      'smallest relative difference between good and bad that counts, e.g. 0.1',
+    )
+    .option('--first-parent', 'follow only the first parent of merges')
+    .option('--no-confirm', 'name the culprit without re-testing it, its parent and its revert')
+    .option('--junit <file>', 'also write the result as JUnit XML, for the CI test report')
+    .option('--markdown <file>', 'also write the result as Markdown, for a CI summary');
+}
