@@ -167,13 +167,21 @@ describe('POST /v1/bisects checks the refs before queueing (422)', () => {
     expect(response.json<ErrorBody>().details?.[0]?.path).toBe('/repo');
   });
 
-  it('refuses a lab this server does not have and a kernel build it cannot do yet', async () => {
-    const lab = await post('/v1/bisects', spec({ lab: { pool: 'x86-big' } }));
+  it('refuses a lab this server does not have and a kernel build without a lab', async () => {
+    const pool = await post('/v1/bisects', spec({ lab: { pool: 'x86-big' } }));
+    expect(pool.statusCode).toBe(422);
+    expect(pool.json<ErrorBody>().message).toMatch(/pool "x86-big" is not served/);
+    const kernelBuild = { kernel: { config: { defconfig: 'tinyconfig' } } };
+    const lab = await post(
+      '/v1/bisects',
+      spec({ build: kernelBuild, lab: { name: 'rack9' }, oracle: { kind: 'splice-loopback' } }),
+    );
     expect(lab.statusCode).toBe(422);
-    expect(lab.json<ErrorBody>().message).toMatch(/lab "local" only/);
+    expect(lab.json<ErrorBody>().message).toMatch(/unknown lab "rack9": configured labs are none/);
+    expect(lab.json<ErrorBody>().details?.[0]?.path).toBe('/lab/name');
     const kernel = await post('/v1/bisects', spec({ build: { kernel: { config: '.config' } } }));
     expect(kernel.statusCode).toBe(422);
-    expect(kernel.json<ErrorBody>().details?.[0]?.path).toBe('/build/kernel');
+    expect(kernel.json<ErrorBody>().details?.[0]?.path).toBe('/lab');
   });
 
   it('queues nothing for a refused body', async () => {

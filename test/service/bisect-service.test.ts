@@ -34,6 +34,18 @@ describe('a bisect submitted over HTTP to the service', () => {
     view = await service.waitForEnd(id);
   });
 
+  it('serves the text report a developer sends to the list', async () => {
+    const response = await service.request('GET', `/v1/bisects/${id}/report.txt`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await response.text();
+    expect(text).toContain(`commit: ${service.project.culprit}`);
+    expect(text).toContain('sender: flush every 512-byte record immediately');
+    expect(text).toContain(
+      `git bisect good ${view.journal.find((e) => e.verdict === 'good')?.commit}`,
+    );
+  });
+
   it('names the planted culprit with its subject, and re-tests it before naming it', () => {
     expect(view.status).toBe('found');
     expect(view.result?.culprit).toBe(service.project.culprit);

@@ -10,6 +10,8 @@ import { bisectRoutes } from './routes/bisects.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { metricRoutes } from './routes/metrics.js';
+import { reportRoutes } from './routes/reports.js';
+import { watchRoutes } from './routes/watches.js';
 
 export interface BuildAppOptions {
   context: ApiContext;
@@ -43,6 +45,8 @@ export async function buildApp({ context, logger }: BuildAppOptions): Promise<Fa
     await metricRoutes(scope, context);
     await bisectRoutes(scope, context);
     await eventRoutes(scope, context);
+    await reportRoutes(scope, context);
+    await watchRoutes(scope, context);
   });
   await registerDashboard(app, context.queues);
   return app;

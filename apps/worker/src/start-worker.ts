@@ -2,6 +2,7 @@ import { closeSync, openSync, utimesSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { WebhookNotifier } from '@kbisect/notify';
 import {
   closeQueues,
   connectRedis,
@@ -9,6 +10,7 @@ import {
   createStores,
   errorResultObject,
   finishBisect,
+  loadServiceLabs,
   pingRedis,
   QUEUE,
   Repositories,
@@ -19,13 +21,16 @@ import {
 import { QueueEvents, Worker, type WorkerOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import { buildProcessor } from './build/build-processor.js';
+import { KernelBuilders } from './build/kernel-builders.js';
 import { LocalWorktrees } from './build/local-worktrees.js';
 import { coordinatorProcessor } from './coordinator/coordinator-processor.js';
 import { CoordinatorRuns } from './coordinator/coordinator-runs.js';
 import { reconcileOpenBisects } from './coordinator/reconcile.js';
 import { Interrupts } from './interrupts.js';
+import { KexecLabs } from './lab-test/kexec-labs.js';
 import { labTestProcessor } from './lab-test/lab-test-processor.js';
 import { Oracles } from './lab-test/oracles.js';
+import { watchProcessor } from './watch/watch-processor.js';
 
 export interface RunningWorker {
   log: Logger;
@@ -47,6 +52,8 @@ export async function startWorker(
   config: ServiceConfig,
   options: StartWorkerOptions = {},
 ): Promise<RunningWorker> {
+  // Kernel builds and kexec labs (docs/labs.md): a bad lab file stops the worker at start.
+  const labs = await loadServiceLabs(config);
   let logRedisError: (error: Error) => void = () => {};
   const redis = connectRedis(config.redis.url, `kbisect-worker-${hostname()}-${process.pid}`, (e) =>
     logRedisError(e),
@@ -77,6 +84,10 @@ export async function startWorker(
   const worktrees = new LocalWorktrees(join(config.cacheDir, 'worktrees'));
   const repositories = new Repositories(config.cacheDir);
   const oracles = new Oracles(config.cacheDir);
+  const kernelBuilders = new KernelBuilders(
+    config.kernelBuildDir ?? join(config.cacheDir, 'kernel'),
+  );
+  const kexecLabs = new KexecLabs({ labs, redis, prefix, log });
 
   const { worker: w } = config;
   const common: Omit<WorkerOptions, 'concurrency'> = {
@@ -105,15 +116,30 @@ export async function startWorker(
   );
   const build = new Worker(
     QUEUE.build,
-    buildProcessor({ stores, repositories, worktrees, interrupts, log }),
+    buildProcessor({ stores, repositories, worktrees, interrupts, kernelBuilders, log }),
     { ...common, concurrency: w.concurrency.build },
   );
   const labTest = new Worker(
     QUEUE.labTest,
-    labTestProcessor({ stores, oracles, interrupts, log }),
+    labTestProcessor({ stores, oracles, interrupts, kexecLabs, log }),
     { ...common, concurrency: w.concurrency.labTest },
   );
-  const workers = [coordinator, build, labTest];
+  const notifier = new WebhookNotifier({ connection: redis, prefix });
+  // One run of a watch at a time per worker: a measurement must not share the machine.
+  const watch = new Worker(
+    QUEUE.watch,
+    watchProcessor({
+      stores,
+      queues,
+      repositories,
+      oracles,
+      worktreeDir: join(config.cacheDir, 'worktrees'),
+      notifier,
+      log,
+    }),
+    { ...common, concurrency: 1 },
+  );
+  const workers = [coordinator, build, labTest, watch];
   for (const worker of workers) {
     worker.on('error', (error) => log.error({ err: error, queue: worker.name }, 'worker error'));
     worker.on('failed', (job, error) =>
@@ -143,7 +169,7 @@ export async function startWorker(
   await reconcileOpenBisects(stores, queues, log);
   log.info(
     { redis: redactUrl(config.redis.url), prefix, concurrency: w.concurrency },
-    'worker ready: coordinator, build and lab-test queues',
+    'worker ready: coordinator, build, lab-test and watch queues',
   );
 
   const heartbeat = w.heartbeatFile
@@ -157,7 +183,7 @@ export async function startWorker(
       if (heartbeat) clearInterval(heartbeat);
       const coordinatorClosed = coordinator.close();
       interrupts.shutdown('coordinator');
-      const stepsClosed = Promise.all([build.close(), labTest.close()]);
+      const stepsClosed = Promise.all([build.close(), labTest.close(), watch.close()]);
       const finished = await Promise.race([
         stepsClosed.then(() => true),
         sleep(w.shutdownGraceMs).then(() => false),
@@ -173,6 +199,8 @@ export async function startWorker(
         coordinatorEvents.close(),
       ]);
       await closeQueues(queues);
+      kexecLabs.close();
+      await notifier.close();
       await interrupts.close();
       log.info('worker stopped');
       await redis.quit().catch(() => redis.disconnect());

@@ -1,11 +1,18 @@
 export { ENV_OVERRIDES, type LoadConfigOptions, loadConfig } from './config/load-config.js';
 export { ApiToken, ServiceConfig } from './config/service-config.js';
+export { labProblems, loadServiceLabs, type ServiceLabs } from './config/service-labs.js';
 export * from './errors/index.js';
-export { BuildJob, BuildJobResult } from './jobs/build-job.js';
+export {
+  BuildJob,
+  BuildJobResult,
+  KernelArtifactRef,
+  KernelJobSpec,
+} from './jobs/build-job.js';
 export { CoordinatorJob, CoordinatorJobResult } from './jobs/coordinator-job.js';
 export { LabTestJob, LabTestJobResult } from './jobs/lab-test-job.js';
 export { type Keys, keys } from './keys.js';
 export { type FinishOptions, finishBisect } from './lifecycle/finish-bisect.js';
+export { queueBisect } from './lifecycle/queue-bisect.js';
 export { callWebhook, type LifecycleLog, type WebhookBody } from './lifecycle/webhook.js';
 export {
   REDACT,
@@ -56,6 +63,7 @@ export {
   DEFAULT_ORACLE_TIMEOUT_SECONDS,
   type DecisionSetup,
   decisionSetup,
+  kernelBuildOf,
   type OracleForOptions,
   oracleFor,
 } from './spec-to-env.js';
@@ -77,3 +85,18 @@ export {
   StepMetrics,
 } from './store/step-metrics.js';
 export { createStores, type Stores } from './store/stores.js';
+export {
+  DEFAULT_REGRESSION,
+  DEFAULT_WATCH_ALPHA,
+  DEFAULT_WATCH_SAMPLES,
+  NotifyTarget,
+  RegressionRule,
+  WATCH_RUN_STATUSES,
+  WatchJob,
+  WatchPatch,
+  WatchRecord,
+  WatchRun,
+  type WatchRunStatus,
+  WatchSpec,
+} from './watch/watch-spec.js';
+export { WatchStore } from './watch/watch-store.js';

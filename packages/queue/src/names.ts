@@ -9,6 +9,8 @@ export const QUEUE = {
   build: 'build',
   /** Runs the oracle once on a built commit, on the lab named by the job. */
   labTest: 'lab-test',
+  /** One job per run of a watch, produced by the watch's job scheduler (or run now). */
+  watch: 'watch',
 } as const;
 
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];

@@ -4,11 +4,13 @@ import type { BuildJob, BuildJobResult } from './jobs/build-job.js';
 import type { CoordinatorJob, CoordinatorJobResult } from './jobs/coordinator-job.js';
 import type { LabTestJob, LabTestJobResult } from './jobs/lab-test-job.js';
 import { QUEUE } from './names.js';
+import type { WatchJob } from './watch/watch-spec.js';
 
 export interface Queues {
   coordinator: Queue<CoordinatorJob, CoordinatorJobResult>;
   build: Queue<BuildJob, BuildJobResult>;
   labTest: Queue<LabTestJob, LabTestJobResult>;
+  watch: Queue<WatchJob, { status: string }>;
 }
 
 const DAY = 24 * 3600;
@@ -40,6 +42,12 @@ export function createQueues(connection: Redis, prefix: string): Queues {
     coordinator: new Queue(QUEUE.coordinator, coordinator),
     build: new Queue(QUEUE.build, work),
     labTest: new Queue(QUEUE.labTest, work),
+    // A run handles its own failures (it records them); a night that failed is not redone.
+    watch: new Queue(QUEUE.watch, {
+      connection,
+      prefix,
+      defaultJobOptions: { removeOnComplete: { age: 7 * DAY }, removeOnFail: { age: 30 * DAY } },
+    }),
   };
 }
 

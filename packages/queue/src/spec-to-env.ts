@@ -15,6 +15,7 @@ import {
   type Runner,
   spliceLoopbackOracle,
 } from '@kbisect/oracle';
+import type { KernelJobSpec } from './jobs/build-job.js';
 import type { BisectSpec, DecisionSpec, OracleSpec } from './spec/bisect-spec.js';
 
 /** How verdicts are reached: a fixed policy, or one calibrated on the endpoints. */
@@ -100,5 +101,25 @@ export function buildCommandOf(
   return {
     command: build.command,
     timeoutMs: 1000 * (build.timeoutSeconds ?? DEFAULT_BUILD_TIMEOUT_SECONDS),
+  };
+}
+
+/** The kernel build of a spec, as a build job carries it; undefined for a command build. */
+export function kernelBuildOf(spec: BisectSpec): KernelJobSpec | undefined {
+  const build = spec.build;
+  if (!build || !('kernel' in build)) return undefined;
+  const { config, arch, targets, timeoutSeconds } = build.kernel;
+  return {
+    config:
+      typeof config === 'string'
+        ? { kind: 'file', path: config }
+        : {
+            kind: 'defconfig',
+            target: config.defconfig,
+            ...(config.fragments ? { fragments: config.fragments } : {}),
+          },
+    ...(arch ? { arch } : {}),
+    ...(targets ? { targets } : {}),
+    timeoutMs: 1000 * (timeoutSeconds ?? DEFAULT_BUILD_TIMEOUT_SECONDS),
   };
 }

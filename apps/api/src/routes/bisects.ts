@@ -10,6 +10,9 @@ import {
   finishBisect,
   goodRefs,
   isTerminal,
+  labProblems,
+  loadServiceLabs,
+  queueBisect,
   specProblems,
 } from '@kbisect/queue';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -50,6 +53,8 @@ const newBisectId = () => `b${randomBytes(6).toString('hex')}`;
 export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Promise<void> {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const { stores, queues, repositories } = ctx;
+  // The labs a bisect may name: checked once at start, a bad lab file stops the API.
+  const labs = await loadServiceLabs(ctx.config);
 
   const urlOf = (request: FastifyRequest, id: string) =>
     `${ctx.config.api.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`}/v1/bisects/${id}`;
@@ -85,16 +90,11 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
           problems.map((p) => ({ path: `body${p.path}`, message: p.message })),
         );
       }
-      if (spec.build && 'kernel' in spec.build) {
+      const unservable = labProblems(spec, labs);
+      if (unservable.length > 0) {
         throw new Unprocessable(
-          'kernel build specs are not served by this version; use build.command',
-          [{ path: '/build/kernel', message: 'not supported yet: use build.command' }],
-        );
-      }
-      if (spec.lab !== undefined && spec.lab !== 'local') {
-        throw new Unprocessable(
-          `lab ${JSON.stringify(spec.lab)} is not configured: this server runs lab "local" only`,
-          [{ path: '/lab', message: 'unknown lab' }],
+          unservable.map((p) => p.message).join('; '),
+          unservable.map((p) => ({ path: p.path, message: p.message })),
         );
       }
       const caller = request.caller?.name ?? 'anonymous';
@@ -138,9 +138,7 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
           submittedBy: caller,
           createdAt: new Date().toISOString(),
         };
-        await stores.bisects.create(record);
-        await stores.events.append(id, 'status', { status: 'queued' });
-        await queues.coordinator.add('bisect', { bisectId: id }, { jobId: id });
+        await queueBisect(stores, queues, record);
       } catch (error) {
         if (key) await stores.idempotency.release(caller, key, id);
         throw error;

@@ -8,6 +8,7 @@ import { followToEnd } from './commands/follow-to-end.js';
 import { cancelCommand, listCommand, markCommand, statusCommand } from './commands/inspect.js';
 import { serveCommand, workerCommand } from './commands/serve.js';
 import { startCommand } from './commands/start.js';
+import { registerWatchCommands } from './commands/watch.js';
 import { addClientOptions, type ClientFlags, clientFrom, collectLabel } from './service-flags.js';
 
 /** Runs a client command, turning API and usage errors into a message and exit code 1. */
@@ -156,6 +157,8 @@ export function registerServiceCommands(program: Command): void {
         },
       ),
     );
+
+  registerWatchCommands(program, action);
 
   program
     .command('serve')

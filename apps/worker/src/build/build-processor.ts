@@ -1,13 +1,14 @@
 import { hostname } from 'node:os';
-import { shellBuild } from '@kbisect/build';
+import { type KernelBuilder, shellBuild } from '@kbisect/build';
 import type { BuildEvidence } from '@kbisect/core';
-import type { Worktree } from '@kbisect/git';
+import type { Repository, Worktree } from '@kbisect/git';
 import { BuildJob, type BuildJobResult, type Repositories, type Stores } from '@kbisect/queue';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
 import { interruptCause } from '../errors/step-interrupted.js';
 import type { Interrupts } from '../interrupts.js';
+import type { KernelBuilders } from './kernel-builders.js';
 import type { LocalWorktrees } from './local-worktrees.js';
 
 export interface BuildProcessorOptions {
@@ -15,6 +16,8 @@ export interface BuildProcessorOptions {
   repositories: Repositories;
   worktrees: LocalWorktrees;
   interrupts: Interrupts;
+  /** Kernel builds (`build.kernel`); without it a kernel build job fails. */
+  kernelBuilders?: KernelBuilders;
   log: Logger;
 }
 
@@ -42,6 +45,23 @@ export function buildProcessor(options: BuildProcessorOptions) {
       const repository = await repositories.get(data.repo);
       // The coordinator saw this commit; a mirror on another host may not have it yet.
       await repository.resolveRef(data.commit);
+      if (data.kernel) {
+        if (data.revert) {
+          throw new UnrecoverableError(
+            'a kernel build job cannot revert a commit (no revert check for kernels)',
+          );
+        }
+        if (!options.kernelBuilders) {
+          throw new UnrecoverableError('this worker does not build kernels');
+        }
+        return await buildKernel(
+          await options.kernelBuilders.get(data.kernel),
+          repository,
+          data.commit,
+          step.signal,
+          log,
+        );
+      }
       const baseDir = worktrees.dirOf(data.bisectId);
       if (data.revert) {
         const revert = await repository.revertWorktree(data.commit, data.revert, { baseDir });
@@ -85,5 +105,34 @@ export function buildProcessor(options: BuildProcessorOptions) {
       step.done();
       await worktree?.remove().catch(() => {});
     }
+  };
+}
+
+/**
+ * A kernel build job: KernelBuilder builds the commit (or finds it in its artifact cache).
+ * The artifact is the image and its release on this host; a failed build is evidence with the
+ * log tail, and the build log's path stands where a worktree would be.
+ */
+async function buildKernel(
+  builder: KernelBuilder,
+  repository: Repository,
+  commit: string,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<BuildJobResult> {
+  const { evidence, artifact } = await builder.build(repository, commit, signal);
+  if (signal.aborted) throw signal.reason;
+  log.info(
+    { release: evidence.release, cached: evidence.cached, seconds: evidence.seconds },
+    `kernel ${commit.slice(0, 12)} ${evidence.ok ? 'built' : 'does not build'}${evidence.cached ? ' (cached)' : ''}`,
+  );
+  const image = artifact?.image;
+  const release = artifact?.release ?? evidence.release;
+  return {
+    kind: 'built',
+    host: hostname(),
+    worktree: image ?? evidence.logPath,
+    build: evidence,
+    ...(evidence.ok && image && release ? { kernel: { image, release } } : {}),
   };
 }

@@ -13,6 +13,8 @@ import {
   BuildJobResult,
   buildCommandOf,
   buildJobId,
+  type KernelArtifactRef,
+  kernelBuildOf,
   type LabTestJob,
   LabTestJobResult,
   labTestJobId,
@@ -28,7 +30,7 @@ import { StepInterrupted } from '../errors/step-interrupted.js';
 import { runChildJob } from './child-job.js';
 
 export interface ServicePrepared extends PreparedCommit {
-  artifact: { host: string; worktree: string };
+  artifact: { host: string; worktree: string; kernel?: KernelArtifactRef };
   buildJob: string;
   /** Samples requested so far: the index of the next lab-test job. */
   samples: number;
@@ -59,6 +61,7 @@ export interface ServiceEnvironmentOptions {
 export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceEnvironment {
   const { bisectId, spec, queues, queueEvents, worktrees, log } = options;
   const build = buildCommandOf(spec);
+  const kernel = kernelBuildOf(spec);
   const occurrences = new Map<string, number>();
   const inFlight = new Set<Promise<unknown>>();
   const thisHost = hostname();
@@ -88,8 +91,9 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
       bisectId,
       repo: spec.repo,
       commit,
-      timeoutMs: build?.timeoutMs ?? 60_000,
+      timeoutMs: kernel?.timeoutMs ?? build?.timeoutMs ?? 60_000,
       ...(build ? { command: build.command } : {}),
+      ...(kernel ? { kernel } : {}),
       ...(revert ? { revert } : {}),
     };
     log.debug({ commit, job: jobId }, 'build job');
@@ -106,12 +110,16 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
   ): ServicePrepared => ({
     commit,
     build: result.build,
-    artifact: { host: result.host, worktree: result.worktree },
+    artifact: {
+      host: result.host,
+      worktree: result.worktree,
+      ...(result.kernel ? { kernel: result.kernel } : {}),
+    },
     buildJob: jobId,
     samples: 0,
   });
 
-  return {
+  const env: ServiceEnvironment = {
     async prepare(commit, signal) {
       const { jobId, result } = await runBuild(commit, undefined, signal);
       if (result.kind !== 'built') throw new Error(`build job ${jobId} returned ${result.kind}`);
@@ -150,10 +158,13 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
       );
       if (result.kind === 'oracle-failed')
         throw new OracleFailed(result.message, result.outputTail);
+      if (result.quantity) quantity = result.quantity;
       return result.sample;
     },
 
     async release(p) {
+      // A kernel stays in the builder's artifact cache; only worktrees are removed.
+      if (kernel) return;
       if (p.artifact.host !== thisHost) {
         log.warn(
           { commit: p.commit, host: p.artifact.host },
@@ -170,6 +181,9 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
 
     quantity: () => quantity,
   };
+  // A kernel is built from the mirror at one commit: there is no revert build to confirm with.
+  if (kernel) delete env.prepareRevert;
+  return env;
 }
 
 /** A job result read back from Redis, checked against its queue's schema. */

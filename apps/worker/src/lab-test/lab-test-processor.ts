@@ -9,19 +9,23 @@ import { ArtifactMissing } from '../errors/artifact-missing.js';
 import { LabNotServed } from '../errors/lab-not-served.js';
 import { interruptCause } from '../errors/step-interrupted.js';
 import type { Interrupts } from '../interrupts.js';
+import type { KexecLabs } from './kexec-labs.js';
 import type { Oracles } from './oracles.js';
 
 export interface LabTestProcessorOptions {
   stores: Stores;
   oracles: Oracles;
   interrupts: Interrupts;
+  /** The configured kexec labs (`lab: {name}`); without it only `local` is served. */
+  kexecLabs?: KexecLabs;
   log: Logger;
 }
 
 /**
  * A lab-test job: one oracle run on a built commit. For `lab: local` it runs in the build's
- * worktree on this host. An oracle that cannot measure is a result (the commit is skipped with
- * its output as evidence); anything else fails the job.
+ * worktree on this host; for a named lab it boots the built kernel there (KexecLabs). An
+ * oracle that cannot measure, or a kernel that does not boot, is a result (the commit is
+ * skipped with its output as evidence); anything else fails the job.
  */
 export function labTestProcessor(options: LabTestProcessorOptions) {
   const { stores, oracles, interrupts } = options;
@@ -35,8 +39,13 @@ export function labTestProcessor(options: LabTestProcessorOptions) {
     }
     const data = job.data;
     const log = options.log.child({ bisectId: data.bisectId, commit: data.commit, step: 'test' });
-    if (data.lab !== 'local') throw new UnrecoverableError(new LabNotServed(data.lab).message);
-    if (data.artifact.host !== hostname() || !existsSync(data.artifact.worktree)) {
+    const lab = data.lab;
+    const kexecLab =
+      lab !== 'local' && 'name' in lab && options.kexecLabs?.serves(lab.name)
+        ? { labs: options.kexecLabs, name: lab.name }
+        : undefined;
+    if (lab !== 'local' && !kexecLab) throw new UnrecoverableError(new LabNotServed(lab).message);
+    if (!kexecLab && (data.artifact.host !== hostname() || !existsSync(data.artifact.worktree))) {
       throw new UnrecoverableError(
         new ArtifactMissing(data.artifact.worktree, data.artifact.host).message,
       );
@@ -47,6 +56,21 @@ export function labTestProcessor(options: LabTestProcessorOptions) {
     }
     const step = interrupts.open(data.bisectId, [bullSignal]);
     try {
+      if (kexecLab) {
+        const measured = await kexecLab.labs.measure(
+          kexecLab.name,
+          data.commit,
+          data.artifact,
+          data.oracle,
+          step.signal,
+        );
+        if (step.signal.aborted) throw step.signal.reason;
+        return {
+          kind: 'sample',
+          sample: measured.sample,
+          quantity: measured.quantity,
+        } satisfies LabTestJobResult;
+      }
       const oracle = await oracles.get(data.oracle);
       const sample = await oracle.measure({
         commit: data.commit,

@@ -91,6 +91,17 @@ export const ServiceConfig = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     cacheDir: Type.String({ minLength: 1, default: defaultCacheDir() }),
+    labs: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        'lab config files (lab.json, docs/labs.md): the labs a bisect may name with `lab: {name}`',
+    }),
+    kernelBuildDir: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'kernel build trees, artifacts and ccache (default <cacheDir>/kernel)',
+      }),
+    ),
     events: Type.Object(
       { maxLen: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 10_000 }) },
       { additionalProperties: false, default: {} },

@@ -7,6 +7,32 @@ const BuildEvidence = Type.Object({
   timedOut: Type.Optional(Type.Boolean()),
 });
 
+/** The kernel build of a build job, in @kbisect/build's shape (KernelBuildSpec). */
+export const KernelJobSpec = Type.Object(
+  {
+    config: Type.Union([
+      Type.Object({ kind: Type.Literal('file'), path: Type.String() }),
+      Type.Object({
+        kind: Type.Literal('defconfig'),
+        target: Type.String(),
+        fragments: Type.Optional(Type.Array(Type.String())),
+      }),
+    ]),
+    arch: Type.Optional(Type.String()),
+    targets: Type.Optional(Type.Array(Type.String())),
+    timeoutMs: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type KernelJobSpec = Static<typeof KernelJobSpec>;
+
+/** A built kernel on the build host: the lab-test job uploads `image` to the lab. */
+export const KernelArtifactRef = Type.Object({
+  image: Type.String(),
+  release: Type.String(),
+});
+export type KernelArtifactRef = Static<typeof KernelArtifactRef>;
+
 /** Check out one commit on a build host and build it there. */
 export const BuildJob = Type.Object(
   {
@@ -16,6 +42,8 @@ export const BuildJob = Type.Object(
     /** Absent: nothing to build, the checkout is the artifact. */
     command: Type.Optional(Type.String()),
     timeoutMs: Type.Number({ exclusiveMinimum: 0 }),
+    /** A kernel build (KernelBuilder) instead of `command`: the spec's kernel, paths on the host. */
+    kernel: Type.Optional(KernelJobSpec),
     /** Build `commit` with this commit reverted on top (the "revert is good" check). */
     revert: Type.Optional(Type.String({ pattern: '^[0-9a-f]{40,64}$' })),
   },
@@ -33,6 +61,11 @@ export const BuildJobResult = Type.Union([
     host: Type.String(),
     worktree: Type.String(),
     build: BuildEvidence,
+    /**
+     * Kernel builds: the image and its release. The image is a path on `host`; a lab-test job
+     * reads it from there (the build and lab workers share the host or its file system).
+     */
+    kernel: Type.Optional(KernelArtifactRef),
   }),
   Type.Object({
     kind: Type.Literal('revert-conflict'),

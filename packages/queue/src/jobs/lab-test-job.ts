@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { LabSpec, OracleSpec } from '../spec/bisect-spec.js';
+import { KernelArtifactRef } from './build-job.js';
 
 /**
  * One oracle run on a built commit. `lab` says where it must run: `local` is served by every
@@ -11,7 +12,11 @@ export const LabTestJob = Type.Object(
     commit: Type.String({ pattern: '^[0-9a-f]{40,64}$' }),
     lab: LabSpec,
     oracle: OracleSpec,
-    artifact: Type.Object({ host: Type.String(), worktree: Type.String() }),
+    artifact: Type.Object({
+      host: Type.String(),
+      worktree: Type.String(),
+      kernel: Type.Optional(KernelArtifactRef),
+    }),
     sampleIndex: Type.Integer({ minimum: 0 }),
   },
   { additionalProperties: false },

@@ -38,11 +38,32 @@ export const KernelBuildSpec = Type.Object(
   {
     kernel: Type.Object(
       {
-        config: Type.String({ minLength: 1, maxLength: 4096, description: 'a .config file' }),
+        config: Type.Union(
+          [
+            Type.String({ minLength: 1, maxLength: 4096, description: 'a .config file' }),
+            Type.Object(
+              {
+                defconfig: Type.String({
+                  pattern: '^[A-Za-z0-9_.-]{1,128}$',
+                  description: 'a make config target: defconfig, tinyconfig, x86_64_defconfig',
+                }),
+                fragments: Type.Optional(
+                  Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { maxItems: 32 }),
+                ),
+              },
+              { additionalProperties: false },
+            ),
+          ],
+          {
+            description:
+              'a .config file, or a make config target plus fragments; paths on the build host',
+          },
+        ),
         targets: Type.Optional(
           Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 16 }),
         ),
         arch: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+        timeoutSeconds: Type.Optional(Seconds('a longer kernel build is killed and skipped', 3600)),
       },
       { additionalProperties: false },
     ),

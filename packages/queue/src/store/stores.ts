@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ServiceConfig } from '../config/service-config.js';
 import { type Keys, keys } from '../keys.js';
+import { WatchStore } from '../watch/watch-store.js';
 import { BisectStore } from './bisect-store.js';
 import { ControlChannel } from './control-channel.js';
 import { EventStream } from './event-stream.js';
@@ -17,6 +18,7 @@ export interface Stores {
   idempotency: IdempotencyKeys;
   control: ControlChannel;
   stepMetrics: StepMetrics;
+  watches: WatchStore;
 }
 
 export function createStores(redis: Redis, config: ServiceConfig): Stores {
@@ -29,5 +31,6 @@ export function createStores(redis: Redis, config: ServiceConfig): Stores {
     idempotency: new IdempotencyKeys(redis, k, config.idempotency.ttlSeconds),
     control: new ControlChannel(redis, k),
     stepMetrics: new StepMetrics(redis, k),
+    watches: new WatchStore(redis, config.redis.prefix),
   };
 }

@@ -1,5 +1,12 @@
 import type { JournalEntry } from '@kbisect/core';
-import type { BisectRecord, BisectSpec, BisectStatus } from '@kbisect/queue';
+import type {
+  BisectRecord,
+  BisectSpec,
+  BisectStatus,
+  WatchRecord,
+  WatchRun,
+  WatchSpec,
+} from '@kbisect/queue';
 import { ApiRequestFailed, ServerUnreachable } from './errors.js';
 
 /** `GET /v1/bisects/:id`: the record, its journal and its URL. */
@@ -24,6 +31,12 @@ export interface BisectSummary {
   range: BisectRecord['range'];
   progress?: BisectRecord['progress'];
   culprit?: string | null;
+}
+
+/** `GET /v1/watches/:id`: the record, its URL and its next scheduled run. */
+export interface WatchView extends WatchRecord {
+  url: string;
+  nextRunAt?: string;
 }
 
 export interface ListQuery {
@@ -83,6 +96,32 @@ export class ApiClient {
       verdict,
       ...(note ? { note } : {}),
     });
+  }
+
+  addWatch(spec: WatchSpec): Promise<WatchView> {
+    return this.#json('POST', '/v1/watches', spec);
+  }
+
+  watches(): Promise<{ watches: WatchView[] }> {
+    return this.#json('GET', '/v1/watches');
+  }
+
+  watchRuns(id: string, limit?: number): Promise<{ runs: WatchRun[] }> {
+    const query = limit !== undefined ? `?limit=${limit}` : '';
+    return this.#json('GET', `/v1/watches/${encodeURIComponent(id)}/runs${query}`);
+  }
+
+  async removeWatch(id: string): Promise<void> {
+    const path = `/v1/watches/${encodeURIComponent(id)}`;
+    const response = await this.#fetch(path, {
+      method: 'DELETE',
+      signal: AbortSignal.timeout(120_000),
+    });
+    if (!response.ok) throw await failure('DELETE', path, response);
+  }
+
+  runWatch(id: string): Promise<{ watchId: string; runId: string }> {
+    return this.#json('POST', `/v1/watches/${encodeURIComponent(id)}/run`);
   }
 
   /** Opens the SSE stream of a bisect, after `lastEventId` when given. */

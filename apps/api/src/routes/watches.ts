@@ -1,0 +1,303 @@
+import { randomBytes } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  type BisectSpec,
+  specProblems,
+  WatchPatch,
+  WatchRecord,
+  WatchRun,
+  WatchSpec,
+} from '@kbisect/queue';
+import { getNextMillis } from 'bullmq';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { ApiContext } from '../context.js';
+import { BadRequest, NotFound, Unprocessable } from '../errors/http-errors.js';
+import { ErrorBody } from '../schemas/http.js';
+
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((code) => [code, ErrorBody])) as Record<number, typeof ErrorBody>;
+
+const WatchId = Type.String({
+  pattern: '^[A-Za-z0-9_-]{1,64}$',
+  description: 'as returned by POST /v1/watches',
+});
+const IdParams = Type.Object({ id: WatchId });
+
+const WatchView = Type.Intersect([
+  WatchRecord,
+  Type.Object({
+    url: Type.String(),
+    /** When the scheduler will run it next (ISO time). */
+    nextRunAt: Type.Optional(Type.String()),
+  }),
+]);
+
+const newWatchId = () => `w${randomBytes(6).toString('hex')}`;
+
+/**
+ * The rules of a watch a JSON schema cannot say: those of a bisect spec (the same fields mean
+ * the same), a cron expression BullMQ can parse, a time zone the runtime knows.
+ */
+function watchProblems(spec: WatchSpec): { path: string; message: string }[] {
+  const problems = specProblems({ ...spec, good: 'x', bad: 'x' } as BisectSpec);
+  if (spec.tz !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: spec.tz });
+    } catch {
+      problems.push({ path: '/tz', message: `unknown time zone "${spec.tz}"` });
+    }
+  }
+  if (!problems.some((p) => p.path === '/tz')) {
+    try {
+      const next = getNextMillis(Date.now(), {
+        pattern: spec.cron,
+        ...(spec.tz ? { tz: spec.tz } : {}),
+      });
+      if (next === undefined) throw new Error('it never runs');
+    } catch (error) {
+      problems.push({
+        path: '/cron',
+        message: `not a cron expression BullMQ can schedule: ${(error as Error).message}`,
+      });
+    }
+  }
+  return problems;
+}
+
+/**
+ * Watches: a branch measured on a schedule, a bisect started when it regresses. Each watch
+ * is one BullMQ job scheduler on the watch queue (scheduler id = watch id), kept in Redis.
+ */
+export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  const { stores, queues, repositories } = ctx;
+
+  const urlOf = (request: FastifyRequest, id: string) =>
+    `${ctx.config.api.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`}/v1/watches/${id}`;
+
+  const load = async (id: string): Promise<WatchRecord> => {
+    const record = await stores.watches.get(id);
+    if (!record) throw new NotFound(`no watch with id ${id}`);
+    return record;
+  };
+
+  const view = async (request: FastifyRequest, record: WatchRecord) => {
+    const scheduler = await queues.watch.getJobScheduler(record.id).catch(() => undefined);
+    const next = scheduler?.next;
+    return {
+      ...record,
+      url: urlOf(request, record.id),
+      ...(next ? { nextRunAt: new Date(next).toISOString() } : {}),
+    };
+  };
+
+  /** 400 for rules between fields, 422 for what this server cannot do or find. */
+  const check = async (spec: WatchSpec) => {
+    const problems = watchProblems(spec);
+    if (problems.length > 0) {
+      throw new BadRequest(
+        problems.map((p) => `body${p.path}: ${p.message}`).join('; '),
+        problems.map((p) => ({ path: `body${p.path}`, message: p.message })),
+      );
+    }
+    if (spec.build && 'kernel' in spec.build) {
+      throw new Unprocessable(
+        'watches build with build.command on the worker host; kernel build specs are not served for watches yet',
+        [{ path: '/build/kernel', message: 'not supported for watches yet: use build.command' }],
+      );
+    }
+    if (spec.lab !== undefined && spec.lab !== 'local') {
+      throw new Unprocessable(
+        `lab ${JSON.stringify(spec.lab)}: watches measure on the worker host (lab "local") only, for now`,
+        [{ path: '/lab', message: 'watches run on lab "local" only' }],
+      );
+    }
+    let repository: Awaited<ReturnType<typeof repositories.get>>;
+    try {
+      repository = await repositories.get(spec.repo);
+      await repository.fetch();
+    } catch (error) {
+      throw new Unprocessable(`cannot open ${spec.repo}: ${(error as Error).message}`, [
+        { path: '/repo', message: 'repository not found' },
+      ]);
+    }
+    await repository.resolveRef(spec.branch).catch(() => {
+      throw new Unprocessable(`unknown branch "${spec.branch}" in ${spec.repo}`, [
+        { path: '/branch', message: `unknown ref "${spec.branch}"` },
+      ]);
+    });
+  };
+
+  const schedule = (record: WatchRecord) =>
+    queues.watch.upsertJobScheduler(
+      record.id,
+      { pattern: record.spec.cron, ...(record.spec.tz ? { tz: record.spec.tz } : {}) },
+      { name: 'run', data: { watchId: record.id, trigger: 'schedule' as const } },
+    );
+
+  app.post(
+    '/v1/watches',
+    {
+      preHandler: app.requireScope('write'),
+      schema: {
+        summary: 'Watch a branch: measure its tip on a schedule, bisect when it regresses',
+        tags: ['watches'],
+        security: [{ bearer: [] }],
+        body: WatchSpec,
+        response: { 201: WatchView, ...errors(400, 401, 403, 422) },
+      },
+    },
+    async (request, reply) => {
+      const spec = request.body;
+      await check(spec);
+      const now = new Date().toISOString();
+      const record: WatchRecord = {
+        id: newWatchId(),
+        spec,
+        createdBy: request.caller?.name ?? 'anonymous',
+        createdAt: now,
+        updatedAt: now,
+      };
+      await stores.watches.create(record);
+      try {
+        await schedule(record);
+      } catch (error) {
+        await stores.watches.delete(record.id);
+        throw error;
+      }
+      request.log.info({ watchId: record.id, cron: spec.cron }, 'watch scheduled');
+      reply.header('location', urlOf(request, record.id));
+      return reply.status(201).send(await view(request, record));
+    },
+  );
+
+  app.get(
+    '/v1/watches',
+    {
+      preHandler: app.requireScope('read'),
+      schema: {
+        summary: 'List watches, newest first',
+        tags: ['watches'],
+        response: {
+          200: Type.Object({ watches: Type.Array(WatchView) }),
+          ...errors(401),
+        },
+      },
+    },
+    async (request) => {
+      const records = await stores.watches.list();
+      return { watches: await Promise.all(records.map((r) => view(request, r))) };
+    },
+  );
+
+  app.get(
+    '/v1/watches/:id',
+    {
+      preHandler: app.requireScope('read'),
+      schema: {
+        summary: 'A watch: its spec, last good run and next scheduled run',
+        tags: ['watches'],
+        params: IdParams,
+        response: { 200: WatchView, ...errors(400, 401, 404) },
+      },
+    },
+    async (request) => view(request, await load(request.params.id)),
+  );
+
+  app.patch(
+    '/v1/watches/:id',
+    {
+      preHandler: app.requireScope('write'),
+      schema: {
+        summary: 'Change a watch: the fields given replace the old ones; the schedule follows',
+        tags: ['watches'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        body: WatchPatch,
+        response: { 200: WatchView, ...errors(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request) => {
+      const record = await load(request.params.id);
+      const spec = { ...record.spec, ...request.body } as WatchSpec;
+      await check(spec);
+      // Another repository or branch: the old last good run says nothing about the new one.
+      const moved = spec.repo !== record.spec.repo || spec.branch !== record.spec.branch;
+      const { lastGood, ...rest } = record;
+      const updated: WatchRecord = {
+        ...rest,
+        ...(lastGood && !moved ? { lastGood } : {}),
+        spec,
+        updatedAt: new Date().toISOString(),
+      };
+      if (!(await stores.watches.put(updated))) throw new NotFound(`no watch with id ${record.id}`);
+      await schedule(updated);
+      return view(request, updated);
+    },
+  );
+
+  app.delete(
+    '/v1/watches/:id',
+    {
+      preHandler: app.requireScope('write'),
+      schema: {
+        summary: 'Stop watching: the schedule and the history go; bisects it started stay',
+        tags: ['watches'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        response: { 204: Type.Null(), ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await load(request.params.id);
+      await queues.watch.removeJobScheduler(request.params.id);
+      await stores.watches.delete(request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/watches/:id/run',
+    {
+      preHandler: app.requireScope('write'),
+      schema: {
+        summary: 'Run the watch now, outside its schedule',
+        tags: ['watches'],
+        security: [{ bearer: [] }],
+        params: IdParams,
+        response: {
+          202: Type.Object({ watchId: Type.String(), runId: Type.String() }),
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const record = await load(request.params.id);
+      const runId = `${record.id}.manual.${Date.now()}${randomBytes(2).toString('hex')}`;
+      await queues.watch.add('run', { watchId: record.id, trigger: 'manual' }, { jobId: runId });
+      return reply.status(202).send({ watchId: record.id, runId });
+    },
+  );
+
+  app.get(
+    '/v1/watches/:id/runs',
+    {
+      preHandler: app.requireScope('read'),
+      schema: {
+        summary: "The watch's runs, newest first, with each night's figures",
+        tags: ['watches'],
+        params: IdParams,
+        querystring: Type.Object(
+          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ runs: Type.Array(WatchRun) }), ...errors(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      await load(request.params.id);
+      return { runs: await stores.watches.runs(request.params.id, request.query.limit ?? 100) };
+    },
+  );
+}

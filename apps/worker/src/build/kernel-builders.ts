@@ -1,0 +1,26 @@
+import { KernelBuilder, type KernelBuildSpec } from '@kbisect/build';
+import type { KernelJobSpec } from '@kbisect/queue';
+
+/**
+ * Kernel builders by spec, made once per process (each resolves its toolchain and hashes its
+ * config fragments). They share one cache directory: build trees, artifacts and ccache, so a
+ * kernel built once on this host (by this worker or by `npm run e2e:kernel`) is never
+ * rebuilt. Artifacts are paths on this host: lab-test jobs read them from the same host or a
+ * shared file system (docs/service.md).
+ */
+export class KernelBuilders {
+  readonly #bySpec = new Map<string, Promise<KernelBuilder>>();
+
+  constructor(private readonly cacheDir: string) {}
+
+  get(spec: KernelJobSpec): Promise<KernelBuilder> {
+    const key = JSON.stringify(spec);
+    let builder = this.#bySpec.get(key);
+    if (!builder) {
+      builder = KernelBuilder.create({ spec: spec as KernelBuildSpec, cacheDir: this.cacheDir });
+      builder.catch(() => this.#bySpec.delete(key));
+      this.#bySpec.set(key, builder);
+    }
+    return builder;
+  }
+}

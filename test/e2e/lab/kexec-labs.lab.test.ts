@@ -1,0 +1,104 @@
+import { writeFileSync } from 'node:fs';
+import { homedir, hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type KernelArtifact, KernelBuilder } from '@kbisect/build';
+import { OracleFailed } from '@kbisect/core';
+import { openRepository } from '@kbisect/git';
+import { LabSession } from '@kbisect/lab';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KexecLabs } from '../../../apps/worker/src/lab-test/kexec-labs.js';
+import { kernelRepo } from '../../fixtures/kernel-repo/kernel-repo.js';
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../service/support/test-redis.js';
+import { LAB_KERNEL_SPEC } from '../lab-kernel-spec.js';
+import { ensureLabVm, type RunningLabVm } from '../lab-vm.js';
+
+const cacheDir = process.env.KBISECT_E2E_CACHE ?? join(homedir(), '.cache', 'kbisect', 'e2e');
+const signal = new AbortController().signal;
+const oracle = { kind: 'splice-loopback' as const };
+
+/** The worker's lab-test side of a kernel bisect (KexecLabs) against the QEMU lab VM. */
+describe('KexecLabs on the QEMU lab VM', () => {
+  let vm: RunningLabVm;
+  let redis: Redis;
+  let labs: KexecLabs;
+  let good: KernelArtifact;
+  let culprit: KernelArtifact;
+  const prefix = uniquePrefix('kexec-labs');
+  const artifact = (image: string, release: string) => ({
+    host: hostname(),
+    kernel: { image, release },
+  });
+
+  beforeAll(async () => {
+    const fixture = await kernelRepo();
+    const repo = await openRepository({ source: fixture.dir, cacheDir: join(cacheDir, 'git') });
+    const builder = await KernelBuilder.create({
+      spec: LAB_KERNEL_SPEC,
+      cacheDir: join(cacheDir, 'build'),
+    });
+    const built = async (commit: string) => {
+      const { artifact, evidence } = await builder.build(repo, commit, signal);
+      if (!artifact) throw new Error(`cannot build ${commit}: ${evidence.logTail}`);
+      return artifact;
+    };
+    good = await built(fixture.base);
+    culprit = await built(fixture.variants['3.7'].culprit);
+    vm = await ensureLabVm(join(cacheDir, 'lab-vm'), good.image as string);
+    redis = new Redis(TEST_REDIS_URL);
+    labs = new KexecLabs({
+      labs: new Map([[vm.config.name, vm.config]]),
+      redis,
+      prefix,
+      log: pino({ level: 'silent' }),
+    });
+  });
+
+  afterAll(async () => {
+    labs?.close();
+    await vm?.stop();
+    await deleteKeys(TEST_REDIS_URL, prefix);
+    redis?.disconnect();
+  });
+
+  it('boots a kernel once, then takes further samples without booting again', async () => {
+    const kernel = artifact(culprit.image as string, culprit.release as string);
+    const first = await labs.measure(vm.config.name, 'c1', kernel, oracle, signal);
+    expect(first.deployment?.release).toBe(culprit.release);
+    expect(first.sample.detail?.deployment).toBeDefined();
+    const second = await labs.measure(vm.config.name, 'c1', kernel, oracle, signal);
+    expect(second.deployment).toBeUndefined();
+    expect(second.sample.detail?.kernel).toBe(culprit.release);
+  });
+
+  it('turns a kernel that boots as something else into OracleFailed, after a power cycle', async () => {
+    const error = await labs
+      .measure(
+        vm.config.name,
+        'c2',
+        artifact(good.image as string, 'not-this-release'),
+        oracle,
+        signal,
+      )
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OracleFailed);
+    expect((error as OracleFailed).message).toMatch(/^boot failed: /);
+    const session = new LabSession(vm.config);
+    try {
+      // The power cycle brought the lab back on its default kernel, the good one.
+      expect(await session.release()).toBe(good.release);
+    } finally {
+      session.disconnect();
+    }
+  });
+
+  it('turns an image kexec -l refuses into OracleFailed without a reboot', async () => {
+    const garbage = join(tmpdir(), 'kbisect-not-a-kernel-2');
+    writeFileSync(garbage, 'not a kernel image\n'.repeat(100));
+    const error = await labs
+      .measure(vm.config.name, 'c3', artifact(garbage, 'never'), oracle, signal)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OracleFailed);
+  });
+});

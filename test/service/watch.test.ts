@@ -1,0 +1,375 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kbisect } from './support/run-cli.js';
+import { ServiceHarness } from './support/service-harness.js';
+import type { WorkerProcess } from './support/worker-process.js';
+
+/**
+ * Watches with real processes and the real Redis: a watch every 3 s on a branch of the
+ * generated C project, measured by a deterministic metric (its record size); a worker killed
+ * and restarted between runs; a regression pushed to the branch, found by the next run and
+ * bisected to the commit that made it.
+ */
+let service: ServiceHarness;
+let worker: WorkerProcess;
+let dev: string;
+/** The watch of a branch that does not build; the CLI test removes it. */
+let brokenId: string;
+
+const METRIC = "sed -n 's/^#define RECORD_SIZE //p' main.c";
+const EVERY_3_SECONDS = '*/3 * * * * *';
+
+interface Run {
+  id: string;
+  status: string;
+  trigger: string;
+  commit?: string;
+  samples?: number[];
+  median?: number;
+  scheduledFor?: number;
+  startedAt: string;
+  changePercent?: number;
+  pValue?: number;
+  bisectId?: string;
+  notified?: string[];
+  buildLogTail?: string;
+  message?: string;
+}
+
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+
+beforeAll(async () => {
+  service = await ServiceHarness.start('watch');
+  const repo = service.project.dir;
+  git(repo, 'branch', 'nightly', 'v1.0');
+  git(repo, 'branch', 'broken', service.project.unbuildable[1] as string);
+  // A developer's clone that pushes to the watched repository.
+  dev = join(service.work, 'dev');
+  git(service.work, 'clone', '-q', '-b', 'nightly', repo, dev);
+  git(dev, 'config', 'user.email', 'dev@example.org');
+  git(dev, 'config', 'user.name', 'Dev');
+  worker = await service.startWorker();
+});
+afterAll(() => service?.close());
+
+const watchSpec = (overrides: Record<string, unknown> = {}) => ({
+  repo: service.project.dir,
+  branch: 'nightly',
+  cron: EVERY_3_SECONDS,
+  tz: 'UTC',
+  build: { command: 'make -s' },
+  oracle: { kind: 'metric', command: METRIC },
+  decision: { threshold: 1000 },
+  samples: 5,
+  regression: { metric: 'median', maxDropPercent: 10 },
+  labels: { suite: 'watch' },
+  notify: [{ id: 'team-hook', url: 'http://127.0.0.1:9/hook' }],
+  ...overrides,
+});
+
+async function post(path: string, body?: unknown) {
+  return service.request('POST', path, {
+    ...(body !== undefined ? { body } : {}),
+    token: service.tokens.writer,
+  });
+}
+
+async function runsOf(id: string): Promise<Run[]> {
+  const response = await service.request('GET', `/v1/watches/${id}/runs`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { runs: Run[] }).runs;
+}
+
+/** Polls the run history (newest first) until `done` says so. */
+async function waitForRuns(id: string, done: (runs: Run[]) => boolean, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const runs = await runsOf(id);
+    if (done(runs)) return runs;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `runs of ${id} not as expected after ${timeoutMs} ms: ${JSON.stringify(runs, null, 1)}\n` +
+          service.workers.map((w) => w.output.slice(-4000)).join('\n---\n'),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const finished = (runs: Run[]) => runs.filter((r) => r.status !== 'running');
+
+describe('the watch API', () => {
+  it('refuses what it cannot schedule, with the field named', async () => {
+    const cases: [unknown, number, string][] = [
+      [watchSpec({ cron: 'every night please' }), 400, 'body/cron'],
+      [watchSpec({ tz: 'Mars/Olympus' }), 400, 'body/tz'],
+      [watchSpec({ orcale: 'typo' }), 400, 'orcale'],
+      [watchSpec({ oracle: { kind: 'command', command: 'true' } }), 400, 'body/decision/threshold'],
+      [watchSpec({ oracle: { kind: 'command', command: 'true' }, decision: {} }), 201, ''],
+      [watchSpec({ branch: 'no-such-branch' }), 422, '/branch'],
+      [watchSpec({ lab: { pool: 'x86' } }), 422, '/lab'],
+      [watchSpec({ regression: { metric: 'median', maxDropPercent: 150 } }), 400, 'maxDropPercent'],
+    ];
+    for (const [body, status, names] of cases) {
+      const response = await post('/v1/watches', body);
+      const text = await response.text();
+      expect([response.status, text]).toEqual([status, expect.stringContaining(names)]);
+      if (status === 201) {
+        const id = (JSON.parse(text) as { id: string }).id;
+        const removed = await service.request('DELETE', `/v1/watches/${id}`, {
+          token: service.tokens.writer,
+        });
+        expect(removed.status).toBe(204);
+        expect((await service.request('GET', `/v1/watches/${id}`)).status).toBe(404);
+      }
+    }
+    expect((await service.request('POST', '/v1/watches', { body: watchSpec() })).status).toBe(401);
+    expect(
+      (
+        await service.request('POST', '/v1/watches', {
+          body: watchSpec(),
+          token: service.tokens.reader,
+        })
+      ).status,
+    ).toBe(403);
+    expect((await service.request('GET', '/v1/watches/wnothere')).status).toBe(404);
+    expect((await post('/v1/watches/wnothere/run')).status).toBe(404);
+    expect((await service.request('GET', '/v1/watches/wnothere/runs')).status).toBe(404);
+  });
+});
+
+describe('a watch every 3 s on a branch', () => {
+  let id: string;
+
+  it('is scheduled by a BullMQ job scheduler and runs twice, each run keeping its figures', async () => {
+    const response = await post('/v1/watches', watchSpec());
+    expect(response.status).toBe(201);
+    const created = (await response.json()) as { id: string; nextRunAt?: string };
+    id = created.id;
+    expect(Date.parse(created.nextRunAt as string)).toBeGreaterThan(Date.now() - 1000);
+    const runs = await waitForRuns(id, (r) => finished(r).length >= 2);
+    const v1 = git(service.project.dir, 'rev-parse', 'v1.0');
+    for (const run of finished(runs).slice(0, 2)) {
+      expect(run).toMatchObject({ status: 'good', trigger: 'schedule', commit: v1, median: 65536 });
+      expect(run.samples).toEqual([65536, 65536, 65536, 65536, 65536]);
+      // Cron ticks, 3 s apart.
+      expect((run.scheduledFor as number) % 3000).toBe(0);
+    }
+    const watch = (await (await service.request('GET', `/v1/watches/${id}`)).json()) as {
+      lastGood?: { commit: string };
+    };
+    expect(watch.lastGood?.commit).toBe(v1);
+    const list = (await (await service.request('GET', '/v1/watches')).json()) as {
+      watches: { id: string }[];
+    };
+    expect(list.watches.map((w) => w.id)).toContain(id);
+  });
+
+  it('loses no run when the worker is down: the missed ticks run once when it is back', async () => {
+    await waitForRuns(id, (r) => r[0]?.status !== 'running');
+    worker.kill('SIGKILL');
+    await worker.exited;
+    const downAt = Date.now();
+    await new Promise((r) => setTimeout(r, 7000));
+    const before = await runsOf(id);
+    // No job can be taken before the new process exists: every tick before this was missed.
+    const backAt = Date.now();
+    worker = await service.startWorker();
+    // Nothing ran while no worker was there.
+    expect(before.filter((r) => Date.parse(r.startedAt) > downAt)).toEqual([]);
+    const runs = await waitForRuns(id, (r) =>
+      r.some((run) => Date.parse(run.startedAt) >= backAt && run.status === 'good'),
+    );
+    // At least two ticks fell in the 7 s without a worker: one run stands for them all.
+    const missed = runs.filter(
+      (r) => (r.scheduledFor as number) > downAt && (r.scheduledFor as number) < backAt,
+    );
+    expect(missed).toHaveLength(1);
+    expect(missed[0]?.status).toMatch(/^(running|good)$/);
+    expect(Date.parse(missed[0]?.startedAt as string)).toBeGreaterThanOrEqual(backAt);
+    // None left half-done by the kill.
+    await waitForRuns(id, (r) => r.slice(1).every((run) => run.status === 'good'));
+  });
+
+  it('notices a regression pushed to the branch and bisects it to the commit that made it', async () => {
+    const notes = join(dev, 'NOTES');
+    writeFileSync(notes, 'Nightly notes\n');
+    git(dev, 'add', 'NOTES');
+    git(dev, 'commit', '-q', '-m', 'Add nightly notes');
+    const main = join(dev, 'main.c');
+    writeFileSync(
+      main,
+      readFileSync(main, 'utf8').replace('#define RECORD_SIZE 65536', '#define RECORD_SIZE 512'),
+    );
+    git(dev, 'commit', '-q', '-am', 'sender: smaller records');
+    const culprit = git(dev, 'rev-parse', 'HEAD');
+    writeFileSync(notes, 'Nightly notes\nmore\n');
+    git(dev, 'commit', '-q', '-am', 'More nightly notes');
+    const tip = git(dev, 'rev-parse', 'HEAD');
+    git(dev, 'push', '-q', 'origin', 'nightly');
+
+    const runs = await waitForRuns(id, (r) =>
+      r.some((run) => run.commit === tip && run.status === 'regression'),
+    );
+    const run = runs.find((r) => r.commit === tip && r.status === 'regression') as Run;
+    expect(run.median).toBe(512);
+    expect(run.changePercent).toBeCloseTo(-99.2, 1);
+    expect(run.pValue).toBeLessThan(0.05);
+    expect(run.bisectId).toMatch(/^b[0-9a-f]{12}$/);
+    expect(run.notified).toHaveLength(1);
+
+    const bisect = await service.waitForEnd(run.bisectId as string);
+    expect(bisect.status).toBe('found');
+    expect(bisect.result?.culprit).toBe(culprit);
+    expect(bisect.result?.subject).toBe('sender: smaller records');
+    const record = (await (await service.request('GET', `/v1/bisects/${run.bisectId}`)).json()) as {
+      spec: { labels: Record<string, string> };
+    };
+    expect(record.spec.labels).toEqual({ suite: 'watch', watchId: id, runId: run.id });
+
+    // The regression is still there on the next runs: the same bisect, not a second one.
+    const later = await waitForRuns(
+      id,
+      (r) => r.filter((x) => x.commit === tip && x.status === 'regression').length >= 2,
+    );
+    const bisects = new Set(later.filter((r) => r.status === 'regression').map((r) => r.bisectId));
+    expect(bisects.size).toBe(1);
+  });
+
+  it('runs now on request, and stops when deleted', async () => {
+    // A yearly schedule: only the run asked for happens.
+    const patched = await service.request('PATCH', `/v1/watches/${id}`, {
+      body: { cron: '0 0 1 1 *' },
+      token: service.tokens.writer,
+    });
+    expect(patched.status).toBe(200);
+    expect(Date.parse(((await patched.json()) as { nextRunAt: string }).nextRunAt)).toBeGreaterThan(
+      Date.now() + 3600_000,
+    );
+    const asked = await post(`/v1/watches/${id}/run`);
+    expect(asked.status).toBe(202);
+    const { runId } = (await asked.json()) as { runId: string };
+    const runs = await waitForRuns(id, (r) =>
+      r.some((run) => run.id === runId && run.status !== 'running'),
+    );
+    expect(runs.find((r) => r.id === runId)?.trigger).toBe('manual');
+    const removed = await service.request('DELETE', `/v1/watches/${id}`, {
+      token: service.tokens.writer,
+    });
+    expect(removed.status).toBe(204);
+    expect((await service.request('GET', `/v1/watches/${id}`)).status).toBe(404);
+  });
+});
+
+describe('a watch whose tip does not build', () => {
+  it('records the failure with the build log, notifies, and starts no bisect', async () => {
+    const response = await post('/v1/watches', watchSpec({ branch: 'broken', cron: '0 0 1 1 *' }));
+    expect(response.status).toBe(201);
+    const { id } = (await response.json()) as { id: string };
+    brokenId = id;
+    expect((await post(`/v1/watches/${id}/run`)).status).toBe(202);
+    const runs = await waitForRuns(id, (r) => r[0]?.status === 'build-failed');
+    const run = runs[0] as Run;
+    expect(run.commit).toBe(service.project.unbuildable[1]);
+    expect(run.buildLogTail).toMatch(/error/);
+    expect(run.bisectId).toBeUndefined();
+    expect(run.notified).toHaveLength(1);
+  });
+});
+
+describe('kbisect watch, the CLI client', () => {
+  it('adds, lists, runs, shows the runs of and removes a watch, each with --json', async () => {
+    const env = { KBISECT_SERVER: service.api.url, KBISECT_TOKEN: service.tokens.writer };
+    const adding = kbisect(
+      [
+        'watch',
+        'add',
+        '--repo',
+        service.project.dir,
+        '--branch',
+        'nightly',
+        '--cron',
+        '0 3 * * *',
+        '--tz',
+        'Europe/Paris',
+        '--build',
+        'make -s',
+        '--oracle',
+        `metric:${METRIC}`,
+        '--threshold',
+        '1000',
+        '--run-samples',
+        '3',
+        '--max-drop',
+        '10',
+        '--label',
+        'team=net',
+        '--notify',
+        'team-hook=http://127.0.0.1:9/hook',
+        '--json',
+      ],
+      env,
+    );
+    // The refused one runs beside it: each CLI process takes seconds to start.
+    const [added, refused] = await Promise.all([
+      adding,
+      kbisect(
+        [
+          'watch',
+          'add',
+          '--repo',
+          service.project.dir,
+          '--branch',
+          'nightly',
+          '--cron',
+          'nope',
+          '--oracle',
+          'command:true',
+        ],
+        env,
+      ),
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('body/cron');
+    expect([added.code, added.stderr]).toEqual([0, '']);
+    const id = added.json?.id as string;
+    expect(added.json).toMatchObject({
+      spec: {
+        branch: 'nightly',
+        cron: '0 3 * * *',
+        tz: 'Europe/Paris',
+        samples: 3,
+        regression: { metric: 'median', maxDropPercent: 10 },
+        labels: { team: 'net' },
+        oracle: { kind: 'metric', command: METRIC },
+        decision: { threshold: 1000 },
+      },
+    });
+    const [list, human, ran] = await Promise.all([
+      kbisect(['watch', 'list', '--json'], env),
+      kbisect(['watch', 'list'], env),
+      kbisect(['watch', 'run', id, '--json'], env),
+    ]);
+    expect((list.json?.watches as { id: string }[] | undefined)?.map((w) => w.id)).toContain(id);
+    expect(human.stdout).toContain(`${id}  nightly@`);
+    expect(ran.code).toBe(0);
+    const runId = ran.json?.runId as string;
+    await waitForRuns(id, (r) => r.some((run) => run.id === runId && run.status !== 'running'));
+    const [runs, removed] = await Promise.all([
+      kbisect(['watch', 'runs', id, '--json'], env),
+      kbisect(['watch', 'rm', brokenId, '--json'], env),
+    ]);
+    const run = (runs.json?.runs as Run[] | undefined)?.[0];
+    expect(run).toMatchObject({ id: runId, trigger: 'manual' });
+    expect(run?.samples).toHaveLength(3);
+    expect([removed.code, removed.json]).toEqual([0, { id: brokenId, removed: true }]);
+    expect((await service.request('GET', `/v1/watches/${brokenId}`)).status).toBe(404);
+    const gone = await service.request('DELETE', `/v1/watches/${id}`, {
+      token: service.tokens.writer,
+    });
+    expect(gone.status).toBe(204);
+  });
+});
