@@ -1,6 +1,10 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
+import { createLoopbackProject, type LoopbackProject } from '../fixtures/loopback-project.js';
 
 export const KBISECT_BIN = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -51,4 +55,18 @@ export function runKbisect(
       resolve({ code, signal, stdout, stderr, ...(json ? { json } : {}) });
     });
   });
+}
+
+/**
+ * A generated loopback project in a temporary directory for the tests of one file, made
+ * before them and removed after them. Read its fields inside tests, not at module level.
+ */
+export function useLoopbackProject(prefix: string): { work: string; project: LoopbackProject } {
+  const fixture = {} as { work: string; project: LoopbackProject };
+  beforeAll(() => {
+    fixture.work = mkdtempSync(join(tmpdir(), prefix));
+    fixture.project = createLoopbackProject(join(fixture.work, 'repo'));
+  });
+  afterAll(() => rmSync(fixture.work, { recursive: true, force: true }));
+  return fixture;
 }

@@ -1,19 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoopbackProject, type LoopbackProject } from '../fixtures/loopback-project.js';
-import { runKbisect } from './kbisect-cli.js';
+import { describe, expect, it } from 'vitest';
+import { runKbisect, useLoopbackProject } from './kbisect-cli.js';
 
-let work: string;
-let project: LoopbackProject;
-
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'kbisect-cli-run-'));
-  project = createLoopbackProject(join(work, 'repo'));
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const fixture = useLoopbackProject('kbisect-cli-run-');
 
 const git = (dir: string, ...args: string[]) =>
   execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
@@ -29,30 +20,30 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
     const r = await runKbisect([
       ...bisectV1ToMain,
       '--repo',
-      project.dir,
+      fixture.project.dir,
       '--oracle',
       RECORD_ORACLE,
       '--cache-dir',
-      join(work, 'cache-a'),
+      join(fixture.work, 'cache-a'),
       '--json',
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json?.status).toBe('found');
-    expect(r.json?.culprit).toBe(project.culprit);
+    expect(r.json?.culprit).toBe(fixture.project.culprit);
     expect(r.json?.subject).toBe('sender: flush every 512-byte record immediately');
     expect(Number(r.json?.steps)).toBeGreaterThan(2);
     expect(Number(r.json?.oracleRuns)).toBeGreaterThanOrEqual(Number(r.json?.steps) - 2);
 
     // The export is a real `git bisect log`: replaying it in a clone lands on the culprit.
-    const clone = join(work, 'replay');
-    execFileSync('git', ['clone', '-q', project.dir, clone]);
-    const logFile = join(work, 'bisect.log');
+    const clone = join(fixture.work, 'replay');
+    execFileSync('git', ['clone', '-q', fixture.project.dir, clone]);
+    const logFile = join(fixture.work, 'bisect.log');
     writeFileSync(logFile, String(r.json?.log));
     const replay = execFileSync('git', ['bisect', 'replay', logFile], {
       cwd: clone,
       encoding: 'utf8',
     });
-    expect(replay).toContain(`${project.culprit} is the first bad commit`);
+    expect(replay).toContain(`${fixture.project.culprit} is the first bad commit`);
     git(clone, 'bisect', 'reset');
   });
 
@@ -60,17 +51,17 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
     const r = await runKbisect([
       ...bisectV1ToMain,
       '--repo',
-      project.dir,
+      fixture.project.dir,
       '--oracle',
       RECORD_ORACLE,
       '--first-parent',
       '--cache-dir',
-      join(work, 'cache-b'),
+      join(fixture.work, 'cache-b'),
       '--json',
     ]);
     expect(r.code, r.stderr).toBe(0);
     const merge = git(
-      project.dir,
+      fixture.project.dir,
       'log',
       '--merges',
       '--format=%H',
@@ -80,44 +71,49 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
       'main',
     );
     expect(r.json?.culprit).toBe(merge);
-    expect(project.unbuildable).not.toContain(r.json?.culprit);
+    expect(fixture.project.unbuildable).not.toContain(r.json?.culprit);
   });
 
   it('finds the culprit by measuring real loopback throughput, calibrated on the endpoints', async () => {
     const r = await runKbisect([
       ...bisectV1ToMain,
       '--repo',
-      project.dir,
+      fixture.project.dir,
       '--oracle',
       'metric:./lbench',
       '--calibration-samples',
       '12',
       '--cache-dir',
-      join(work, 'cache-c'),
+      join(fixture.work, 'cache-c'),
       '--json',
     ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.json?.culprit).toBe(project.culprit);
+    expect(r.json?.culprit).toBe(fixture.project.culprit);
     expect(String(r.json?.effect)).toMatch(/-\d+%/);
     const tested = String(r.json?.log ?? '')
       .split('\n')
       .filter((l) => l.startsWith('git bisect skip'));
-    for (const line of tested) expect(project.unbuildable).toContain(line.split(' ').at(-1));
+    for (const line of tested)
+      expect(fixture.project.unbuildable).toContain(line.split(' ').at(-1));
   });
 
   it('never guesses: a culprit hidden behind a commit that does not compile is inconclusive', async () => {
     // The property appears in the commit that does not compile; it can only be narrowed to
     // that commit and its buildable child, and kbisect must say exactly that.
-    const [broken] = project.unbuildable;
-    const parent = git(project.dir, 'rev-parse', `${broken}^`);
+    const [broken] = fixture.project.unbuildable;
+    const parent = git(fixture.project.dir, 'rev-parse', `${broken}^`);
     const child =
-      git(project.dir, 'rev-list', '--reverse', '--ancestry-path', `${broken}..timing`).split(
-        '\n',
-      )[0] ?? '';
+      git(
+        fixture.project.dir,
+        'rev-list',
+        '--reverse',
+        '--ancestry-path',
+        `${broken}..timing`,
+      ).split('\n')[0] ?? '';
     const r = await runKbisect([
       'run',
       '--repo',
-      project.dir,
+      fixture.project.dir,
       '--good',
       parent,
       '--bad',
@@ -127,7 +123,7 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
       '--oracle',
       "command:! git log --format=%s | grep -q 'precise clock'",
       '--cache-dir',
-      join(work, 'cache-f'),
+      join(fixture.work, 'cache-f'),
       '--json',
     ]);
     expect(r.code, r.stderr).toBe(2);
@@ -149,15 +145,15 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
     const r = await runKbisect([
       ...bisectV1ToMain,
       '--repo',
-      project.dir,
+      fixture.project.dir,
       '--oracle',
       RECORD_ORACLE,
       '--cache-dir',
-      join(work, 'cache-d'),
+      join(fixture.work, 'cache-d'),
       '--no-confirm',
     ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`${project.culprit} is the first bad commit`);
+    expect(r.stdout).toContain(`${fixture.project.culprit} is the first bad commit`);
     expect(r.stdout).toContain('Author:   Lab Tester <tester@kbisect.invalid>');
     expect(r.stdout).toMatch(/Tested commits:/);
     expect(r.stdout).toMatch(/revisions tested: \d+, oracle runs: \d+, total time/);
@@ -165,16 +161,16 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
   });
 
   it('writes JUnit XML that the CI schema accepts and a Markdown summary', async () => {
-    const junit = join(work, 'reports', 'kbisect.xml');
-    const markdown = join(work, 'reports', 'kbisect.md');
+    const junit = join(fixture.work, 'reports', 'kbisect.xml');
+    const markdown = join(fixture.work, 'reports', 'kbisect.md');
     const r = await runKbisect([
       ...bisectV1ToMain,
       '--repo',
-      project.dir,
+      fixture.project.dir,
       '--oracle',
       RECORD_ORACLE,
       '--cache-dir',
-      join(work, 'cache-g'),
+      join(fixture.work, 'cache-g'),
       '--no-confirm',
       '--junit',
       junit,
@@ -185,20 +181,20 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
     const schema = join(import.meta.dirname, '../../packages/report/schema/JUnit.xsd');
     execFileSync('xmllint', ['--noout', '--schema', schema, junit], { stdio: 'pipe' });
     const xml = readFileSync(junit, 'utf8');
-    expect(xml).toContain(project.culprit);
+    expect(xml).toContain(fixture.project.culprit);
     expect(readFileSync(markdown, 'utf8')).toContain(
       'sender: flush every 512-byte record immediately',
     );
   });
 
   it('removes its worktrees when interrupted with Ctrl-C', async () => {
-    const cache = join(work, 'cache-e');
+    const cache = join(fixture.work, 'cache-e');
     let sent = false;
     const r = await runKbisect(
       [
         'run',
         '--repo',
-        project.dir,
+        fixture.project.dir,
         '--good',
         'v1.0',
         '--bad',

@@ -1,23 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoopbackProject, type LoopbackProject } from '../fixtures/loopback-project.js';
-import { runKbisect } from './kbisect-cli.js';
+import { describe, expect, it } from 'vitest';
+import { runKbisect, useLoopbackProject } from './kbisect-cli.js';
 
-let work: string;
-let project: LoopbackProject;
-
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'kbisect-cli-errors-'));
-  project = createLoopbackProject(join(work, 'repo'));
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const fixture = useLoopbackProject('kbisect-cli-errors-');
 
 const base = () => [
   'run',
   '--cache-dir',
-  join(work, 'cache'),
+  join(fixture.work, 'cache'),
   '--json',
   '--oracle',
   'command:true',
@@ -28,7 +18,7 @@ describe('kbisect run refuses bad input with a clear message and a non-zero exit
     const r = await runKbisect([
       ...base(),
       '--repo',
-      project.dir,
+      fixture.project.dir,
       '--good',
       'v1.0',
       '--bad',
@@ -43,7 +33,7 @@ describe('kbisect run refuses bad input with a clear message and a non-zero exit
     const r = await runKbisect([
       ...base(),
       '--repo',
-      project.dir,
+      fixture.project.dir,
       '--good',
       'main',
       '--bad',
@@ -57,7 +47,7 @@ describe('kbisect run refuses bad input with a clear message and a non-zero exit
     const r = await runKbisect([
       ...base(),
       '--repo',
-      project.dir,
+      fixture.project.dir,
       '--good',
       'main',
       '--bad',
@@ -68,7 +58,7 @@ describe('kbisect run refuses bad input with a clear message and a non-zero exit
   });
 
   it('says when the repository does not exist', async () => {
-    const missing = join(work, 'nowhere');
+    const missing = join(fixture.work, 'nowhere');
     const r = await runKbisect([...base(), '--repo', missing, '--good', 'v1.0', '--bad', 'main']);
     expect(r.code).toBe(1);
     expect(String(r.json?.error)).toContain(missing);
@@ -78,7 +68,7 @@ describe('kbisect run refuses bad input with a clear message and a non-zero exit
     const r = await runKbisect([
       ...base(),
       '--repo',
-      project.dir,
+      fixture.project.dir,
       '--good',
       'v1.0',
       '--bad',
@@ -95,7 +85,7 @@ describe('kbisect run refuses bad input with a clear message and a non-zero exit
     const r = await runKbisect([
       'run',
       '--repo',
-      project.dir,
+      fixture.project.dir,
       '--good',
       'v1.0',
       '--bad',
@@ -111,7 +101,7 @@ describe('kbisect run refuses bad input with a clear message and a non-zero exit
     const r = await runKbisect([
       ...base(),
       '--repo',
-      project.dir,
+      fixture.project.dir,
       '--good',
       'v1.0',
       '--bad=--output=/tmp/x',
