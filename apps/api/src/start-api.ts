@@ -80,6 +80,7 @@ export async function openApi(
   app.addHook('onClose', async () => {
     context.hub.close();
     await closeQueues(context.queues);
+    await context.stores.webhooks.close();
     await redis.quit().catch(() => redis.disconnect());
   });
   return { app, context };

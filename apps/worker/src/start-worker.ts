@@ -2,7 +2,7 @@ import { closeSync, openSync, utimesSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WebhookNotifier } from '@kbisect/notify';
+import { startWebhookWorker, WebhookNotifier } from '@kbisect/notify';
 import {
   closeQueues,
   connectRedis,
@@ -17,6 +17,7 @@ import {
   redactUrl,
   type ServiceConfig,
   serviceLogger,
+  webhookSecretFor,
 } from '@kbisect/queue';
 import { QueueEvents, Worker, type WorkerOptions } from 'bullmq';
 import type { Logger } from 'pino';
@@ -124,7 +125,22 @@ export async function startWorker(
     labTestProcessor({ stores, oracles, interrupts, kexecLabs, log }),
     { ...common, concurrency: w.concurrency.labTest },
   );
-  const notifier = new WebhookNotifier({ connection: redis, prefix });
+  const notifier = new WebhookNotifier({
+    connection: redis,
+    prefix,
+    attempts: config.webhooks.attempts,
+    backoffMs: config.webhooks.backoffMs,
+  });
+  // Signs, posts and retries the deliveries the notifiers queue; logs each attempt per bisect.
+  const webhooks = startWebhookWorker({
+    connection: redis,
+    prefix,
+    secretFor: (targetId) => webhookSecretFor(config, targetId),
+    timeoutMs: config.webhooks.timeoutMs,
+    onAttempt: (bisectId, attempt) =>
+      log.info({ bisectId, webhook: attempt }, `webhook ${attempt.outcome}`),
+    onError: (error) => log.error({ err: error, queue: 'webhook' }, 'worker error'),
+  });
   // One run of a watch at a time per worker: a measurement must not share the machine.
   const watch = new Worker(
     QUEUE.watch,
@@ -162,6 +178,7 @@ export async function startWorker(
   });
   await Promise.all([
     ...workers.map((worker) => worker.waitUntilReady()),
+    webhooks.worker.waitUntilReady(),
     queueEvents.build.waitUntilReady(),
     queueEvents.labTest.waitUntilReady(),
     coordinatorEvents.waitUntilReady(),
@@ -169,7 +186,7 @@ export async function startWorker(
   await reconcileOpenBisects(stores, queues, log);
   log.info(
     { redis: redactUrl(config.redis.url), prefix, concurrency: w.concurrency },
-    'worker ready: coordinator, build, lab-test and watch queues',
+    'worker ready: coordinator, build, lab-test, watch and webhook queues',
   );
 
   const heartbeat = w.heartbeatFile
@@ -200,7 +217,7 @@ export async function startWorker(
       ]);
       await closeQueues(queues);
       kexecLabs.close();
-      await notifier.close();
+      await Promise.all([webhooks.close(), notifier.close(), stores.webhooks.close()]);
       await interrupts.close();
       log.info('worker stopped');
       await redis.quit().catch(() => redis.disconnect());

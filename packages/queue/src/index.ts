@@ -13,7 +13,12 @@ export { LabTestJob, LabTestJobResult } from './jobs/lab-test-job.js';
 export { type Keys, keys } from './keys.js';
 export { type FinishOptions, finishBisect } from './lifecycle/finish-bisect.js';
 export { queueBisect } from './lifecycle/queue-bisect.js';
-export { callWebhook, type LifecycleLog, type WebhookBody } from './lifecycle/webhook.js';
+export {
+  BisectWebhooks,
+  type LifecycleLog,
+  webhookSecretFor,
+  webhookTargetId,
+} from './lifecycle/webhook.js';
 export {
   REDACT,
   type ServiceLoggerOptions,

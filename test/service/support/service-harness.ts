@@ -30,7 +30,12 @@ export class ServiceHarness {
 
   static async start(
     name: string,
-    options: { lockDurationMs?: number; stalledIntervalMs?: number; shutdownGraceMs?: number } = {},
+    options: {
+      lockDurationMs?: number;
+      stalledIntervalMs?: number;
+      shutdownGraceMs?: number;
+      webhooks?: Record<string, unknown>;
+    } = {},
   ): Promise<ServiceHarness> {
     const work = mkdtempSync(join(tmpdir(), `kbisect-${name}-`));
     const project = createLoopbackProject(join(work, 'repo'));

@@ -25,6 +25,8 @@ export interface TestConfigOptions {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   shutdownGraceMs?: number;
+  /** The `webhooks` section (signing secret, retry tuning); absent: none, no secret. */
+  webhooks?: Record<string, unknown>;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function writeTestConfig(
         concurrency: { coordinator: 4, build: 2, labTest: 1 },
       },
       cacheDir: options.cacheDir,
+      ...(options.webhooks ? { webhooks: options.webhooks } : {}),
       log: { level: 'info' },
     }),
   );

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type JournalEntry, toBisectLog } from '@kbisect/core';
+import { DeliveryLog } from '@kbisect/notify';
 import {
   BISECT_STATUSES,
   type BisectRecord,
@@ -14,6 +15,8 @@ import {
   loadServiceLabs,
   queueBisect,
   specProblems,
+  webhookSecretFor,
+  webhookTargetId,
 } from '@kbisect/queue';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -26,6 +29,7 @@ import {
   BisectList,
   BisectView,
   Created,
+  DeliveryList,
   ErrorBody,
   ManualVerdict,
   VerdictRecorded,
@@ -96,6 +100,13 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
           unservable.map((p) => p.message).join('; '),
           unservable.map((p) => ({ path: p.path, message: p.message })),
         );
+      }
+      if (spec.webhook && !webhookSecretFor(ctx.config, webhookTargetId(spec.webhook))) {
+        const message =
+          'this service has no webhook signing secret, and webhooks are never sent unsigned: ' +
+          'set webhooks.secret in the service config or KBISECT_WEBHOOK_SECRET ' +
+          `(or webhooks.secrets.${webhookTargetId(spec.webhook)} for this URL), or drop "webhook"`;
+        throw new Unprocessable(message, [{ path: 'body/webhook', message }]);
       }
       const caller = request.caller?.name ?? 'anonymous';
       const key = request.headers['idempotency-key'];
@@ -211,6 +222,24 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
       const record = await load(request.params.id);
       const journal = await stores.journals.read(record.id);
       return { ...record, url: urlOf(request, record.id), journal };
+    },
+  );
+
+  const deliveryLog = new DeliveryLog(ctx.redis, ctx.config.redis.prefix);
+  app.get(
+    '/v1/bisects/:id/deliveries',
+    {
+      preHandler: app.requireScope('read'),
+      schema: {
+        summary: "The webhook delivery log: every POST to the bisect's webhook, with its outcome",
+        tags: ['bisects'],
+        params: IdParams,
+        response: { 200: DeliveryList, ...errors(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const record = await load(request.params.id);
+      return { id: record.id, deliveries: await deliveryLog.list(record.id) };
     },
   );
 

@@ -83,3 +83,26 @@ export const VerdictRecorded = Type.Object({
 });
 
 export { CommitDescription, ResultObject };
+
+/** One POST of one webhook delivery (`DeliveryAttempt` of @kbisect/notify). */
+export const DeliveryAttemptView = Type.Object({
+  deliveryId: Type.String({ description: 'X-Kbisect-Delivery: the same on every retry' }),
+  event: Type.String(),
+  targetId: Type.String(),
+  origin: Type.String({ description: "scheme, host and port only: a URL's path may hold a token" }),
+  attempt: Type.Integer({ minimum: 1 }),
+  at: Type.String({ description: 'ISO time the POST started' }),
+  durationMs: Type.Number(),
+  outcome: Type.Union([
+    Type.Literal('delivered'),
+    Type.Literal('retrying'),
+    Type.Literal('failed'),
+  ]),
+  statusCode: Type.Optional(Type.Integer()),
+  error: Type.Optional(Type.String()),
+});
+
+export const DeliveryList = Type.Object({
+  id: Type.String(),
+  deliveries: Type.Array(DeliveryAttemptView, { description: 'in the order they were attempted' }),
+});

@@ -53,6 +53,31 @@ describe('loadConfig', () => {
     expect(config.auth.tokens[1]).toMatchObject({ token: 'fedcba9876543210', write: true });
   });
 
+  it('reads the webhooks section, its secret from KBISECT_WEBHOOK_SECRET, and checks it', async () => {
+    const path = file(
+      'hooks.yaml',
+      'webhooks:\n  secrets:\n    ci-bot: whsec_0123456789abcdef\n  backoffMs: 50\n',
+    );
+    const config = await loadConfig({
+      file: path,
+      env: { KBISECT_WEBHOOK_SECRET: 'whsec_fedcba9876543210' },
+    });
+    expect(config.webhooks).toEqual({
+      secret: 'whsec_fedcba9876543210',
+      secrets: { 'ci-bot': 'whsec_0123456789abcdef' },
+      attempts: 8,
+      backoffMs: 50,
+      timeoutMs: 10_000,
+    });
+    expect((await loadConfig({ env: {} })).webhooks.secret).toBeUndefined();
+    const problems = await problemsOf(
+      loadConfig({ file: path, env: { KBISECT_WEBHOOK_SECRET: 'short' } }),
+    );
+    expect(problems.join('\n')).toMatch(
+      /webhooks\.secret: .*\(from environment KBISECT_WEBHOOK_SECRET\)/,
+    );
+  });
+
   it('reads the same configuration from JSON', async () => {
     const path = file('service.json', JSON.stringify({ redis: { prefix: 'lab-a' } }));
     expect((await loadConfig({ file: path, env: {} })).redis.prefix).toBe('lab-a');

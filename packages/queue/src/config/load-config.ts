@@ -17,6 +17,7 @@ export const ENV_OVERRIDES: Readonly<Record<string, string>> = {
   KBISECT_LOCK_DURATION_MS: 'worker.lockDurationMs',
   KBISECT_STALLED_INTERVAL_MS: 'worker.stalledIntervalMs',
   KBISECT_WORKER_HEARTBEAT: 'worker.heartbeatFile',
+  KBISECT_WEBHOOK_SECRET: 'webhooks.secret',
   LOG_LEVEL: 'log.level',
 };
 

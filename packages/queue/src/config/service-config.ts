@@ -102,6 +102,36 @@ export const ServiceConfig = Type.Object(
         description: 'kernel build trees, artifacts and ccache (default <cacheDir>/kernel)',
       }),
     ),
+    webhooks: Type.Object(
+      {
+        secret: Type.Optional(
+          Type.String({
+            minLength: 16,
+            maxLength: 512,
+            description:
+              'signs every webhook POST (HMAC-SHA256) unless `secrets` has one for the target; without it, bisects with a webhook are refused',
+          }),
+        ),
+        secrets: Type.Record(
+          Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }),
+          Type.String({ minLength: 16, maxLength: 512 }),
+          {
+            default: {},
+            description:
+              'per-target secrets by target id: a watch `notify` id, or `bisect-<16 hex>` for a bisect webhook URL (webhookTargetId)',
+          },
+        ),
+        attempts: Type.Integer({
+          minimum: 1,
+          maximum: 50,
+          default: 8,
+          description: 'POSTs per delivery at most',
+        }),
+        backoffMs: Milliseconds(5000, 'wait before the first retry, doubled for each further one'),
+        timeoutMs: Milliseconds(10_000, 'deadline of one POST, connect to the last byte'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     events: Type.Object(
       { maxLen: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 10_000 }) },
       { additionalProperties: false, default: {} },

@@ -1,7 +1,7 @@
 import type { BisectStatus, CommitDescription } from '../record/bisect-record.js';
 import { errorResultObject, type ResultObject } from '../result/result-object.js';
 import type { Stores } from '../store/stores.js';
-import { callWebhook, type LifecycleLog } from './webhook.js';
+import type { LifecycleLog } from './webhook.js';
 
 export interface FinishOptions {
   result?: ResultObject;
@@ -10,7 +10,8 @@ export interface FinishOptions {
 
 /**
  * Ends a bisect: the record's terminal status and result, then the stream's `result`,
- * `status` and `end` events (followers stop at `end`), then the webhook. A bisect that already
+ * `status` and `end` events (followers stop at `end`), then the webhook (queued as a signed
+ * `bisect.finished` delivery). A bisect that already
  * ended (a cancel that won the race, a twin coordinator) keeps its status, and nothing is
  * written or called twice. Resolves with the status the bisect ended in.
  */
@@ -36,7 +37,13 @@ export async function finishBisect(
   await stores.events.append(id, 'status', { status });
   await stores.events.append(id, 'end', { status });
   if (record.spec.webhook) {
-    await callWebhook(record.spec.webhook, { id, status, result: final }, log);
+    // Queued, not posted: the webhook worker signs, posts, retries and logs each attempt.
+    try {
+      const [deliveryId] = await stores.webhooks.finished(id, record.spec.webhook, status, final);
+      log.info({ deliveryId }, 'webhook queued');
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, 'could not queue the webhook');
+    }
   }
   return status;
 }

@@ -1,4 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { createHash } from 'node:crypto';
+import { WebhookNotifier } from '@kbisect/notify';
+import type { Redis } from 'ioredis';
+import type { ServiceConfig } from '../config/service-config.js';
 import type { ResultObject } from '../result/result-object.js';
 
 /** The logging a lifecycle step needs; a pino logger fits. */
@@ -7,38 +10,64 @@ export interface LifecycleLog {
   warn(fields: object, msg: string): void;
 }
 
-export interface WebhookBody {
-  id: string;
-  status: string;
-  result: ResultObject;
+/**
+ * The target id of a bisect's `webhook` URL: `bisect-` and 16 hex digits of its SHA-256, the
+ * same for every bisect that names the URL, so `webhooks.secrets` can give it its own secret.
+ */
+export function webhookTargetId(url: string): string {
+  return `bisect-${createHash('sha256').update(url).digest('hex').slice(0, 16)}`;
+}
+
+/** The secret that signs posts to a target: its own in `webhooks.secrets`, else the default. */
+export function webhookSecretFor(config: ServiceConfig, targetId: string): string | undefined {
+  const own = Object.hasOwn(config.webhooks.secrets, targetId)
+    ? config.webhooks.secrets[targetId]
+    : undefined;
+  return own ?? config.webhooks.secret;
 }
 
 /**
- * POSTs the result to the bisect's webhook: three tries, 10 s each, with a pause between.
- * A webhook that stays down is logged, never fatal: the result is in the store either way.
+ * Sends `bisect.finished` through the signed, retried webhook queue of `@kbisect/notify`.
+ * The queue is made on first use: most callers of `finishBisect` end bisects without a webhook.
  */
-export async function callWebhook(
-  url: string,
-  body: WebhookBody,
-  log: LifecycleLog,
-): Promise<boolean> {
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'kbisect' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(10_000),
-      });
-      if (response.ok) {
-        log.info({ webhook: url, status: response.status }, 'webhook called');
-        return true;
-      }
-      log.warn({ webhook: url, status: response.status, attempt }, 'webhook refused the result');
-    } catch (error) {
-      log.warn({ webhook: url, attempt, err: (error as Error).message }, 'webhook unreachable');
-    }
-    if (attempt < 3) await sleep(1000 * attempt);
+export class BisectWebhooks {
+  #notifier: WebhookNotifier | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly config: ServiceConfig,
+  ) {}
+
+  /** The URL a bisect is read at, for the payload: `api.publicUrl`, else the API's address. */
+  bisectUrl(id: string): string {
+    const { api } = this.config;
+    const base = api.publicUrl?.replace(/\/+$/, '') ?? `http://${api.host}:${api.port}`;
+    return `${base}/v1/bisects/${id}`;
   }
-  return false;
+
+  /** Queues the delivery; resolves with its id. */
+  async finished(
+    bisectId: string,
+    webhook: string,
+    status: string,
+    result: ResultObject,
+  ): Promise<string[]> {
+    this.#notifier ??= new WebhookNotifier({
+      connection: this.redis,
+      prefix: this.config.redis.prefix,
+      attempts: this.config.webhooks.attempts,
+      backoffMs: this.config.webhooks.backoffMs,
+    });
+    return this.#notifier.notify({
+      event: 'bisect.finished',
+      bisectId,
+      payload: { status, url: this.bisectUrl(bisectId), result },
+      targets: [{ id: webhookTargetId(webhook), url: webhook }],
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#notifier?.close();
+    this.#notifier = undefined;
+  }
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ServiceConfig } from '../config/service-config.js';
 import { type Keys, keys } from '../keys.js';
+import { BisectWebhooks } from '../lifecycle/webhook.js';
 import { WatchStore } from '../watch/watch-store.js';
 import { BisectStore } from './bisect-store.js';
 import { ControlChannel } from './control-channel.js';
@@ -19,6 +20,8 @@ export interface Stores {
   control: ControlChannel;
   stepMetrics: StepMetrics;
   watches: WatchStore;
+  /** `bisect.finished` to a bisect's webhook, signed and retried through the webhook queue. */
+  webhooks: BisectWebhooks;
 }
 
 export function createStores(redis: Redis, config: ServiceConfig): Stores {
@@ -32,5 +35,6 @@ export function createStores(redis: Redis, config: ServiceConfig): Stores {
     control: new ControlChannel(redis, k),
     stepMetrics: new StepMetrics(redis, k),
     watches: new WatchStore(redis, config.redis.prefix),
+    webhooks: new BisectWebhooks(redis, config),
   };
 }
