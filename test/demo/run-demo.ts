@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLoopbackProject } from '../fixtures/loopback-project.js';
+import { demoBisectFlags } from './demo-flags.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'kbisect-demo-'));
@@ -21,17 +22,7 @@ process.stderr.write(
 const args = [
   join(root, 'apps/cli/bin/kbisect.js'),
   'run',
-  '--repo',
-  project.dir,
-  '--good',
-  project.good,
-  '--bad',
-  'main',
-  '--build',
-  'make -s',
-  '--oracle',
-  'metric:./lbench',
-  '--higher-is-better',
+  ...demoBisectFlags(project),
   '--cache-dir',
   join(work, 'cache'),
   '--json',

@@ -18,6 +18,7 @@ import {
   startPrivateRedis,
 } from '../service/support/private-redis.js';
 import { deleteKeys } from '../service/support/test-redis.js';
+import { demoBisectFlags } from './demo-flags.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kbisect = join(root, 'apps/cli/bin/kbisect.js');
@@ -69,17 +70,7 @@ try {
       'start',
       '--server',
       api,
-      '--repo',
-      project.dir,
-      '--good',
-      project.good,
-      '--bad',
-      'main',
-      '--build',
-      'make -s',
-      '--oracle',
-      'metric:./lbench',
-      '--higher-is-better',
+      ...demoBisectFlags(project),
       '--label',
       'source=npm-run-demo',
       '--wait',
