@@ -109,4 +109,21 @@ describe('kbisect run refuses bad input with a clear message and a non-zero exit
     expect(r.code).toBe(1);
     expect(String(r.json?.error)).toContain('--output=/tmp/x');
   });
+
+  it('refuses --boot-failure: kbisect run boots no kernel', async () => {
+    const r = await runKbisect([
+      ...base(),
+      '--repo',
+      fixture.project.dir,
+      '--good',
+      'v1.0',
+      '--bad',
+      'main',
+      '--boot-failure',
+      'bad',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('--boot-failure applies to a bisect on a lab');
+    expect(String(r.json?.error)).toContain('kbisect start --lab');
+  });
 });

@@ -123,6 +123,7 @@ export function kernelLabEnvironment(
         throw new OracleFailed(
           `boot failed: ${prepared.bootFailure.reason}`,
           prepared.bootFailure.consoleTail,
+          'boot-failed',
         );
       }
       if (!prepared.remoteBench) throw new OracleFailed('splice-bench is not installed on the lab');

@@ -170,7 +170,18 @@ describe('POST /v1/bisects checks the refs before queueing (422)', () => {
   it('refuses a lab this server does not have and a kernel build without a lab', async () => {
     const pool = await post('/v1/bisects', spec({ lab: { pool: 'x86-big' } }));
     expect(pool.statusCode).toBe(422);
-    expect(pool.json<ErrorBody>().message).toMatch(/pool "x86-big" is not served/);
+    expect(pool.json<ErrorBody>().message).toMatch(
+      /no configured lab is in pool "x86-big": configured pools are none/,
+    );
+    expect(pool.json<ErrorBody>().details?.[0]?.path).toBe('/lab/pool');
+    const bootBad = await post('/v1/bisects', spec({ bootFailure: 'bad' }));
+    expect(bootBad.statusCode).toBe(422);
+    expect(bootBad.json<ErrorBody>().details).toEqual([
+      {
+        path: '/bootFailure',
+        message: 'boot failures count as bad on a lab only: lab "local" boots no kernel',
+      },
+    ]);
     const kernelBuild = { kernel: { config: { defconfig: 'tinyconfig' } } };
     const lab = await post(
       '/v1/bisects',

@@ -2,7 +2,7 @@ import { EXIT, errorResultObject } from '@kbisect/queue';
 import { Command } from 'commander';
 import { addBisectOptions } from './commands/bisect-options.js';
 import { runCommand } from './commands/run.js';
-import { parseRunFlags, type RunFlags } from './commands/run-options.js';
+import { localRunOptions, parseRunFlags, type RunFlags } from './commands/run-options.js';
 import { registerServiceCommands } from './service/index.js';
 import { UsageError } from './usage-error.js';
 
@@ -21,7 +21,7 @@ addBisectOptions(
   .option('--log-format <format>', 'pretty | json (progress on stderr)', 'pretty')
   .option('--cache-dir <dir>', 'mirrors, worktrees and built tools (default ~/.cache/kbisect)')
   .action(async (flags: RunFlags) => {
-    process.exitCode = await runCommand(parseRunFlags(flags));
+    process.exitCode = await runCommand(localRunOptions(parseRunFlags(flags)));
   });
 
 registerServiceCommands(program);

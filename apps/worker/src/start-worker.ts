@@ -28,6 +28,7 @@ import { coordinatorProcessor } from './coordinator/coordinator-processor.js';
 import { CoordinatorRuns } from './coordinator/coordinator-runs.js';
 import { reconcileOpenBisects } from './coordinator/reconcile.js';
 import { Interrupts } from './interrupts.js';
+import { KernelFiles } from './lab-test/kernel-files.js';
 import { KexecLabs } from './lab-test/kexec-labs.js';
 import { labTestProcessor } from './lab-test/lab-test-processor.js';
 import { Oracles } from './lab-test/oracles.js';
@@ -88,7 +89,13 @@ export async function startWorker(
   const kernelBuilders = new KernelBuilders(
     config.kernelBuildDir ?? join(config.cacheDir, 'kernel'),
   );
-  const kexecLabs = new KexecLabs({ labs, redis, prefix, log });
+  // Kernels built on other hosts arrive through Redis (stores.artifacts) and are kept here.
+  const kernelFiles = new KernelFiles({
+    store: stores.artifacts,
+    cacheDir: join(config.cacheDir, 'fetched-kernels'),
+    log,
+  });
+  const kexecLabs = new KexecLabs({ labs, redis, prefix, kernelFiles, log });
 
   const { worker: w } = config;
   const common: Omit<WorkerOptions, 'concurrency'> = {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { packModules } from './modules-archive.js';
 
 /** What one build produced, kept under its cache key. */
 export interface KernelArtifact {
@@ -20,6 +21,8 @@ export interface KernelArtifact {
   signature?: string;
   /** Installed modules (when the targets include `modules`). */
   modulesDir?: string;
+  /** The modules of `release` as one tar.gz (relative to lib/modules/<release>), for the lab. */
+  modulesArchive?: string;
   /** The full build log. */
   log: string;
   logTail?: string;
@@ -28,6 +31,7 @@ export interface KernelArtifact {
 }
 
 const META = 'artifact.json';
+const MODULES_ARCHIVE = 'modules.tar.gz';
 
 /**
  * Built kernels by tree id + config hash + toolchain id. Re-testing a commit, or a commit
@@ -45,12 +49,33 @@ export class ArtifactCache {
   async get(key: string): Promise<KernelArtifact | undefined> {
     const meta = join(this.pathOf(key), META);
     if (!existsSync(meta)) return undefined;
-    return JSON.parse(await readFile(meta, 'utf8')) as KernelArtifact;
+    const entry = JSON.parse(await readFile(meta, 'utf8')) as KernelArtifact;
+    return entry.modulesDir && !entry.modulesArchive ? this.addModulesArchive(entry) : entry;
+  }
+
+  /**
+   * An entry cached before modules were archived gets its archive once, on first use: made
+   * beside the entry and renamed into place, so two processes doing it at once are harmless.
+   */
+  private async addModulesArchive(entry: KernelArtifact): Promise<KernelArtifact> {
+    if (!entry.modulesDir || !entry.release) return entry;
+    const archive = await packModules(
+      entry.modulesDir,
+      entry.release,
+      join(entry.dir, MODULES_ARCHIVE),
+    );
+    if (!archive) return entry;
+    const updated = { ...entry, modulesArchive: archive };
+    const meta = join(entry.dir, META);
+    const temporary = `${meta}.tmp-${process.pid}`;
+    await writeFile(temporary, `${JSON.stringify(updated, null, 2)}\n`);
+    await rename(temporary, meta);
+    return updated;
   }
 
   /** Copies the files named in `files` into the entry and records `artifact` with their new paths. */
   async put(
-    artifact: Omit<KernelArtifact, 'dir' | 'image' | 'config' | 'log'>,
+    artifact: Omit<KernelArtifact, 'dir' | 'image' | 'config' | 'log' | 'modulesArchive'>,
     files: { image?: string; config?: string; log: string; modulesDir?: string },
   ): Promise<KernelArtifact> {
     const final = this.pathOf(artifact.key);
@@ -72,6 +97,14 @@ export class ArtifactCache {
     if (files.modulesDir) {
       await rename(files.modulesDir, join(temporary, 'modules'));
       entry.modulesDir = join(final, 'modules');
+      const archive =
+        artifact.release &&
+        (await packModules(
+          join(temporary, 'modules'),
+          artifact.release,
+          join(temporary, MODULES_ARCHIVE),
+        ));
+      if (archive) entry.modulesArchive = join(final, MODULES_ARCHIVE);
     }
     await writeFile(join(temporary, META), `${JSON.stringify(entry, null, 2)}\n`);
     await rm(final, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import type { SkipReason } from './verdict.js';
+import type { BadReason, SkipReason } from './verdict.js';
 
 /** What building a commit produced; kept with the verdict so a skip can be judged. */
 export interface BuildEvidence {
@@ -24,7 +24,7 @@ export interface Sample {
 
 /** How the decision was reached from the samples (threshold or statistical test). */
 export interface DecisionEvidence {
-  method: 'exit-code' | 'threshold' | 'rank-test';
+  method: 'exit-code' | 'threshold' | 'rank-test' | 'boots';
   summary: string;
   [key: string]: unknown;
 }
@@ -35,6 +35,8 @@ export interface Evidence {
   samples?: Sample[];
   decision?: DecisionEvidence;
   skipReason?: SkipReason;
+  /** Why the verdict is bad without a decision: the kernel did not boot, in a boot bisect. */
+  badReason?: BadReason;
   /** Free text for a person (e.g. the reason for a manual mark). */
   note?: string;
   testSeconds?: number;

@@ -2,6 +2,7 @@ import { consoleTail } from './console-log.js';
 import { BootTimeout } from './errors/boot-timeout.js';
 import { KexecLoadFailed } from './errors/kexec-load-failed.js';
 import { WrongKernel } from './errors/wrong-kernel.js';
+import { installModules } from './install-modules.js';
 import type { LabSession } from './lab-session.js';
 import { shellQuote } from './shell-quote.js';
 import { waitForNewBoot } from './wait-for-boot.js';
@@ -11,6 +12,8 @@ export interface KernelToDeploy {
   image: string;
   /** The release the image reports (`make kernelrelease`): `uname -r` must say exactly this. */
   release: string;
+  /** Its modules on the worker host: a tar.gz relative to lib/modules/<release>. */
+  modulesArchive?: string;
   /** Overrides the lab config's initrd. */
   initrd?: string;
   /** Overrides the lab's command line (tests use it to make a kernel that cannot boot). */
@@ -23,6 +26,8 @@ export interface Deployment {
   release: string;
   timings: {
     uploadSeconds: number;
+    /** Uploading and unpacking the modules (0 without modules). */
+    modulesSeconds: number;
     kexecLoadSeconds: number;
     /** From `kexec -e` until SSH answered in the new kernel. */
     rebootSeconds: number;
@@ -34,11 +39,12 @@ const REMOTE_DIR = '/tmp/kbisect';
 const seconds = (from: number, to = performance.now()) => (to - from) / 1000;
 
 /**
- * Boots the lab into a kernel with kexec: upload, `kexec -l`, note the boot id, `kexec -e`
- * fully detached (a plain background job dies with the SSH session), wait for SSH to come
- * back, then prove the new kernel runs: another boot id and `uname -r` equal to the built
- * release. Throws BootTimeout or WrongKernel (both boot failures: skip the commit and
- * recover the lab) or KexecLoadFailed (nothing booted, the lab is unchanged).
+ * Boots the lab into a kernel with kexec: upload, its modules into place (installModules),
+ * `kexec -l`, note the boot id, `kexec -e` fully detached (a plain background job dies with
+ * the SSH session), wait for SSH to come back, then prove the new kernel runs: another boot
+ * id and `uname -r` equal to the built release. Throws BootTimeout or WrongKernel (both boot
+ * failures: skip the commit and recover the lab), KexecLoadFailed or ModulesInstallFailed
+ * (nothing booted, the running kernel is unchanged).
  */
 export async function deployKernel(
   session: LabSession,
@@ -54,6 +60,9 @@ export async function deployKernel(
   await session.upload(kernel.image, `${REMOTE_DIR}/kernel`);
   if (initrd) await session.upload(initrd, `${REMOTE_DIR}/initrd`);
   const uploaded = performance.now();
+  // Before kexec -l: the new kernel's early userspace may load modules at once.
+  if (kernel.modulesArchive) await installModules(session, kernel.modulesArchive, kernel.release);
+  const modulesAt = performance.now();
 
   const load = [
     'kexec',
@@ -103,7 +112,8 @@ export async function deployKernel(
     release: seen.release,
     timings: {
       uploadSeconds: seconds(started, uploaded),
-      kexecLoadSeconds: seconds(uploaded, loadedAt),
+      modulesSeconds: seconds(uploaded, modulesAt),
+      kexecLoadSeconds: seconds(modulesAt, loadedAt),
       rebootSeconds: seconds(kexecAt, upAt),
       totalSeconds: seconds(started, upAt),
     },

@@ -3,12 +3,14 @@ export { consoleTail } from './console-log.js';
 export { assertRunning, type Deployment, deployKernel, type KernelToDeploy } from './deploy.js';
 export * from './errors/index.js';
 export { hostKeyFingerprint } from './host-key.js';
+export { installModules } from './install-modules.js';
 export { type LabConfig, loadLabConfig, parseLabConfig } from './lab-config.js';
 export {
   type AcquireOptions,
   type LabLease,
   LabLeases,
   type LabLeasesOptions,
+  type PoolAcquireOptions,
 } from './lab-leases.js';
 export { type ExecResult, LabSession } from './lab-session.js';
 export { installSpliceBench } from './lab-splice-bench.js';

@@ -25,6 +25,14 @@ describe('parseLabConfig', () => {
     expect(() => parseLabConfig(unpinned)).toThrow(LabConfigInvalid);
   });
 
+  it('takes an absolute modulesRoot and refuses a relative one', () => {
+    expect(parseLabConfig(valid).modulesRoot).toBeUndefined();
+    expect(parseLabConfig({ ...valid, modulesRoot: '/srv/lab-root' }).modulesRoot).toBe(
+      '/srv/lab-root',
+    );
+    expect(() => parseLabConfig({ ...valid, modulesRoot: 'lab-root' })).toThrow(/absolute/);
+  });
+
   it('refuses a power-cycle command given as a shell line', () => {
     expect(() => parseLabConfig({ ...valid, powerCycleCommand: 'sh power-cycle.sh' })).toThrow(
       /argv/,

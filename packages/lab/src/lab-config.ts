@@ -24,6 +24,11 @@ export interface LabConfig {
   consoleLogCommand?: string[];
   /** Commands on the lab are prefixed with this (e.g. `sudo -n`) when the user is not root. */
   sudo?: string;
+  /**
+   * Kernel modules are unpacked into `<modulesRoot>/lib/modules/<release>` before each kexec;
+   * default `/`. Tests point it at a temporary directory.
+   */
+  modulesRoot?: string;
 }
 
 function fail(field: string, reason: string): never {
@@ -46,6 +51,13 @@ const argv = (value: unknown, field: string): string[] | undefined => {
     fail(field, 'must be a non-empty array of strings (argv, not a shell line)');
   }
   return value as string[];
+};
+
+const absolutePath = (value: unknown, field: string): string | undefined => {
+  const path = optionalString(value, field);
+  if (path !== undefined && !path.startsWith('/'))
+    fail(field, 'must be an absolute path on the lab');
+  return path;
 };
 
 /** Checks a parsed lab config, field by field, and fills the defaults. */
@@ -80,6 +92,7 @@ export function parseLabConfig(input: unknown): LabConfig {
     cmdline: optionalString(raw.cmdline, 'cmdline'),
     initrd: optionalString(raw.initrd, 'initrd'),
     sudo: optionalString(raw.sudo, 'sudo'),
+    modulesRoot: absolutePath(raw.modulesRoot, 'modulesRoot'),
     powerCycleCommand: argv(raw.powerCycleCommand, 'powerCycleCommand'),
     consoleLogCommand: argv(raw.consoleLogCommand, 'consoleLogCommand'),
   };

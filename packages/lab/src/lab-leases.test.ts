@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LabBusy, LabDown } from './errors/index.js';
+import { LabBusy, LabDown, LabPoolBusy, LabPoolDown } from './errors/index.js';
 import { LabLeases } from './lab-leases.js';
 
 const prefix = `kbisect-test-${randomBytes(6).toString('hex')}:`;
@@ -103,5 +103,107 @@ describe.skipIf(!available)('lab leases in Redis', () => {
 
     await leases.markUp('lab-f');
     await (await leases.acquire('lab-f', 'worker-1')).release();
+  });
+
+  describe('pools', () => {
+    it('gives two holders two labs of the pool, and a third the first one released', async () => {
+      const leases = new LabLeases(redis, { prefix, ttlMs: 5000 });
+      const pool = ['pool1-a', 'pool1-b'];
+      const [first, second] = await Promise.all([
+        leases.acquireFromPool('p1', pool, 'worker-1'),
+        leases.acquireFromPool('p1', pool, 'worker-2'),
+      ]);
+      expect(new Set([first?.lab, second?.lab])).toEqual(new Set(pool));
+
+      const busy = await leases.acquireFromPool('p1', pool, 'worker-3').catch((e) => e);
+      expect(busy).toBeInstanceOf(LabPoolBusy);
+      expect(busy.message).toContain(first?.holder);
+      expect(busy.message).toContain(second?.holder);
+
+      const waiting = leases.acquireFromPool('p1', pool, 'worker-3', { waitMs: 5000 });
+      await sleep(300);
+      await second?.release();
+      const third = await waiting;
+      expect(third.lab).toBe(second?.lab);
+      expect(await leases.holder(third.lab)).toBe(third.holder);
+      await Promise.all([first?.release(), third.release()]);
+    });
+
+    it('leases around a lab marked down, and waits for the labs that are up', async () => {
+      const leases = new LabLeases(redis, { prefix, ttlMs: 5000 });
+      const pool = ['pool2-a', 'pool2-b'];
+      await leases.markDown('pool2-a', 'no SSH after a power cycle');
+      const first = await leases.acquireFromPool('p2', pool, 'worker-1');
+      expect(first.lab).toBe('pool2-b');
+
+      // Busy, not down: the error names the holder of the lab that is up, not the down one.
+      const busy = await leases.acquireFromPool('p2', pool, 'worker-2').catch((e) => e);
+      expect(busy).toBeInstanceOf(LabPoolBusy);
+      expect([...busy.holders.keys()]).toEqual(['pool2-b']);
+
+      await first.release();
+      await leases.markUp('pool2-a');
+      const up = await leases.acquireFromPool('p2', pool, 'worker-2');
+      expect(up.lab).toBe('pool2-a');
+      await up.release();
+    });
+
+    it('fails with every lab and its reason when the whole pool is down, even while waiting', async () => {
+      const leases = new LabLeases(redis, { prefix, ttlMs: 5000 });
+      const pool = ['pool3-a', 'pool3-b'];
+      await leases.markDown('pool3-a', 'power cycle failed: ipmitool exit 1');
+      const held = await leases.acquireFromPool('p3', pool, 'worker-1');
+      const waiting = leases
+        .acquireFromPool('p3', pool, 'worker-2', { waitMs: 5000 })
+        .catch((e) => e);
+      await sleep(300);
+      // The holder's lab does not come back from a boot failure: it leaves the pool.
+      await leases.markDown('pool3-b', 'default kernel not back after 180 s');
+      await held.release();
+
+      const error = await waiting;
+      expect(error).toBeInstanceOf(LabPoolDown);
+      expect(error.message).toBe(
+        'every lab of pool p3 is down: pool3-a: power cycle failed: ipmitool exit 1; ' +
+          'pool3-b: default kernel not back after 180 s',
+      );
+      const again = await leases.acquireFromPool('p3', pool, 'worker-3').catch((e) => e);
+      expect(again).toBeInstanceOf(LabPoolDown);
+    });
+
+    it('tries first the lab that already runs the kernel, so a commit boots once', async () => {
+      const leases = new LabLeases(redis, { prefix, ttlMs: 5000 });
+      const pool = ['pool5-a', 'pool5-b'];
+      await leases.noteKernel('pool5-a', '6.1.0-kb-aaaa');
+      await leases.noteKernel('pool5-b', '6.1.0-kb-bbbb');
+      const warm = await leases.acquireFromPool('p5', pool, 'worker-1', {
+        kernel: '6.1.0-kb-bbbb',
+      });
+      expect(warm.lab).toBe('pool5-b');
+      // Busy with another bisect: any other lab of the pool does, and will boot the kernel.
+      const other = await leases.acquireFromPool('p5', pool, 'worker-2', {
+        kernel: '6.1.0-kb-bbbb',
+      });
+      expect(other.lab).toBe('pool5-a');
+      await Promise.all([warm.release(), other.release()]);
+      await leases.noteKernel('pool5-b', undefined);
+      expect(await leases.kernelOf('pool5-b')).toBeUndefined();
+    });
+
+    it('stops waiting for a busy pool when the caller aborts', async () => {
+      const leases = new LabLeases(redis, { prefix, ttlMs: 5000 });
+      const held = await leases.acquireFromPool('p4', ['pool4-a'], 'worker-1');
+      const controller = new AbortController();
+      const waiting = leases
+        .acquireFromPool('p4', ['pool4-a'], 'worker-2', {
+          waitMs: 10_000,
+          signal: controller.signal,
+        })
+        .catch((e) => e);
+      await sleep(200);
+      controller.abort(new Error('bisect cancelled'));
+      expect((await waiting).message).toBe('bisect cancelled');
+      await held.release();
+    });
   });
 });

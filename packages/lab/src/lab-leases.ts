@@ -4,6 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { LabBusy } from './errors/lab-busy.js';
 import { LabDown } from './errors/lab-down.js';
+import { LabPoolBusy } from './errors/lab-pool-busy.js';
+import { LabPoolDown } from './errors/lab-pool-down.js';
 import { LeaseLost } from './errors/lease-lost.js';
 
 // Compare-and-act on the holder's token: a holder whose lease expired and was taken over
@@ -19,9 +21,14 @@ export interface LabLeasesOptions {
 }
 
 export interface AcquireOptions {
-  /** How long to wait for a busy lab; 0 (default) fails at once with LabBusy. */
+  /** How long to wait for a busy lab (or pool); 0 (default) fails at once with LabBusy. */
   waitMs?: number;
   signal?: AbortSignal;
+}
+
+export interface PoolAcquireOptions extends AcquireOptions {
+  /** The kernel release the lease is for: labs noted as running it are tried first. */
+  kernel?: string;
 }
 
 /** One held lease: renewed in the background until released; `lost` fires if it expires. */
@@ -58,20 +65,76 @@ export class LabLeases {
     return `${this.prefix}lab:${lab}:down`;
   }
 
+  private kernelKey(lab: string) {
+    return `${this.prefix}lab:${lab}:kernel`;
+  }
+
   async acquire(lab: string, holderName: string, options: AcquireOptions = {}): Promise<LabLease> {
-    const holder = `${holderName}@${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    const holder = holderId(holderName);
     const key = this.leaseKey(lab);
     const deadline = Date.now() + (options.waitMs ?? 0);
     for (;;) {
       options.signal?.throwIfAborted();
       const down = await this.downReason(lab);
       if (down !== undefined) throw new LabDown(lab, down);
-      if ((await this.redis.set(key, holder, 'PX', this.ttlMs, 'NX')) === 'OK') break;
+      if (await this.trySet(lab, holder)) return this.held(lab, holder);
       if (Date.now() >= deadline)
         throw new LabBusy(lab, (await this.redis.get(key)) ?? 'an expired holder');
       await sleep(Math.min(500, Math.max(10, deadline - Date.now())));
     }
+  }
 
+  /**
+   * Leases any one lab of a pool: its labs are interchangeable, so the first free one that is
+   * not marked down is taken, those that run `options.kernel` already first, then in the
+   * order given. Waits like `acquire` while all that are up are busy; a pool whose labs are
+   * all marked down fails at once with each lab's reason. `lease.lab` says which lab it is.
+   */
+  async acquireFromPool(
+    pool: string,
+    labs: readonly string[],
+    holderName: string,
+    options: PoolAcquireOptions = {},
+  ): Promise<LabLease> {
+    if (labs.length === 0) throw new Error(`pool ${pool}: no labs to lease`);
+    const holder = holderId(holderName);
+    const deadline = Date.now() + (options.waitMs ?? 0);
+    const ordered = await this.warmFirst(labs, options.kernel);
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const down = new Map<string, string>();
+      for (const lab of ordered) {
+        const reason = await this.downReason(lab);
+        if (reason !== undefined) down.set(lab, reason);
+        else if (await this.trySet(lab, holder)) return this.held(lab, holder);
+      }
+      if (down.size === labs.length) throw new LabPoolDown(pool, down);
+      if (Date.now() >= deadline) {
+        const holders = new Map<string, string>();
+        for (const lab of labs.filter((l) => !down.has(l))) {
+          holders.set(lab, (await this.holder(lab)) ?? 'an expired holder');
+        }
+        throw new LabPoolBusy(pool, holders);
+      }
+      await sleep(Math.min(500, Math.max(10, deadline - Date.now())));
+    }
+  }
+
+  /** The labs noted as running `kernel` first; the order is otherwise kept. */
+  private async warmFirst(labs: readonly string[], kernel?: string): Promise<string[]> {
+    if (kernel === undefined) return [...labs];
+    const running = await Promise.all(labs.map((lab) => this.kernelOf(lab)));
+    const warm = labs.filter((_, i) => running[i] === kernel);
+    return [...warm, ...labs.filter((_, i) => running[i] !== kernel)];
+  }
+
+  private async trySet(lab: string, holder: string): Promise<boolean> {
+    return (await this.redis.set(this.leaseKey(lab), holder, 'PX', this.ttlMs, 'NX')) === 'OK';
+  }
+
+  /** A lease just taken: renewed in the background until released or lost. */
+  private held(lab: string, holder: string): LabLease {
+    const key = this.leaseKey(lab);
     const lost = new AbortController();
     const renew = async () => {
       try {
@@ -114,4 +177,22 @@ export class LabLeases {
   async downReason(lab: string): Promise<string | undefined> {
     return (await this.redis.get(this.downKey(lab))) ?? undefined;
   }
+
+  /**
+   * What the lab was last seen running, for every worker to read: a pool lease puts the labs
+   * that already run the wanted kernel first, so the samples of a commit need no new boot.
+   * Only a preference: the holder still checks what the lab runs before measuring.
+   */
+  async noteKernel(lab: string, release: string | undefined): Promise<void> {
+    if (release === undefined) await this.redis.del(this.kernelKey(lab));
+    else await this.redis.set(this.kernelKey(lab), release);
+  }
+
+  async kernelOf(lab: string): Promise<string | undefined> {
+    return (await this.redis.get(this.kernelKey(lab))) ?? undefined;
+  }
 }
+
+/** Unique per acquisition, and says who it is: `lab-test@host:pid:random`. */
+const holderId = (name: string) =>
+  `${name}@${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;

@@ -1,3 +1,10 @@
+export {
+  ARTIFACT_DEFAULTS,
+  ArtifactStore,
+  type ArtifactStoreOptions,
+  type StoredArtifact,
+} from './artifacts/artifact-store.js';
+export { fileSha256 } from './artifacts/file-sha256.js';
 export { ENV_OVERRIDES, type LoadConfigOptions, loadConfig } from './config/load-config.js';
 export { ApiToken, ServiceConfig } from './config/service-config.js';
 export { labProblems, loadServiceLabs, type ServiceLabs } from './config/service-labs.js';
@@ -7,9 +14,11 @@ export {
   BuildJobResult,
   KernelArtifactRef,
   KernelJobSpec,
+  StoredFileRef,
 } from './jobs/build-job.js';
 export { CoordinatorJob, CoordinatorJobResult } from './jobs/coordinator-job.js';
 export { LabTestJob, LabTestJobResult } from './jobs/lab-test-job.js';
+export { oracleFailedOf, oracleFailedResult } from './jobs/oracle-failed-result.js';
 export { type Keys, keys } from './keys.js';
 export { type FinishOptions, finishBisect } from './lifecycle/finish-bisect.js';
 export { queueBisect } from './lifecycle/queue-bisect.js';
@@ -53,6 +62,7 @@ export {
 } from './result/result-object.js';
 export {
   BisectSpec,
+  BootFailure,
   BuildSpec,
   CommandBuildSpec,
   DecisionSpec,
@@ -62,6 +72,7 @@ export {
 } from './spec/bisect-spec.js';
 export { goodRefs, type SpecProblem, specProblems } from './spec/spec-rules.js';
 export {
+  bootFailureOf,
   buildCommandOf,
   DEFAULT_BUILD_TIMEOUT_SECONDS,
   DEFAULT_CALIBRATION_SAMPLES,

@@ -20,6 +20,8 @@ export interface Keys {
   control: string;
   /** Hash of step-duration histogram counters written by workers, read by the API. */
   stepMetrics: string;
+  /** Hash: one build artifact by content (its chunks and size), with a TTL. */
+  artifact(sha256: string): string;
 }
 
 export function keys(prefix: string): Keys {
@@ -33,5 +35,6 @@ export function keys(prefix: string): Keys {
     idempotency: (hash) => `${prefix}:idempotency:${hash}`,
     control: `${prefix}:control`,
     stepMetrics: `${prefix}:metrics:steps`,
+    artifact: (sha256) => `${prefix}:artifact:${sha256}`,
   };
 }

@@ -1,4 +1,5 @@
 import {
+  type BootFailureVerdict,
   type Calibration,
   calibrate,
   type DecisionPolicy,
@@ -90,6 +91,11 @@ export function oracleFor(
     case 'splice-loopback':
       return spliceLoopbackOracle({ runner, args: spec.args ?? '', cacheDir, timeoutMs });
   }
+}
+
+/** What a kernel that does not boot is in this bisect: skipped, unless the spec says bad. */
+export function bootFailureOf(spec: Pick<BisectSpec, 'bootFailure'>): BootFailureVerdict {
+  return spec.bootFailure ?? 'skip';
 }
 
 /** The build command of a spec, or undefined when the checkout itself is what is tested. */

@@ -5,7 +5,7 @@ import type {
   RankTestEvidence,
   Verdict,
 } from '@kbisect/core';
-import { measuredValues, measurement } from './format.js';
+import { bootFailureText, measuredValues, measurement } from './format.js';
 import type { BisectReportInput, ReportCommit, ReportResult } from './report-input.js';
 
 /** One line of the tested-commits table: a verdict of the bisect or of a confirmation. */
@@ -40,6 +40,8 @@ export interface BisectFacts {
   culpritDecision?: RankTestEvidence;
   /** The decision on the culprit in words, for every oracle (exit code, threshold...). */
   culpritSummary?: string;
+  /** Why the culprit is bad in a boot bisect: its kernel did not boot ("boot failed: ..."). */
+  culpritBootFailure?: string;
   comparison?: Comparison;
   tested: TestedCommit[];
   finishedAt: Date;
@@ -109,12 +111,15 @@ export function bisectFacts(input: BisectReportInput): BisectFacts {
   const culprit = result.status === 'found' ? result.culprit : null;
   if (culprit) {
     // The bisect's own verdict named the culprit; a confirmation only re-checks it.
-    const decisions = journal
-      .filter((e) => e.commit === culprit && e.verdict === 'bad')
-      .map((e) => e.evidence?.decision);
+    const bad = journal.filter((e) => e.commit === culprit && e.verdict === 'bad');
+    const decisions = bad.map((e) => e.evidence?.decision);
     const decision = decisions.filter(isRankTest).at(-1);
     if (decision) facts.culpritDecision = decision;
-    const summary = decisions.at(-1)?.summary;
+    // A kernel that does not boot has no decision: the boot failure is what made it bad.
+    const last = bad.at(-1)?.evidence;
+    const boot = last ? bootFailureText(last) : undefined;
+    if (boot) facts.culpritBootFailure = boot;
+    const summary = decisions.at(-1)?.summary ?? boot;
     if (summary) facts.culpritSummary = summary;
     const comparison = compare(culprit, entries, confirmations, endpoints);
     if (comparison) facts.comparison = comparison;

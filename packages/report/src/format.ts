@@ -1,4 +1,4 @@
-import { type JournalEntry, median, type Sample } from '@kbisect/core';
+import { type Evidence, type JournalEntry, median, type Sample } from '@kbisect/core';
 
 /** Twelve hex digits: what kernel developers quote in Fixes: tags. */
 export const shortSha = (sha: string): string => sha.slice(0, 12);
@@ -45,9 +45,23 @@ export function measurement(entry: JournalEntry): string {
   if (hangs) parts.push(`${hangs} hang${hangs > 1 ? 's' : ''}`);
   const codes = samples.filter((s) => s.value === undefined && s.exitCode !== undefined);
   if (codes.length) parts.push(`exit ${codes.map((s) => s.exitCode).join(',')}`);
-  if (ev.skipReason && ev.skipReason !== 'build-failed') parts.push(ev.skipReason);
+  const boot = bootFailureText(ev);
+  if (boot) parts.push(boot);
+  else if (ev.skipReason && ev.skipReason !== 'build-failed') parts.push(ev.skipReason);
   if (entry.source === 'manual') parts.push(ev.note ? `by hand: ${ev.note}` : 'by hand');
   return parts.join(', ');
+}
+
+/**
+ * A kernel that did not boot (skipped, or bad in a boot bisect), as a person reads it: "boot
+ * failed: lab vm-a: kernel ... did not answer SSH within 90 s". That is the first line of the
+ * note; the console tail after it stays in the journal's evidence.
+ */
+export function bootFailureText(ev: Evidence): string | undefined {
+  if (ev.skipReason !== 'boot-failed' && ev.badReason !== 'boot-failed') return undefined;
+  const first = ev.note?.split('\n')[0]?.trim();
+  if (!first) return 'boot failed';
+  return first.startsWith('boot failed') ? first : `boot failed: ${first}`;
 }
 
 /** Left-aligned columns separated by two spaces; the last column is not padded. */

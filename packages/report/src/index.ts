@@ -1,4 +1,5 @@
 export { CiReportNotWritten } from './errors/ci-report-not-written.js';
+export { bootFailureText } from './format.js';
 export { junitReport } from './junit-report.js';
 export { markdownReport } from './markdown-report.js';
 export type { BisectReportInput, ReportCommit, ReportResult } from './report-input.js';

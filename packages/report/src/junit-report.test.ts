@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { junitReport } from './junit-report.js';
 import type { BisectReportInput } from './report-input.js';
 import {
+  bootBisectInput,
+  bootSkippedInput,
   errorInput,
   inconclusiveInput,
   LBENCH_CULPRIT,
@@ -143,5 +145,27 @@ describe('junitReport with a hostile commit subject', () => {
     const message = xpath(xml, "//testcase[@classname='kbisect.result']/failure/@message");
     expect(message).toContain('\\x1b[31mred\\x07 \\x00nul\ttab\r\nnext \uFFFD 😀');
     expect(xpath(xml, '/testsuite/system-out')).toContain('\\x1b[31mred');
+  });
+});
+
+describe('junitReport of kernels that do not boot', () => {
+  it('fails the result with the boot failure, and lists boot failures readably', () => {
+    const xml = junitReport(bootBisectInput());
+    expect(validate(xml)).toEqual({ ok: true, output: expect.any(String) });
+    expect(xpath(xml, '//testcase[@classname="kbisect.result"]/failure/@message')).toBe(
+      `${'7'.repeat(40)} ("e1000: map rx buffers from the page pool") is the first bad commit: ` +
+        'boot failed: lab rack3-node7: kernel 6.1.0-kb-777777777777 did not answer SSH within 180 s',
+    );
+    expect(xpath(xml, '//testcase[starts-with(@name, "#5 ")]/@name')).toBe(
+      '#5 777777777777 bad: boot failed: lab rack3-node7: kernel 6.1.0-kb-777777777777 did not answer SSH within 180 s - e1000: map rx buffers from the page pool',
+    );
+  });
+
+  it('skips a kernel that did not boot with the boot failure as the message', () => {
+    const xml = junitReport(bootSkippedInput());
+    expect(validate(xml).ok).toBe(true);
+    expect(xpath(xml, `//testcase[contains(@name, "666666666666")]/skipped/@message`)).toBe(
+      'boot failed: lab rack3-node7: kernel 6.1.0-kb-666666666666 did not answer SSH within 180 s',
+    );
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { markdownReport, mdText } from './markdown-report.js';
 import {
+  bootBisectInput,
+  bootSkippedInput,
   inconclusiveInput,
   LBENCH_CULPRIT,
   lbenchFound,
@@ -92,5 +94,22 @@ describe('markdownReport with hostile input', () => {
   it('escapes a line-start marker so text cannot become a heading or a list', () => {
     expect(mdText('# not a heading')).toBe('\\# not a heading');
     expect(mdText('1. not a list')).toBe('1\\. not a list');
+  });
+});
+
+describe('markdownReport of kernels that do not boot', () => {
+  it('gives the boot failure as the effect of the culprit and in the tested commits', () => {
+    const md = markdownReport(bootBisectInput());
+    expect(md).toContain(
+      '| Effect | boot failed: lab rack3-node7: kernel 6.1.0-kb-777777777777 did not answer SSH within 180 s |',
+    );
+    expect(md).toMatch(
+      /\| 5 \| <code>777777777777<\/code> \| bad \| boot failed: lab rack3-node7: kernel 6\.1\.0-kb-777777777777/,
+    );
+  });
+
+  it('says a skipped commit did not boot', () => {
+    const md = markdownReport(bootSkippedInput());
+    expect(md).toMatch(/\| skip \| boot failed: lab rack3-node7: kernel 6\.1\.0-kb-666666666666/);
   });
 });

@@ -1,6 +1,8 @@
 import { errorResultObject, type ResultObject } from '@kbisect/queue';
 import { describe, expect, it } from 'vitest';
 import {
+  bootBisectInput,
+  bootSkippedInput,
   errorInput,
   inconclusiveInput,
   LBENCH_CULPRIT,
@@ -154,5 +156,28 @@ describe('textReport of the other outcomes', () => {
     );
     expect(text).not.toContain('author:');
     expect(text).toContain('range: 6c5d5c5b5504..edb9f4085e7a (good..bad)');
+  });
+});
+
+describe('textReport of kernels that do not boot', () => {
+  it('names a boot failure as the effect of the culprit of a boot bisect', () => {
+    const text = textReport(bootBisectInput());
+    expect(text).toContain('kbisect noticed a boot failure on:');
+    expect(text).toContain(
+      'effect: the kernel does not boot (boot failed: lab rack3-node7: kernel 6.1.0-kb-777777777777 did not answer SSH within 180 s)',
+    );
+    expect(text).toMatch(
+      /777777777777 {2}bad {2,}boot failed: lab rack3-node7: kernel 6\.1\.0-kb-777777777777 did not answer SSH/,
+    );
+    // The console tail stays in the journal: a table row is one line.
+    expect(text).not.toContain('Kernel panic');
+  });
+
+  it('says why a skipped candidate was skipped: its kernel did not boot', () => {
+    const text = textReport(bootSkippedInput());
+    expect(text).toContain(
+      'skipped: boot failed: lab rack3-node7: kernel 6.1.0-kb-666666666666 did not answer SSH within 180 s',
+    );
+    expect(text).not.toContain('boot-failed');
   });
 });

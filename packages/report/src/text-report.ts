@@ -61,6 +61,7 @@ function foundReport(facts: BisectFacts): string[] {
 function headline(facts: BisectFacts): string {
   const change = facts.culpritDecision?.effects.vsGood;
   const metric = facts.input.quantity?.metric;
+  if (facts.culpritBootFailure) return 'kbisect noticed a boot failure';
   if (change === null || change === undefined) return 'kbisect noticed a regression';
   return `kbisect noticed a ${formatPercent(change)} regression${metric ? ` of ${metric}` : ''}`;
 }
@@ -84,7 +85,9 @@ function effectLines(facts: BisectFacts): string[] {
   const lines: string[] = [];
   const { effect } = facts.result;
   const d = facts.culpritDecision;
-  if (effect) lines.push(`effect: ${effect}`);
+  if (facts.culpritBootFailure) {
+    lines.push(`effect: the kernel does not boot (${facts.culpritBootFailure})`);
+  } else if (effect) lines.push(`effect: ${effect}`);
   // An exit-code oracle has no size of effect, only what it said on the culprit.
   else if (facts.culpritSummary) lines.push(`oracle: ${facts.culpritSummary} on the culprit`);
   if (d) {

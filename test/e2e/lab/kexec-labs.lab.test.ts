@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { homedir, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type KernelArtifact, KernelBuilder } from '@kbisect/build';
@@ -26,10 +27,12 @@ describe('KexecLabs on the QEMU lab VM', () => {
   let good: KernelArtifact;
   let culprit: KernelArtifact;
   const prefix = uniquePrefix('kexec-labs');
-  const artifact = (image: string, release: string) => ({
-    host: hostname(),
-    kernel: { image, release },
-  });
+  // Built on this host: KexecLabs deploys the file itself, nothing comes from Redis.
+  const artifact = (image: string, release: string) => {
+    const bytes = readFileSync(image);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    return { host: hostname(), kernel: { image, release, sha256, size: bytes.length } };
+  };
 
   beforeAll(async () => {
     const fixture = await kernelRepo();
@@ -64,18 +67,21 @@ describe('KexecLabs on the QEMU lab VM', () => {
 
   it('boots a kernel once, then takes further samples without booting again', async () => {
     const kernel = artifact(culprit.image as string, culprit.release as string);
-    const first = await labs.measure(vm.config.name, 'c1', kernel, oracle, signal);
+    const first = await labs.measure({ name: vm.config.name }, 'c1', kernel, oracle, signal);
     expect(first.deployment?.release).toBe(culprit.release);
     expect(first.sample.detail?.deployment).toBeDefined();
-    const second = await labs.measure(vm.config.name, 'c1', kernel, oracle, signal);
+    expect(first.sample.detail?.lab).toBe(vm.config.name);
+    // Through its pool the VM is the only lab: it runs the kernel already, no new boot.
+    const second = await labs.measure({ pool: vm.config.pool }, 'c1', kernel, oracle, signal);
     expect(second.deployment).toBeUndefined();
     expect(second.sample.detail?.kernel).toBe(culprit.release);
+    expect(second.sample.detail?.lab).toBe(vm.config.name);
   });
 
-  it('turns a kernel that boots as something else into OracleFailed, after a power cycle', async () => {
+  it('turns a kernel that boots as something else into a boot failure, after a power cycle', async () => {
     const error = await labs
       .measure(
-        vm.config.name,
+        { name: vm.config.name },
         'c2',
         artifact(good.image as string, 'not-this-release'),
         oracle,
@@ -84,6 +90,7 @@ describe('KexecLabs on the QEMU lab VM', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OracleFailed);
     expect((error as OracleFailed).message).toMatch(/^boot failed: /);
+    expect((error as OracleFailed).reason).toBe('boot-failed');
     const session = new LabSession(vm.config);
     try {
       // The power cycle brought the lab back on its default kernel, the good one.
@@ -93,12 +100,13 @@ describe('KexecLabs on the QEMU lab VM', () => {
     }
   });
 
-  it('turns an image kexec -l refuses into OracleFailed without a reboot', async () => {
+  it('turns an image kexec -l refuses into a boot failure without a reboot', async () => {
     const garbage = join(tmpdir(), 'kbisect-not-a-kernel-2');
     writeFileSync(garbage, 'not a kernel image\n'.repeat(100));
     const error = await labs
-      .measure(vm.config.name, 'c3', artifact(garbage, 'never'), oracle, signal)
+      .measure({ name: vm.config.name }, 'c3', artifact(garbage, 'never'), oracle, signal)
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OracleFailed);
+    expect((error as OracleFailed).reason).toBe('boot-failed');
   });
 });

@@ -44,6 +44,11 @@ export function addBisectOptions(command: Command, repoHelp: string): Command {
       '--min-effect <fraction>',
       'smallest relative difference between good and bad that counts, e.g. 0.1',
     )
+    .option(
+      '--boot-failure <skip|bad>',
+      'a kernel that does not boot on the lab: skip the commit (default), or count it bad to ' +
+        'bisect the boot failure itself (start --lab only: run boots no kernel)',
+    )
     .option('--first-parent', 'follow only the first parent of merges')
     .option('--no-confirm', 'name the culprit without re-testing it, its parent and its revert')
     .option('--junit <file>', 'also write the result as JUnit XML, for the CI test report')

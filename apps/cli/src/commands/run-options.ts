@@ -1,4 +1,8 @@
-import { type Direction, RECOMMENDED_CALIBRATION_SAMPLES } from '@kbisect/core';
+import {
+  type BootFailureVerdict,
+  type Direction,
+  RECOMMENDED_CALIBRATION_SAMPLES,
+} from '@kbisect/core';
 import type { DecisionSpec, OracleSpec as ServiceOracleSpec } from '@kbisect/queue';
 import { type OracleSpec, parseOracleSpec } from '../local/oracle-spec.js';
 import type { LogLevel } from '../logger.js';
@@ -21,6 +25,7 @@ export interface RunFlags {
   calibrationSamples?: string;
   alpha?: string;
   minEffect?: string;
+  bootFailure?: string;
   firstParent?: boolean;
   confirm: boolean;
   json?: boolean;
@@ -47,6 +52,8 @@ export interface RunOptions {
   calibrationSamples: number;
   alpha?: number;
   minEffect?: number;
+  /** Only for a bisect on a lab (`kbisect start --lab`): see `localRunOptions`. */
+  bootFailure?: BootFailureVerdict;
   firstParent: boolean;
   confirm: boolean;
   json: boolean;
@@ -137,9 +144,29 @@ export function parseRunFlags(flags: RunFlags): RunOptions {
     'a fraction, e.g. 0.1 for 10%',
   );
   if (minEffect !== undefined) options.minEffect = minEffect;
+  if (flags.bootFailure !== undefined) {
+    if (flags.bootFailure !== 'skip' && flags.bootFailure !== 'bad') {
+      throw new UsageError(`--boot-failure '${flags.bootFailure}': expected skip or bad`);
+    }
+    options.bootFailure = flags.bootFailure;
+  }
   if (flags.cacheDir !== undefined) options.cacheDir = flags.cacheDir;
   if (flags.junit !== undefined) options.junit = flags.junit;
   if (flags.markdown !== undefined) options.markdown = flags.markdown;
+  return options;
+}
+
+/**
+ * The options as `kbisect run` takes them: it tests in worktrees on this machine and boots no
+ * kernel, so an option about boot failures would silently mean nothing there; it is refused.
+ */
+export function localRunOptions(options: RunOptions): RunOptions {
+  if (options.bootFailure !== undefined) {
+    throw new UsageError(
+      '--boot-failure applies to a bisect on a lab, which boots each kernel: ' +
+        'kbisect run tests in worktrees on this machine; use kbisect start --lab NAME|pool:NAME',
+    );
+  }
   return options;
 }
 

@@ -1,6 +1,7 @@
 import type { BisectOutcome, JournalEntry } from '@kbisect/core';
 import type { CommitInfo } from '@kbisect/git';
 import { reasonOf } from '@kbisect/queue';
+import { bootFailureText } from '@kbisect/report';
 
 const short = (sha: string) => sha.slice(0, 12);
 const seconds = (s: number) => `${s.toFixed(1)} s`;
@@ -26,7 +27,9 @@ function measurement(entry: JournalEntry): string {
   if (hangs) parts.push(`${hangs} hang${hangs > 1 ? 's' : ''}`);
   const codes = samples.filter((s) => s.value === undefined && s.exitCode !== undefined);
   if (codes.length) parts.push(`exit ${codes.map((s) => s.exitCode).join(',')}`);
-  if (ev.skipReason && ev.skipReason !== 'build-failed') parts.push(ev.skipReason);
+  const boot = bootFailureText(ev);
+  if (boot) parts.push(boot);
+  else if (ev.skipReason && ev.skipReason !== 'build-failed') parts.push(ev.skipReason);
   return parts.join(', ');
 }
 

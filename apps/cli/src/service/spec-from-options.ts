@@ -27,6 +27,7 @@ export function specFromRunOptions(options: RunOptions, extra: ServiceOnlyOption
     ...(lab === undefined || lab === 'local'
       ? {}
       : { lab: lab.startsWith('pool:') ? { pool: lab.slice(5) } : { name: lab } }),
+    ...(options.bootFailure ? { bootFailure: options.bootFailure } : {}),
     oracle,
     decision,
     firstParent: options.firstParent,

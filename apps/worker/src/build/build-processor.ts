@@ -2,7 +2,13 @@ import { hostname } from 'node:os';
 import { type KernelBuilder, shellBuild } from '@kbisect/build';
 import type { BuildEvidence } from '@kbisect/core';
 import type { Repository, Worktree } from '@kbisect/git';
-import { BuildJob, type BuildJobResult, type Repositories, type Stores } from '@kbisect/queue';
+import {
+  type ArtifactStore,
+  BuildJob,
+  type BuildJobResult,
+  type Repositories,
+  type Stores,
+} from '@kbisect/queue';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
@@ -10,6 +16,7 @@ import { interruptCause } from '../errors/step-interrupted.js';
 import type { Interrupts } from '../interrupts.js';
 import type { KernelBuilders } from './kernel-builders.js';
 import type { LocalWorktrees } from './local-worktrees.js';
+import { publishKernel } from './publish-kernel.js';
 
 export interface BuildProcessorOptions {
   stores: Stores;
@@ -18,6 +25,8 @@ export interface BuildProcessorOptions {
   interrupts: Interrupts;
   /** Kernel builds (`build.kernel`); without it a kernel build job fails. */
   kernelBuilders?: KernelBuilders;
+  /** This host's name in build results; hostname() unless a test plays another host. */
+  host?: string;
   log: Logger;
 }
 
@@ -29,6 +38,7 @@ export interface BuildProcessorOptions {
  */
 export function buildProcessor(options: BuildProcessorOptions) {
   const { stores, repositories, worktrees, interrupts } = options;
+  const host = options.host ?? hostname();
   return async (job: Job<BuildJob, BuildJobResult>, token?: string, bullSignal?: AbortSignal) => {
     if (!Value.Check(BuildJob, job.data)) {
       throw new UnrecoverableError(`build job ${job.id}: payload does not match BuildJob`);
@@ -58,8 +68,7 @@ export function buildProcessor(options: BuildProcessorOptions) {
           await options.kernelBuilders.get(data.kernel),
           repository,
           data.commit,
-          step.signal,
-          log,
+          { store: stores.artifacts, host, signal: step.signal, log },
         );
       }
       const baseDir = worktrees.dirOf(data.bisectId);
@@ -86,7 +95,7 @@ export function buildProcessor(options: BuildProcessorOptions) {
       worktrees.keep(worktree);
       const built: BuildJobResult = {
         kind: 'built',
-        host: hostname(),
+        host,
         worktree: worktree.path,
         build: evidence,
       };
@@ -109,17 +118,18 @@ export function buildProcessor(options: BuildProcessorOptions) {
 }
 
 /**
- * A kernel build job: KernelBuilder builds the commit (or finds it in its artifact cache).
- * The artifact is the image and its release on this host; a failed build is evidence with the
- * log tail, and the build log's path stands where a worktree would be.
+ * A kernel build job: KernelBuilder builds the commit (or finds it in its artifact cache),
+ * then the image and modules go to the deployment's Redis for the lab worker, wherever it
+ * runs. A failed build is evidence with the log tail, and the build log's path stands where a
+ * worktree would be.
  */
 async function buildKernel(
   builder: KernelBuilder,
   repository: Repository,
   commit: string,
-  signal: AbortSignal,
-  log: Logger,
+  context: { store: ArtifactStore; host: string; signal: AbortSignal; log: Logger },
 ): Promise<BuildJobResult> {
+  const { signal, log } = context;
   const { evidence, artifact } = await builder.build(repository, commit, signal);
   if (signal.aborted) throw signal.reason;
   log.info(
@@ -128,11 +138,15 @@ async function buildKernel(
   );
   const image = artifact?.image;
   const release = artifact?.release ?? evidence.release;
+  const kernel =
+    evidence.ok && artifact && image && release
+      ? await publishKernel(context.store, { ...artifact, image }, release, log, signal)
+      : undefined;
   return {
     kind: 'built',
-    host: hostname(),
+    host: context.host,
     worktree: image ?? evidence.logPath,
     build: evidence,
-    ...(evidence.ok && image && release ? { kernel: { image, release } } : {}),
+    ...(kernel ? { kernel } : {}),
   };
 }

@@ -5,8 +5,8 @@ import type { KernelJobSpec } from '@kbisect/queue';
  * Kernel builders by spec, made once per process (each resolves its toolchain and hashes its
  * config fragments). They share one cache directory: build trees, artifacts and ccache, so a
  * kernel built once on this host (by this worker or by `npm run e2e:kernel`) is never
- * rebuilt. Artifacts are paths on this host: lab-test jobs read them from the same host or a
- * shared file system (docs/service.md).
+ * rebuilt. The build job publishes each artifact's image and modules in Redis, so lab-test
+ * jobs on other hosts get them from there (publishKernel, docs/service.md).
  */
 export class KernelBuilders {
   readonly #bySpec = new Map<string, Promise<KernelBuilder>>();

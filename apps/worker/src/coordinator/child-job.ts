@@ -2,7 +2,7 @@ import type { QueueEvents } from 'bullmq';
 
 export interface ChildJobOptions {
   /** A finished result that can no longer be used (its artifact is gone): run the job again. */
-  isStale?: (result: unknown) => boolean;
+  isStale?: (result: unknown) => boolean | Promise<boolean>;
 }
 
 /**
@@ -25,7 +25,7 @@ export async function runChildJob(
     const state = await job.getState();
     if (state === 'failed') {
       await job.retry('failed');
-    } else if (state === 'completed' && options.isStale?.(job.returnvalue)) {
+    } else if (state === 'completed' && (await options.isStale?.(job.returnvalue))) {
       await job.remove();
       job = undefined;
     }

@@ -9,6 +9,7 @@ import {
 import {
   type BisectRecord,
   type BisectStatus,
+  bootFailureOf,
   type CommitDescription,
   CoordinatorJob,
   type CoordinatorJobResult,
@@ -205,6 +206,7 @@ async function coordinate(
       queues: options.queues,
       queueEvents: options.queueEvents,
       worktrees: options.worktrees,
+      artifacts: options.stores.artifacts,
       journalLength: () => length,
       log,
     });
@@ -223,6 +225,7 @@ async function coordinate(
         journal,
         checkEndpoints: true,
         confirm: spec.confirm ?? true,
+        bootFailure: bootFailureOf(spec),
         signal: decide.signal,
         onEvent,
         onJournalEntry: async (entry) => {

@@ -3,11 +3,11 @@ import { hostname } from 'node:os';
 import {
   BisectCancelled,
   type BisectEnvironment,
-  OracleFailed,
   type PreparedCommit,
   type Sample,
 } from '@kbisect/core';
 import {
+  type ArtifactStore,
   type BisectSpec,
   type BuildJob,
   BuildJobResult,
@@ -18,6 +18,7 @@ import {
   type LabTestJob,
   LabTestJobResult,
   labTestJobId,
+  oracleFailedOf,
   type Quantity,
   type Queues,
 } from '@kbisect/queue';
@@ -49,6 +50,8 @@ export interface ServiceEnvironmentOptions {
   queues: Queues;
   queueEvents: { build: QueueEvents; labTest: QueueEvents };
   worktrees: LocalWorktrees;
+  /** Where build jobs publish kernels: a re-attached build whose kernel is gone is redone. */
+  artifacts: Pick<ArtifactStore, 'has'>;
   /** Entries in the journal now: part of every job id, see `buildJobId`. */
   journalLength(): number;
   log: Logger;
@@ -74,12 +77,20 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
     return promise;
   };
 
-  /** A build result whose worktree is gone (released before a crash) must be built again. */
-  const isStale = (result: unknown) =>
-    Value.Check(BuildJobResult, result) &&
-    result.kind === 'built' &&
-    result.host === thisHost &&
-    !existsSync(result.worktree);
+  /**
+   * A build result that can no longer be used is built again: its worktree is gone (released
+   * before a crash), or its kernel is gone from Redis (unused past `artifacts.ttlSeconds`
+   * while no coordinator ran, or reported before kernels carried a sha256). For a kernel the
+   * builder's cache makes that a publish, not a compile.
+   */
+  const isStale = async (result: unknown) => {
+    if (!Value.Check(BuildJobResult, result)) return kernel !== undefined;
+    if (result.kind !== 'built') return false;
+    const { kernel: built } = result;
+    const files = built ? [built, ...(built.modules ? [built.modules] : [])] : [];
+    for (const file of files) if (!(await options.artifacts.has(file.sha256))) return true;
+    return result.host === thisHost && !existsSync(result.worktree);
+  };
 
   const runBuild = async (commit: string, revert: string | undefined, signal: AbortSignal) => {
     const kind = revert ? 'revert' : 'build';
@@ -156,8 +167,7 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
         ),
         jobId,
       );
-      if (result.kind === 'oracle-failed')
-        throw new OracleFailed(result.message, result.outputTail);
+      if (result.kind === 'oracle-failed') throw oracleFailedOf(result);
       if (result.quantity) quantity = result.quantity;
       return result.sample;
     },

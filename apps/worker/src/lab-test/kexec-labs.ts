@@ -1,14 +1,15 @@
-import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { OracleFailed, type Sample } from '@kbisect/core';
 import {
   BootTimeout,
   type Deployment,
   deployKernel,
   installSpliceBench,
+  type KernelToDeploy,
   KexecLoadFailed,
   type LabConfig,
+  type LabLease,
   LabLeases,
+  LabPoolDown,
   LabSession,
   recoverLab,
   WrongKernel,
@@ -20,12 +21,12 @@ import {
   SpliceBenchFailed,
   spliceBenchSample,
 } from '@kbisect/oracle';
-import type { KernelArtifactRef, OracleSpec, Quantity } from '@kbisect/queue';
+import type { KernelArtifactRef, LabSpec, OracleSpec, Quantity } from '@kbisect/queue';
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { ArtifactMissing } from '../errors/artifact-missing.js';
 import { LabNotServed } from '../errors/lab-not-served.js';
+import { KernelFiles } from './kernel-files.js';
 
 export interface KexecLabsOptions {
   labs: ReadonlyMap<string, LabConfig>;
@@ -34,8 +35,13 @@ export interface KexecLabsOptions {
   prefix: string;
   /** How long a test waits for a lab another bisect holds. */
   leaseWaitMs?: number;
+  /** Where kernels built on other hosts come from; default: Redis into a temporary directory. */
+  kernelFiles?: KernelFiles;
   log: Logger;
 }
+
+/** Where a lab-test job runs, when not on the worker host: a named lab, or a pool. */
+export type LabTarget = Exclude<LabSpec, 'local'>;
 
 export interface KexecMeasurement {
   sample: Sample;
@@ -45,58 +51,87 @@ export interface KexecMeasurement {
 }
 
 /**
- * Runs lab-test jobs on the configured kexec labs: lease the lab (Redis, so two workers never
- * share it), boot the commit's kernel with kexec unless the lab runs that release already (one
- * boot per commit, however many samples), put splice-bench on it, run it over SSH. A kernel
- * that does not boot is an `OracleFailed` with the console tail (the commit is skipped) after
+ * Runs lab-test jobs on the configured kexec labs: lease the lab, or any free lab of the pool
+ * the job names (Redis, so two workers never share one), boot the commit's kernel with kexec
+ * unless the lab runs that release already (one boot per commit and lab, however many
+ * samples), put splice-bench on it, run it over SSH; each sample says which lab ran it. A
+ * kernel that does not boot is an `OracleFailed` ('boot-failed', with the console tail) after
  * the lab is power-cycled back to its default kernel; a lab that does not come back is marked
- * down and the job fails. `deployKernel` refuses a lab whose boot id is this machine's.
+ * down, which takes it out of its pool, and the job fails (a retry leases another lab of the
+ * pool). `deployKernel` refuses a lab whose boot id is this machine's.
  */
 export class KexecLabs {
   readonly #sessions = new Map<string, LabSession>();
   readonly #leases: LabLeases;
+  readonly #kernelFiles: KernelFiles;
   #spliceBench: Promise<string> | undefined;
 
   constructor(private readonly options: KexecLabsOptions) {
     this.#leases = new LabLeases(options.redis, { prefix: `${options.prefix}:` });
+    this.#kernelFiles = options.kernelFiles ?? KernelFiles.inTempDir(options.redis, options.prefix);
   }
 
-  serves(name: string): boolean {
-    return this.options.labs.has(name);
+  /** Whether this worker can run a job on the target: the named lab, or a lab of the pool. */
+  serves(target: LabTarget): boolean {
+    return this.labsOf(target).length > 0;
+  }
+
+  /** The configured labs a job may run on: the one it names, or every lab of its pool. */
+  private labsOf(target: LabTarget): LabConfig[] {
+    if ('name' in target) {
+      const config = this.options.labs.get(target.name);
+      return config ? [config] : [];
+    }
+    return [...this.options.labs.values()].filter((lab) => lab.pool === target.pool);
+  }
+
+  /** The named lab, or the first free lab of the pool that is up (one running `release` first). */
+  private lease(target: LabTarget, release: string, signal: AbortSignal): Promise<LabLease> {
+    const options = { waitMs: this.options.leaseWaitMs ?? 30 * 60_000, signal };
+    if ('name' in target) return this.#leases.acquire(target.name, 'lab-test', options);
+    const names = this.labsOf(target).map((lab) => lab.name);
+    return this.#leases
+      .acquireFromPool(target.pool, names, 'lab-test', { ...options, kernel: release })
+      .catch((error: unknown) => {
+        // Labs stay down until a person marks them up: retrying the job cannot help.
+        if (error instanceof LabPoolDown) throw new UnrecoverableError(error.message);
+        throw error;
+      });
   }
 
   async measure(
-    name: string,
+    target: LabTarget,
     commit: string,
     artifact: { host: string; kernel?: KernelArtifactRef },
     oracle: OracleSpec,
     signal: AbortSignal,
   ): Promise<KexecMeasurement> {
-    const config = this.options.labs.get(name);
-    if (!config) throw new UnrecoverableError(new LabNotServed({ name }).message);
+    if (!this.serves(target)) throw new UnrecoverableError(new LabNotServed(target).message);
+    const where = 'name' in target ? `lab ${target.name}` : `pool ${target.pool}`;
     if (oracle.kind !== 'splice-loopback') {
-      throw new UnrecoverableError(`lab ${name}: only the splice-loopback oracle runs on a lab`);
+      throw new UnrecoverableError(`${where}: only the splice-loopback oracle runs on a lab`);
     }
     const kernel = artifact.kernel;
-    if (!kernel) throw new UnrecoverableError(`lab ${name}: the build job produced no kernel`);
-    if (artifact.host !== hostname() || !existsSync(kernel.image)) {
-      throw new UnrecoverableError(new ArtifactMissing(kernel.image, artifact.host).message);
-    }
+    if (!kernel) throw new UnrecoverableError(`${where}: the build job produced no kernel`);
+    // Built here or on another host: the files come from this disk or from Redis.
+    const files = await this.#kernelFiles.localize(artifact.host, kernel, signal);
     const bench = parseSpliceLoopbackSpec(`splice-loopback${oracle.args ? `:${oracle.args}` : ''}`);
     const binary = await this.spliceBench();
+    const lease = await this.lease(target, kernel.release, signal);
+    const name = lease.lab;
+    // Leased from `labsOf(target)`: a configured lab.
+    const config = this.options.labs.get(name) as LabConfig;
     const log = this.options.log.child({ lab: name, commit });
-    const lease = await this.#leases.acquire(name, 'lab-test', {
-      waitMs: this.options.leaseWaitMs ?? 30 * 60_000,
-      signal,
-    });
     try {
       const session = this.session(config);
       let deployment: Deployment | undefined;
       const running = await session.release().catch(() => undefined);
       if (running !== kernel.release) {
         log.info({ running, release: kernel.release }, `kexec ${kernel.release}`);
-        deployment = await this.deploy(session, kernel, signal, log);
+        await this.#leases.noteKernel(name, undefined);
+        deployment = await this.deploy(session, files, signal, log);
       }
+      await this.#leases.noteKernel(name, kernel.release);
       if (lease.lost.aborted) throw new OracleFailed(`lab ${name}: lease lost mid-test`);
       const remote = await installSpliceBench(session, binary);
       try {
@@ -108,7 +143,12 @@ export class KexecLabs {
           throw new OracleFailed(`splice-bench ran on ${result.kernel}, not ${kernel.release}`);
         }
         const sample = spliceBenchSample(result);
-        if (deployment) sample.detail = { ...sample.detail, deployment: deployment.timings };
+        // Which lab ran it: in a pool the samples of one commit may come from several labs.
+        sample.detail = {
+          ...sample.detail,
+          lab: name,
+          ...(deployment ? { deployment: deployment.timings } : {}),
+        };
         return {
           sample,
           quantity:
@@ -132,7 +172,7 @@ export class KexecLabs {
   /** kexec into the kernel; a boot failure is recovered by power cycle and becomes OracleFailed. */
   private async deploy(
     session: LabSession,
-    kernel: KernelArtifactRef,
+    kernel: KernelToDeploy,
     signal: AbortSignal,
     log: Logger,
   ): Promise<Deployment> {
@@ -160,7 +200,7 @@ export class KexecLabs {
           throw recoveryError;
         }
       }
-      throw new OracleFailed(`boot failed: ${error.message}`, tail);
+      throw new OracleFailed(`boot failed: ${error.message}`, tail, 'boot-failed');
     }
   }
 

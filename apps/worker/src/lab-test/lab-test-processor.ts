@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { OracleFailed } from '@kbisect/core';
-import { LabTestJob, type LabTestJobResult, type Stores } from '@kbisect/queue';
+import { LabTestJob, type LabTestJobResult, oracleFailedResult, type Stores } from '@kbisect/queue';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
@@ -16,16 +16,17 @@ export interface LabTestProcessorOptions {
   stores: Stores;
   oracles: Oracles;
   interrupts: Interrupts;
-  /** The configured kexec labs (`lab: {name}`); without it only `local` is served. */
+  /** The configured kexec labs (`lab: {name}` or `{pool}`); without it only `local` is served. */
   kexecLabs?: KexecLabs;
   log: Logger;
 }
 
 /**
  * A lab-test job: one oracle run on a built commit. For `lab: local` it runs in the build's
- * worktree on this host; for a named lab it boots the built kernel there (KexecLabs). An
- * oracle that cannot measure, or a kernel that does not boot, is a result (the commit is
- * skipped with its output as evidence); anything else fails the job.
+ * worktree on this host; for a named lab, or any lab of a pool, it boots the built kernel
+ * there (KexecLabs). An oracle that cannot measure, or a kernel that does not boot, is a result
+ * (the commit is skipped, or bad in a boot bisect, with its output as evidence); anything else
+ * fails the job.
  */
 export function labTestProcessor(options: LabTestProcessorOptions) {
   const { stores, oracles, interrupts } = options;
@@ -41,8 +42,8 @@ export function labTestProcessor(options: LabTestProcessorOptions) {
     const log = options.log.child({ bisectId: data.bisectId, commit: data.commit, step: 'test' });
     const lab = data.lab;
     const kexecLab =
-      lab !== 'local' && 'name' in lab && options.kexecLabs?.serves(lab.name)
-        ? { labs: options.kexecLabs, name: lab.name }
+      lab !== 'local' && options.kexecLabs?.serves(lab)
+        ? { labs: options.kexecLabs, target: lab }
         : undefined;
     if (lab !== 'local' && !kexecLab) throw new UnrecoverableError(new LabNotServed(lab).message);
     if (!kexecLab && (data.artifact.host !== hostname() || !existsSync(data.artifact.worktree))) {
@@ -58,7 +59,7 @@ export function labTestProcessor(options: LabTestProcessorOptions) {
     try {
       if (kexecLab) {
         const measured = await kexecLab.labs.measure(
-          kexecLab.name,
+          kexecLab.target,
           data.commit,
           data.artifact,
           data.oracle,
@@ -90,13 +91,7 @@ export function labTestProcessor(options: LabTestProcessorOptions) {
         throw new WaitingError();
       }
       if (cause === 'cancel') throw new UnrecoverableError('bisect cancelled');
-      if (error instanceof OracleFailed) {
-        return {
-          kind: 'oracle-failed',
-          message: error.message,
-          ...(error.outputTail !== undefined ? { outputTail: error.outputTail } : {}),
-        } satisfies LabTestJobResult;
-      }
+      if (error instanceof OracleFailed) return oracleFailedResult(error);
       throw error;
     } finally {
       step.done();

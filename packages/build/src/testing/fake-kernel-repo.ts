@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 /**
  * A git repository shaped like a kernel for the builder's tests: a Makefile that takes O=,
  * ARCH, CC and LOCALVERSION, config targets, olddefconfig, bzImage (a real gcc-linked
- * vmlinux, so signatures compare real code), kernelrelease, scripts/config and
+ * vmlinux, so signatures compare real code), modules and modules_install (one fake .ko and
+ * a `build` link, as the kernel installs them), kernelrelease, scripts/config and
  * scripts/kconfig/merge_config.sh. Builds take milliseconds instead of minutes.
  */
 export interface FakeKernelRepo {
@@ -24,7 +25,7 @@ O ?= .
 SRCS := $(sort $(wildcard *.c))
 OBJS := $(patsubst %.c,$(O)/%.o,$(SRCS))
 
-.PHONY: olddefconfig bzImage kernelrelease
+.PHONY: olddefconfig bzImage kernelrelease modules modules_install
 
 olddefconfig:
 \tgrep -v '^CONFIG_DROPPED_BY_OLDDEFCONFIG=' $(O)/.config > $(O)/.config.new || true
@@ -50,6 +51,18 @@ endif
 
 kernelrelease:
 \t@echo $(VERSION)$(LOCALVERSION)
+
+MODDIR = $(INSTALL_MOD_PATH)/lib/modules/$(VERSION)$(LOCALVERSION)
+
+modules: $(O)/vmlinux
+\tmkdir -p $(O)/drivers/net
+\tprintf 'fake module of %s\\n' '$(VERSION)$(LOCALVERSION)' > $(O)/drivers/net/fake.ko
+
+modules_install:
+\tmkdir -p $(MODDIR)/kernel/drivers/net
+\tcp $(O)/drivers/net/fake.ko $(MODDIR)/kernel/drivers/net/fake.ko
+\techo 'kernel/drivers/net/fake.ko:' > $(MODDIR)/modules.dep
+\tln -sfn $(abspath $(O)) $(MODDIR)/build
 `;
 
 const SCRIPTS_CONFIG = `#!/bin/sh

@@ -1,5 +1,11 @@
+export { bootsIsGoodPolicy } from './boot-bisect-policy.js';
 export type { BisectEnvironment, PreparedCommit } from './environment.js';
-export { BisectCancelled, OracleFailed } from './errors.js';
+export {
+  BisectCancelled,
+  EndpointDidNotBoot,
+  OracleFailed,
+  type OracleFailureReason,
+} from './errors.js';
 export type { BisectEvent } from './events.js';
 export {
   type BisectOutcome,

@@ -7,7 +7,7 @@ import { statisticalPolicy } from '../stats/statistical-policy.js';
 import { thresholdPolicy } from '../stats/threshold-policy.js';
 import { tinyRange } from '../testing/tiny-range.js';
 import type { BisectEnvironment, PreparedCommit } from './environment.js';
-import { BisectCancelled, OracleFailed } from './errors.js';
+import { BisectCancelled, EndpointDidNotBoot, OracleFailed } from './errors.js';
 import { EndpointUnbuildable, runBisect } from './run-bisect.js';
 
 // A linear history g ← a ← b ← c ← d ← e (bad); each commit knows its parent.
@@ -28,6 +28,8 @@ interface Script {
   value: (commit: string, call: number) => number;
   unbuildable?: string[];
   oracleFails?: string[];
+  /** Commits whose kernel does not come back on the lab (the revert of a culprit does). */
+  bootFails?: string[];
   revert?: 'applies' | 'conflicts';
   revertValue?: number;
 }
@@ -53,6 +55,13 @@ function scriptedEnvironment(script: Script) {
     async measure(p): Promise<Sample> {
       if (script.oracleFails?.includes(p.commit))
         throw new OracleFailed('printed no number', 'garbage');
+      if (!p.reverted && script.bootFails?.includes(p.commit)) {
+        throw new OracleFailed(
+          'boot failed: lab vm-a: kernel did not answer SSH within 90 s',
+          'Kernel panic - not syncing: VFS: Unable to mount root fs',
+          'boot-failed',
+        );
+      }
       const n = calls.get(p.commit) ?? 0;
       calls.set(p.commit, n + 1);
       const value = p.reverted ? (script.revertValue ?? 100) : script.value(p.commit, n);
@@ -213,5 +222,121 @@ describe('runBisect', () => {
       runBisect({ range, env, policy, signal: controller.signal }),
     ).rejects.toBeInstanceOf(BisectCancelled);
     expect(held.size).toBe(0);
+  });
+});
+
+describe('runBisect with kernels that do not boot', () => {
+  const allGood = () => 100;
+  const calibration = (onCalibrate = () => {}) => ({
+    samplesPerEndpoint: 5,
+    calibrate: (good: readonly Sample[], bad: readonly Sample[]) => {
+      onCalibrate();
+      return statisticalPolicy(calibrate(good, bad, { direction: 'higher-is-better' }));
+    },
+  });
+
+  it('skips a kernel that does not boot as boot-failed, with the console tail as the note', async () => {
+    const { env } = scriptedEnvironment({ value: regressionFrom('d'), bootFails: ['b'] });
+    const outcome = await runBisect({ range, env, policy });
+    const entry = outcome.journal.find((e) => e.commit === 'b');
+    expect(entry?.verdict).toBe('skip');
+    expect(entry?.evidence?.skipReason).toBe('boot-failed');
+    expect(entry?.evidence?.badReason).toBeUndefined();
+    expect(entry?.evidence?.note).toMatch(/^boot failed: lab vm-a/);
+    expect(entry?.evidence?.note).toContain('Kernel panic');
+    expect(outcome.result).toEqual({ kind: 'found', culprit: 'd' });
+  });
+
+  it('keeps other oracle failures oracle-skip when boot failures count as bad', async () => {
+    const { env } = scriptedEnvironment({ value: regressionFrom('d'), oracleFails: ['b'] });
+    const outcome = await runBisect({ range, env, policy, bootFailure: 'bad' });
+    const entry = outcome.journal.find((e) => e.commit === 'b');
+    expect([entry?.verdict, entry?.evidence?.skipReason]).toEqual(['skip', 'oracle-skip']);
+  });
+
+  it('in a boot bisect, counts a kernel that does not boot as bad, saying so in the evidence', async () => {
+    const { env } = scriptedEnvironment({
+      value: allGood,
+      bootFails: ['c', 'd', 'e'],
+      revert: 'applies',
+    });
+    const outcome = await runBisect({ range, env, policy, bootFailure: 'bad', confirm: true });
+    expect(outcome.result).toEqual({ kind: 'found', culprit: 'c' });
+    const bad = outcome.journal.filter((e) => e.verdict === 'bad');
+    expect(bad.length).toBeGreaterThan(0);
+    for (const entry of bad) {
+      expect(entry.evidence?.badReason).toBe('boot-failed');
+      expect(entry.evidence?.skipReason).toBeUndefined();
+      expect(entry.evidence?.note).toContain('Kernel panic');
+    }
+    expect(outcome.confirmations.map((c) => [c.check, c.passed])).toEqual([
+      ['culprit-is-bad', true],
+      ['parent-is-good', true],
+      ['revert-is-good', true],
+    ]);
+  });
+
+  it('does not calibrate a boot bisect whose bad kernel does not boot: a kernel that boots is good', async () => {
+    let calibrated = false;
+    const first = scriptedEnvironment({ value: allGood, bootFails: ['c', 'd', 'e'] });
+    const outcome = await runBisect({
+      range,
+      env: first.env,
+      calibration: calibration(() => {
+        calibrated = true;
+      }),
+      bootFailure: 'bad',
+    });
+    expect(calibrated).toBe(false);
+    expect(outcome.result).toEqual({ kind: 'found', culprit: 'c' });
+    const [bad, good] = outcome.journal;
+    expect([bad?.commit, bad?.verdict, bad?.evidence?.badReason]).toEqual([
+      'e',
+      'bad',
+      'boot-failed',
+    ]);
+    // The good endpoint only has to boot: one oracle run, not the calibration's five.
+    expect([good?.commit, good?.verdict, good?.evidence?.samples?.length]).toEqual([
+      'g',
+      'good',
+      1,
+    ]);
+    expect(good?.evidence?.decision?.method).toBe('boots');
+
+    // Resumed, the journal still says the bad kernel does not boot: it is not booted again.
+    const second = scriptedEnvironment({ value: allGood, bootFails: ['c', 'd', 'e'] });
+    const resumed = await runBisect({
+      range,
+      env: second.env,
+      calibration: calibration(),
+      bootFailure: 'bad',
+      journal: outcome.journal.slice(0, 2),
+    });
+    expect(resumed.result).toEqual(outcome.result);
+    expect(second.prepared).not.toContain('e');
+    expect(second.prepared).not.toContain('g');
+  });
+
+  it('refuses to calibrate on an endpoint that does not boot, unless the bad one in a boot bisect', async () => {
+    const badDoesNotBoot = scriptedEnvironment({ value: allGood, bootFails: ['e'] });
+    const skip = await runBisect({
+      range,
+      env: badDoesNotBoot.env,
+      calibration: calibration(),
+    }).catch((e: unknown) => e);
+    expect(skip).toBeInstanceOf(EndpointDidNotBoot);
+    expect((skip as EndpointDidNotBoot).endpoint).toBe('bad');
+    expect((skip as Error).message).toMatch(/bootFailure "bad"/);
+    expect(badDoesNotBoot.held.size).toBe(0);
+
+    const goodDoesNotBoot = scriptedEnvironment({ value: allGood, bootFails: ['g'] });
+    const good = await runBisect({
+      range,
+      env: goodDoesNotBoot.env,
+      calibration: calibration(),
+      bootFailure: 'bad',
+    }).catch((e: unknown) => e);
+    expect(good).toBeInstanceOf(EndpointDidNotBoot);
+    expect((good as EndpointDidNotBoot).endpoint).toBe('good');
   });
 });

@@ -4,8 +4,10 @@ import type { Journal, JournalEntry } from '../journal.js';
 import { nextStep } from '../next-step.js';
 import type { BisectRange } from '../range.js';
 import type { BisectResult } from '../result.js';
+import type { BootFailureVerdict } from '../verdict.js';
+import { bootsIsGoodPolicy } from './boot-bisect-policy.js';
 import type { BisectEnvironment, PreparedCommit } from './environment.js';
-import { BisectCancelled, OracleFailed } from './errors.js';
+import { BisectCancelled, EndpointDidNotBoot, OracleFailed } from './errors.js';
 import type { BisectEvent } from './events.js';
 
 /**
@@ -38,6 +40,12 @@ export interface RunBisectOptions<P extends PreparedCommit> {
   checkEndpoints?: boolean;
   /** Re-test culprit and parent (and the revert, when the env can) before naming a culprit. */
   confirm?: boolean;
+  /**
+   * A kernel that does not boot (`OracleFailed` with reason 'boot-failed'): skipped (default),
+   * or bad, for a boot bisect. When the bad endpoint itself does not boot, a boot bisect does
+   * not calibrate: every kernel that boots is good.
+   */
+  bootFailure?: BootFailureVerdict;
   signal?: AbortSignal;
   onEvent?: (event: BisectEvent) => void;
   /** Called with each new journal entry before the loop goes on: persist it here. */
@@ -81,7 +89,7 @@ export async function runBisect<P extends PreparedCommit>(
 async function runBisectLoop<P extends PreparedCommit>(
   options: RunBisectOptions<P>,
 ): Promise<BisectOutcome> {
-  const { range, env, onEvent = () => {} } = options;
+  const { range, env, onEvent = () => {}, bootFailure = 'skip' } = options;
   const signal = options.signal ?? new AbortController().signal;
   const journal: JournalEntry[] = [...(options.journal ?? [])];
   const started = now();
@@ -146,6 +154,33 @@ async function runBisectLoop<P extends PreparedCommit>(
     },
   });
 
+  /**
+   * A commit the oracle could not measure: skipped with the oracle's output (or the console
+   * tail of a kernel that did not boot) as the note, or bad when a boot bisect says so.
+   */
+  const oracleFailedEntry = (
+    commit: string,
+    prepared: P,
+    samples: Sample[],
+    failure: OracleFailed,
+    testSeconds: number,
+  ): JournalEntry => {
+    const badBoot = failure.reason === 'boot-failed' && bootFailure === 'bad';
+    return {
+      commit,
+      verdict: badBoot ? 'bad' : 'skip',
+      source: 'oracle',
+      at: new Date().toISOString(),
+      evidence: {
+        build: prepared.build,
+        samples,
+        ...(badBoot ? { badReason: 'boot-failed' } : { skipReason: failure.reason }),
+        note: failure.outputTail ? `${failure.message}\n${failure.outputTail}` : failure.message,
+        testSeconds,
+      },
+    };
+  };
+
   /** One commit through build → samples → policy → journal entry. */
   const evaluate = async (
     commit: string,
@@ -180,19 +215,7 @@ async function runBisectLoop<P extends PreparedCommit>(
           }
         } catch (error) {
           if (!(error instanceof OracleFailed)) throw error;
-          return {
-            commit,
-            verdict: 'skip',
-            source: 'oracle',
-            at: new Date().toISOString(),
-            evidence: {
-              build: prepared.build,
-              samples,
-              skipReason: 'oracle-skip',
-              note: error.outputTail ? `${error.message}\n${error.outputTail}` : error.message,
-              testSeconds: now() - t0,
-            },
-          } satisfies JournalEntry;
+          return oracleFailedEntry(commit, prepared, samples, error, now() - t0);
         }
       },
       buildFailedEntry,
@@ -208,9 +231,14 @@ async function runBisectLoop<P extends PreparedCommit>(
       return options.policy;
     }
     const endpoints = [range.bad, ...range.goods];
+    const bootFailedBad = () =>
+      journal.some((e) => e.commit === range.bad && e.verdict === 'bad' && e.evidence?.badReason);
     // A resumed bisect calibrates from the samples already in the journal: same journal,
     // same baselines, same verdicts.
     for (const commit of endpoints) {
+      // A bad kernel that does not boot leaves nothing to calibrate the goods against: the
+      // loop's endpoint check tests that they boot, with one oracle run each.
+      if (bootFailedBad()) break;
       if (journal.some((e) => e.commit === commit && e.evidence?.samples?.length)) continue;
       const phase = 'calibrate' as const;
       onEvent({ type: 'step', commit, phase, remaining: range.commits.length, stepsLeft: 0 });
@@ -219,7 +247,16 @@ async function runBisectLoop<P extends PreparedCommit>(
         async (prepared, sample) => {
           const samples: Sample[] = [];
           const t0 = now();
-          for (let i = 0; i < calibration.samplesPerEndpoint; i++) samples.push(await sample());
+          try {
+            for (let i = 0; i < calibration.samplesPerEndpoint; i++) samples.push(await sample());
+          } catch (error) {
+            if (!(error instanceof OracleFailed) || error.reason !== 'boot-failed') throw error;
+            const endpoint = commit === range.bad ? 'bad' : 'good';
+            if (endpoint === 'good' || bootFailure !== 'bad') {
+              throw new EndpointDidNotBoot(commit, endpoint, error);
+            }
+            return oracleFailedEntry(commit, prepared, samples, error, now() - t0);
+          }
           return {
             commit,
             verdict: commit === range.bad ? 'bad' : 'good',
@@ -236,6 +273,8 @@ async function runBisectLoop<P extends PreparedCommit>(
       await record(entry);
       onEvent({ type: 'verdict', entry, remaining: range.commits.length });
     }
+    // The bad kernel does not boot: the boot failure is the regression, nothing to calibrate.
+    if (bootFailedBad()) return bootsIsGoodPolicy();
     const samplesOf = (commit: string) =>
       journal.find((e) => e.commit === commit && e.evidence?.samples?.length)?.evidence?.samples ??
       [];

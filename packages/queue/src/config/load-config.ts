@@ -18,10 +18,16 @@ export const ENV_OVERRIDES: Readonly<Record<string, string>> = {
   KBISECT_STALLED_INTERVAL_MS: 'worker.stalledIntervalMs',
   KBISECT_WORKER_HEARTBEAT: 'worker.heartbeatFile',
   KBISECT_WEBHOOK_SECRET: 'webhooks.secret',
+  KBISECT_ARTIFACT_MAX_BYTES: 'artifacts.maxBytes',
   LOG_LEVEL: 'log.level',
 };
 
-const NUMERIC = new Set(['api.port', 'worker.lockDurationMs', 'worker.stalledIntervalMs']);
+const NUMERIC = new Set([
+  'api.port',
+  'worker.lockDurationMs',
+  'worker.stalledIntervalMs',
+  'artifacts.maxBytes',
+]);
 
 export interface LoadConfigOptions {
   /** A YAML or JSON file; `KBISECT_CONFIG` names one when this is absent. */

@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Value from 'typebox/value';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigInvalid } from '../errors/config-invalid.js';
-import type { BisectSpec } from '../spec/bisect-spec.js';
+import { BisectSpec } from '../spec/bisect-spec.js';
+import { bootFailureOf } from '../spec-to-env.js';
 import { labProblems, loadServiceLabs } from './service-labs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kbisect-labs-'));
@@ -47,7 +49,18 @@ describe('loadServiceLabs', () => {
 });
 
 describe('labProblems', () => {
-  const labs = new Map([['vm-a', { ...lab('vm-a'), user: 'root', pool: 'p', arch: 'x86_64' }]]);
+  const configured = (name: string, pool: string) => ({
+    ...lab(name),
+    user: 'root',
+    pool,
+    arch: 'x86_64',
+    bootTimeoutSeconds: 120,
+  });
+  const labs = new Map([
+    ['vm-a', configured('vm-a', 'p')],
+    ['vm-b', configured('vm-b', 'p')],
+    ['rack1', configured('rack1', 'x86-perf')],
+  ]);
   const base: BisectSpec = {
     repo: '/src',
     good: 'v1',
@@ -56,8 +69,7 @@ describe('labProblems', () => {
     lab: { name: 'vm-a' },
     oracle: { kind: 'splice-loopback' },
   };
-  const paths = (spec: BisectSpec) =>
-    labProblems(spec, labs as never).map((p) => `${p.path} ${p.message}`);
+  const paths = (spec: BisectSpec) => labProblems(spec, labs).map((p) => `${p.path} ${p.message}`);
 
   it('serves a kernel build on a configured lab, and a command build on local', () => {
     expect(paths(base)).toEqual([]);
@@ -66,7 +78,7 @@ describe('labProblems', () => {
 
   it('names an unknown lab and the configured ones', () => {
     expect(paths({ ...base, lab: { name: 'rack9' } })).toEqual([
-      '/lab/name unknown lab "rack9": configured labs are "vm-a"',
+      '/lab/name unknown lab "rack9": configured labs are "vm-a", "vm-b", "rack1"',
     ]);
   });
 
@@ -76,6 +88,46 @@ describe('labProblems', () => {
     expect(paths({ ...base, oracle: { kind: 'command', command: 'true' } })[0]).toMatch(
       /^\/oracle\/kind /,
     );
-    expect(paths({ ...base, lab: { pool: 'p' } })[0]).toMatch(/^\/lab\/pool /);
+    expect(paths({ ...base, lab: { pool: 'p' }, build: { command: 'make' } })[0]).toMatch(
+      /^\/build /,
+    );
+  });
+
+  it('serves a pool that has a configured lab, and names the configured pools otherwise', () => {
+    expect(paths({ ...base, lab: { pool: 'p' } })).toEqual([]);
+    expect(paths({ ...base, lab: { pool: 'x86-perf' } })).toEqual([]);
+    expect(paths({ ...base, lab: { pool: 'arm64' } })).toEqual([
+      '/lab/pool no configured lab is in pool "arm64": configured pools are "p", "x86-perf"',
+    ]);
+    expect(labProblems({ ...base, lab: { pool: 'p' } }, new Map())[0]?.message).toMatch(
+      /configured pools are none$/,
+    );
+  });
+
+  it('counts boot failures as bad on a lab only', () => {
+    expect(paths({ ...base, bootFailure: 'bad' })).toEqual([]);
+    expect(paths({ ...base, lab: { pool: 'p' }, bootFailure: 'bad' })).toEqual([]);
+    const local: BisectSpec = {
+      ...base,
+      build: { command: 'make' },
+      lab: 'local',
+      oracle: { kind: 'command', command: 'true' },
+    };
+    expect(paths({ ...local, bootFailure: 'skip' })).toEqual([]);
+    expect(paths({ ...local, bootFailure: 'bad' })).toEqual([
+      '/bootFailure boot failures count as bad on a lab only: lab "local" boots no kernel',
+    ]);
+  });
+});
+
+describe('the bootFailure field of a bisect spec', () => {
+  const spec = { repo: '/src', good: 'v1', bad: 'v2', oracle: { kind: 'splice-loopback' } };
+  it('is skip or bad, and optional', () => {
+    expect(Value.Check(BisectSpec, spec)).toBe(true);
+    expect(Value.Check(BisectSpec, { ...spec, bootFailure: 'bad' })).toBe(true);
+    expect(Value.Check(BisectSpec, { ...spec, bootFailure: 'skip' })).toBe(true);
+    expect(Value.Check(BisectSpec, { ...spec, bootFailure: 'good' })).toBe(false);
+    expect(bootFailureOf({})).toBe('skip');
+    expect(bootFailureOf({ bootFailure: 'bad' })).toBe('bad');
   });
 });

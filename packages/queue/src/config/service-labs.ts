@@ -28,31 +28,41 @@ export async function loadServiceLabs(config: Pick<ServiceConfig, 'labs'>): Prom
 }
 
 /**
- * What the service cannot run in a valid spec (each a 422): a kernel build needs a named lab
- * to boot it on, a named lab must be configured and needs a kernel build, pools are not served
- * yet, and a lab measures with the splice-loopback oracle only.
+ * What the service cannot run in a valid spec (each a 422): a kernel build needs a lab (named,
+ * or a pool with at least one configured lab) to boot it on, a lab needs a kernel build and
+ * measures with the splice-loopback oracle only, and only a lab can count boot failures as bad.
  */
 export function labProblems(spec: BisectSpec, labs: ServiceLabs): SpecProblem[] {
   const lab = spec.lab ?? 'local';
   const kernel = spec.build !== undefined && 'kernel' in spec.build;
+  const problems: SpecProblem[] = [];
   if (lab === 'local') {
-    return kernel
-      ? [{ path: '/lab', message: 'a kernel build needs a lab to boot it on: name one' }]
-      : [];
+    if (kernel) {
+      problems.push({
+        path: '/lab',
+        message: 'a kernel build needs a lab to boot it on: name one',
+      });
+    }
+    if (spec.bootFailure === 'bad') {
+      problems.push({
+        path: '/bootFailure',
+        message: 'boot failures count as bad on a lab only: lab "local" boots no kernel',
+      });
+    }
+    return problems;
   }
   if ('pool' in lab) {
-    return [
-      {
+    const pools = new Set([...labs.values()].map((l) => l.pool));
+    if (!pools.has(lab.pool)) {
+      problems.push({
         path: '/lab/pool',
-        message: `lab pool ${JSON.stringify(lab.pool)} is not served: name a lab (${names(labs)})`,
-      },
-    ];
-  }
-  const problems: SpecProblem[] = [];
-  if (!labs.has(lab.name)) {
+        message: `no configured lab is in pool ${JSON.stringify(lab.pool)}: configured pools are ${quoted(pools)}`,
+      });
+    }
+  } else if (!labs.has(lab.name)) {
     problems.push({
       path: '/lab/name',
-      message: `unknown lab ${JSON.stringify(lab.name)}: configured labs are ${names(labs)}`,
+      message: `unknown lab ${JSON.stringify(lab.name)}: configured labs are ${quoted(labs.keys())}`,
     });
   }
   if (!kernel) {
@@ -67,5 +77,7 @@ export function labProblems(spec: BisectSpec, labs: ServiceLabs): SpecProblem[] 
   return problems;
 }
 
-const names = (labs: ServiceLabs) =>
-  labs.size === 0 ? 'none' : [...labs.keys()].map((n) => JSON.stringify(n)).join(', ');
+const quoted = (names: Iterable<string>) => {
+  const list = [...names].map((n) => JSON.stringify(n));
+  return list.length === 0 ? 'none' : list.join(', ');
+};

@@ -26,10 +26,32 @@ export const KernelJobSpec = Type.Object(
 );
 export type KernelJobSpec = Static<typeof KernelJobSpec>;
 
-/** A built kernel on the build host: the lab-test job uploads `image` to the lab. */
+const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
+
+/**
+ * A file of a built kernel: its path on the build host and its content, by which it is also
+ * published in the deployment's Redis (ArtifactStore) for lab workers on other hosts.
+ */
+export const StoredFileRef = Type.Object({
+  path: Type.String(),
+  sha256: Sha256,
+  size: Type.Integer({ minimum: 0 }),
+});
+export type StoredFileRef = Static<typeof StoredFileRef>;
+
+/**
+ * A built kernel: the lab-test job deploys `image` (and `modules`) to the lab, reading them
+ * from the build host's disk when it is that host and from Redis otherwise.
+ */
 export const KernelArtifactRef = Type.Object({
+  /** The image's path on the build host. */
   image: Type.String(),
   release: Type.String(),
+  /** SHA-256 and size of the image: its name in the artifact store. */
+  sha256: Sha256,
+  size: Type.Integer({ minimum: 0 }),
+  /** The modules (targets with `modules`): a tar.gz of `lib/modules/<release>`. */
+  modules: Type.Optional(StoredFileRef),
 });
 export type KernelArtifactRef = Static<typeof KernelArtifactRef>;
 
@@ -62,8 +84,8 @@ export const BuildJobResult = Type.Union([
     worktree: Type.String(),
     build: BuildEvidence,
     /**
-     * Kernel builds: the image and its release. The image is a path on `host`; a lab-test job
-     * reads it from there (the build and lab workers share the host or its file system).
+     * Kernel builds: the image, its modules and its release. Paths are on `host`; the files
+     * are also in the deployment's Redis by SHA-256, for lab workers on other hosts.
      */
     kernel: Type.Optional(KernelArtifactRef),
   }),

@@ -45,6 +45,8 @@ export const LabTestJobResult = Type.Union([
     kind: Type.Literal('oracle-failed'),
     message: Type.String(),
     outputTail: Type.Optional(Type.String()),
+    /** 'boot-failed': the kernel did not boot on the lab; absent (older results): oracle-skip. */
+    reason: Type.Optional(Type.Union([Type.Literal('oracle-skip'), Type.Literal('boot-failed')])),
   }),
 ]);
 export type LabTestJobResult = Static<typeof LabTestJobResult>;

@@ -46,7 +46,7 @@ export function progressLine(event: BisectEvent): ProgressLine {
     }
     case 'verdict': {
       const ev = event.entry.evidence;
-      const why = ev?.decision?.summary ?? ev?.skipReason ?? ev?.note ?? '';
+      const why = ev?.decision?.summary ?? ev?.skipReason ?? ev?.badReason ?? ev?.note ?? '';
       return {
         level: 'info',
         fields: {

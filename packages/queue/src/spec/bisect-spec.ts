@@ -93,6 +93,12 @@ export const LabSpec = Type.Union(
   },
 );
 
+export const BootFailure = Type.Union([Type.Literal('skip'), Type.Literal('bad')], {
+  description:
+    'a kernel that does not boot on the lab: skip the commit (default), or count it bad to ' +
+    'bisect the boot failure itself (needs a lab)',
+});
+
 const OracleCommand = Type.String({ minLength: 1, maxLength: 4096 });
 const OracleTimeout = Type.Optional(Seconds('a single oracle run longer than this fails', 600));
 
@@ -166,6 +172,7 @@ export const BisectSpec = Type.Object(
     bad: Ref,
     build: Type.Optional(BuildSpec),
     lab: Type.Optional(LabSpec),
+    bootFailure: Type.Optional(BootFailure),
     oracle: OracleSpec,
     decision: Type.Optional(DecisionSpec),
     firstParent: Type.Optional(
@@ -202,4 +209,5 @@ export type BisectSpec = Static<typeof BisectSpec>;
 export type OracleSpec = Static<typeof OracleSpec>;
 export type BuildSpec = Static<typeof BuildSpec>;
 export type LabSpec = Static<typeof LabSpec>;
+export type BootFailure = Static<typeof BootFailure>;
 export type DecisionSpec = Static<typeof DecisionSpec>;

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { ServiceConfig } from '../config/service-config.js';
 import { type Keys, keys } from '../keys.js';
 import { BisectWebhooks } from '../lifecycle/webhook.js';
@@ -22,6 +23,8 @@ export interface Stores {
   watches: WatchStore;
   /** `bisect.finished` to a bisect's webhook, signed and retried through the webhook queue. */
   webhooks: BisectWebhooks;
+  /** Kernel images and modules, from build workers to lab workers on other hosts. */
+  artifacts: ArtifactStore;
 }
 
 export function createStores(redis: Redis, config: ServiceConfig): Stores {
@@ -36,5 +39,6 @@ export function createStores(redis: Redis, config: ServiceConfig): Stores {
     stepMetrics: new StepMetrics(redis, k),
     watches: new WatchStore(redis, config.redis.prefix),
     webhooks: new BisectWebhooks(redis, config),
+    artifacts: new ArtifactStore(redis, k, config.artifacts),
   };
 }

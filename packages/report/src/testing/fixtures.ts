@@ -96,6 +96,115 @@ export function inconclusiveInput(): BisectReportInput {
   };
 }
 
+const BOOT_NOTE = (release: string) =>
+  `boot failed: lab rack3-node7: kernel ${release} did not answer SSH within 180 s\n` +
+  'Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)';
+
+/**
+ * A boot bisect (boot failures count as bad) on a pool: the bad endpoint and the culprit do not
+ * boot, the commits that boot are good (measured on two labs of the pool), and one commit was
+ * skipped because its oracle failed.
+ */
+export function bootBisectInput(): BisectReportInput {
+  const badBoot = (commit: string, release: string): JournalEntry => ({
+    commit,
+    verdict: 'bad',
+    source: 'oracle',
+    evidence: {
+      build: { ok: true, seconds: 300 },
+      samples: [],
+      badReason: 'boot-failed',
+      note: BOOT_NOTE(release),
+      testSeconds: 181,
+    },
+  });
+  const boots = (commit: string, lab: string): JournalEntry => ({
+    commit,
+    verdict: 'good',
+    source: 'oracle',
+    evidence: {
+      build: { ok: true, seconds: 290 },
+      samples: [{ value: 1591, seconds: 2, detail: { lab } }],
+      decision: {
+        method: 'boots',
+        summary: 'the kernel booted and the oracle ran (the bad endpoint does not boot)',
+      },
+      testSeconds: 40,
+    },
+  });
+  const journal: JournalEntry[] = [
+    badBoot(sha(9), '6.1.0-kb-999999999999'),
+    boots(sha(1), 'rack3-node7'),
+    {
+      commit: sha(5),
+      verdict: 'skip',
+      source: 'oracle',
+      evidence: {
+        build: { ok: true, seconds: 280 },
+        samples: [],
+        skipReason: 'oracle-skip',
+        note: 'splice-bench produced no result: exit 1',
+        testSeconds: 12,
+      },
+    },
+    boots(sha(6), 'rack3-node8'),
+    badBoot(sha(7), '6.1.0-kb-777777777777'),
+  ];
+  const log = [
+    `# bad: [${sha(9)}] net: switch the NIC driver to page pools`,
+    `# good: [${sha(1)}] Linux 6.1`,
+    `git bisect start '${sha(9)}' '${sha(1)}'`,
+    `# skip: [${sha(5)}] `,
+    `git bisect skip ${sha(5)}`,
+    `# good: [${sha(6)}] `,
+    `git bisect good ${sha(6)}`,
+    `# bad: [${sha(7)}] `,
+    `git bisect bad ${sha(7)}`,
+    `# first bad commit: [${sha(7)}] e1000: map rx buffers from the page pool`,
+    '',
+  ].join('\n');
+  return {
+    result: {
+      status: 'found',
+      culprit: sha(7),
+      candidates: [sha(7)],
+      steps: 5,
+      oracleRuns: 5,
+      subject: 'e1000: map rx buffers from the page pool',
+      log,
+      result: { kind: 'found', culprit: sha(7) },
+      confirmations: [],
+      journal,
+      seconds: { build: 1440, test: 454, total: 1900 },
+    },
+    commits: [
+      commitAt(sha(1), 'Linux 6.1', 'v6.1'),
+      commitAt(sha(7), 'e1000: map rx buffers from the page pool', 'v6.1-rc1-7-g7777777'),
+      commitAt(sha(9), 'net: switch the NIC driver to page pools', 'v6.2-rc1'),
+    ],
+  };
+}
+
+/** A bisect that skips kernels that do not boot (the default): one is among the candidates. */
+export function bootSkippedInput(): BisectReportInput {
+  const input = inconclusiveInput();
+  const journal = (input.result.journal ?? []).map((entry) =>
+    entry.evidence?.skipReason === 'unclear'
+      ? {
+          ...entry,
+          evidence: {
+            build: { ok: true, seconds: 298 },
+            samples: [],
+            skipReason: 'boot-failed' as const,
+            note: BOOT_NOTE('6.1.0-kb-666666666666'),
+            testSeconds: 181,
+          },
+        }
+      : entry,
+  );
+  return { ...input, result: { ...input.result, journal } };
+}
+
 /** The refusal to bisect noise, as `kbisect run --json` prints it. */
 export function notDistinguishableInput(): BisectReportInput {
   return {
