@@ -60,7 +60,7 @@ if (!good.artifact?.image || !good.evidence.release) {
   throw new Error(`the good endpoint does not build:\n${good.evidence.logTail}`);
 }
 log(
-  `lab VM default kernel ${good.evidence.release} (${good.evidence.cached ? 'cached' : 'built'})`,
+  `lab VM default kernel ${good.evidence.release} (${good.evidence.cached ? 'cached' : `built from scratch in ${good.evidence.seconds.toFixed(0)} s`})`,
 );
 const vmDir = join(cacheDir, 'lab-vm');
 const vm = await ensureLabVm(vmDir, good.artifact.image, (line) => log(`lab-vm: ${line}`));
