@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startApi } from '@kbisect/api';
 import { KernelBuilder } from '@kbisect/build';
-import type { JournalEntry } from '@kbisect/core';
+import type { Confirmation, JournalEntry } from '@kbisect/core';
 import { openRepository } from '@kbisect/git';
 import { type BisectSpec, isTerminal, loadConfig, type ResultObject } from '@kbisect/queue';
 import { startWorker } from '@kbisect/worker';
@@ -29,11 +29,18 @@ import { ensureLabVm } from './lab-vm.js';
 const { values } = parseArgs({
   options: {
     bug: { type: 'string', default: '3.7' },
+    /** `rate` (rr txn/s, higher is better) or `stalls` (stalled ms per second, lower). */
+    measure: { type: 'string', default: 'rate' },
     'calibration-samples': { type: 'string', default: '6' },
     'timeout-minutes': { type: 'string', default: '90' },
+    /** Skip the culprit re-test, the parent re-test and the revert build (saves ~1.5 min). */
+    'no-confirm': { type: 'boolean', default: false },
   },
 });
 const bug = values.bug as SpliceBug;
+if (values.measure !== 'rate' && values.measure !== 'stalls') {
+  throw new Error(`--measure ${values.measure}: expected rate or stalls`);
+}
 const cacheDir = process.env.KBISECT_E2E_CACHE ?? join(homedir(), '.cache', 'kbisect', 'e2e');
 const t0 = performance.now();
 const clock = () => `${((performance.now() - t0) / 1000).toFixed(1).padStart(7)} s`;
@@ -121,9 +128,12 @@ try {
       },
     },
     lab: { name: vm.config.name },
-    oracle: { kind: 'splice-loopback' },
+    oracle: {
+      kind: 'splice-loopback',
+      ...(values.measure === 'stalls' ? { measure: 'stalls' as const } : {}),
+    },
     decision: { calibrationSamples: Number(values['calibration-samples']) },
-    confirm: false,
+    confirm: !values['no-confirm'],
   };
   const posted = await fetch(`${api.url}/v1/bisects`, {
     method: 'POST',
@@ -166,7 +176,9 @@ try {
   console.log(
     '\nper step (build = kernel build job, boot = upload + kexec + SSH back, test = all samples):',
   );
-  console.log('commit        verdict  build s  boot s  test s  samples (txn/s)');
+  console.log(
+    `commit        verdict  build s  boot s  test s  samples (${values.measure === 'stalls' ? 'stalled ms/s' : 'txn/s'})`,
+  );
   let buildTotal = 0;
   let bootTotal = 0;
   let testTotal = 0;
@@ -188,7 +200,18 @@ try {
   const skipped = view.journal.filter((e) => e.verdict === 'skip').map((e) => e.commit);
   const tested = new Set(view.journal.map((e) => e.commit));
   const unbuildableTested = variant.unbuildable.filter((c) => tested.has(c));
-  const found = result?.status === 'found' && result.culprit === variant.culprit;
+  const confirmations = (result?.confirmations ?? []) as Confirmation[];
+  for (const c of confirmations) {
+    console.log(
+      `confirmation ${c.check} ${short(c.commit)}: ${c.passed ? 'passed' : 'FAILED'}${c.note ? ` (${c.note})` : ''}${c.entry?.evidence?.decision ? ` — ${(c.entry.evidence.decision as { summary?: string }).summary ?? ''}` : ''}`,
+    );
+  }
+  const confirmed =
+    values['no-confirm'] ||
+    (['culprit-is-bad', 'parent-is-good', 'revert-is-good'] as const).every((check) =>
+      confirmations.some((c) => c.check === check && c.passed),
+    );
+  const found = result?.status === 'found' && result.culprit === variant.culprit && confirmed;
   const skipsRight = unbuildableTested.every((c) => skipped.includes(c));
   console.log(
     `result: ${result?.status} ${result?.culprit ?? ''}${result?.effect ? ` (${result.effect})` : ''}`,

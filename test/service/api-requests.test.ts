@@ -107,6 +107,12 @@ describe('POST /v1/bisects refuses a body that cannot work, naming the field', (
       /metric/,
     ],
     [
+      'an unknown splice-loopback measure',
+      { oracle: { kind: 'splice-loopback', measure: 'latency' } },
+      'body/oracle/measure',
+      /.+/,
+    ],
+    [
       'max samples below samples',
       { oracle: { kind: 'metric', command: './lbench' }, decision: { samples: 5, maxSamples: 2 } },
       'body/decision/maxSamples',
@@ -193,6 +199,52 @@ describe('POST /v1/bisects checks the refs before queueing (422)', () => {
     const kernel = await post('/v1/bisects', spec({ build: { kernel: { config: '.config' } } }));
     expect(kernel.statusCode).toBe(422);
     expect(kernel.json<ErrorBody>().details?.[0]?.path).toBe('/lab');
+  });
+
+  it('refuses a make variable that belongs to the kernel builder, naming the field', async () => {
+    const response = await post(
+      '/v1/bisects',
+      spec({
+        build: { kernel: { config: '.config', makeVars: { KCFLAGS: '-O2', LOCALVERSION: '-x' } } },
+      }),
+    );
+    expect(response.statusCode).toBe(400);
+    expect(response.json<ErrorBody>().details).toContainEqual({
+      path: 'body/build/kernel/makeVars',
+      message: 'unknown field "LOCALVERSION"',
+    });
+  });
+
+  it('refuses a decision direction that contradicts the splice-loopback measure', async () => {
+    const stalls = { kind: 'splice-loopback', measure: 'stalls' };
+    const against = await post(
+      '/v1/bisects',
+      spec({ oracle: stalls, decision: { direction: 'higher-is-better' } }),
+    );
+    expect(against.statusCode).toBe(422);
+    const error = against.json<ErrorBody>();
+    expect(error.message).toMatch(
+      /^decision\.direction "higher-is-better" contradicts oracle\.measure "stalls": stalled time is lower-is-better/,
+    );
+    expect(error.details).toEqual([{ path: '/decision/direction', message: error.message }]);
+    const rate = await post(
+      '/v1/bisects',
+      spec({ oracle: { kind: 'splice-loopback' }, decision: { direction: 'lower-is-better' } }),
+    );
+    expect(rate.statusCode).toBe(422);
+    expect(rate.json<ErrorBody>().details?.[0]?.path).toBe('/decision/direction');
+    // No direction: the measure's own. (Refused for its lab only, so nothing is queued.)
+    const unsaid = await post(
+      '/v1/bisects',
+      spec({
+        oracle: stalls,
+        decision: { samples: 5 },
+        build: { kernel: { config: { defconfig: 'tinyconfig' } } },
+        lab: { name: 'rack9' },
+      }),
+    );
+    expect(unsaid.statusCode).toBe(422);
+    expect(unsaid.json<ErrorBody>().details?.map((d) => d.path)).toEqual(['/lab/name']);
   });
 
   it('queues nothing for a refused body', async () => {

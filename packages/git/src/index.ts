@@ -3,7 +3,7 @@ export type { CommitNode } from './commit-node.js';
 export * from './errors/index.js';
 export { type OpenRepositoryOptions, openRepository } from './mirror.js';
 export { type RangeRefs, type ResolvedRange, resolveRange } from './range.js';
-export type { Repository } from './repository.js';
+export type { Repository, RevertCommit } from './repository.js';
 export type { RevListOptions } from './rev-list.js';
 export type { RevertWorktree } from './revert.js';
 export type { Worktree } from './worktree.js';

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { GitPluginError, type SimpleGit } from 'simple-git';
 import type { CommitInfo } from './commit-info.js';
 import { readCommitInfos } from './commit-info.js';
@@ -6,10 +8,18 @@ import { GitCommandFailed } from './errors/git-command-failed.js';
 import { UnknownRef } from './errors/unknown-ref.js';
 import { withFileLock } from './file-lock.js';
 import { exitedWith, gitIn } from './git-client.js';
+import { gitEnv } from './git-env.js';
 import { type RevListOptions, revListRange } from './rev-list.js';
 import { applyRevert, type RevertWorktree } from './revert.js';
 import { assertSha } from './sha.js';
 import { addWorktree, type Worktree } from './worktree.js';
+
+/** `Repository.revertCommit`: the revert as a commit, or the paths that conflict. */
+export type RevertCommit =
+  | { clean: true; sha: string; tree: string }
+  | { clean: false; conflicts: string[] };
+
+const execFileAsync = promisify(execFile);
 
 export interface RepositoryLocation {
   /** The source as given by the user, normalised (absolute path or URL). */
@@ -159,6 +169,56 @@ export class Repository {
     const worktree = await this.revertWorktree(onto, commit);
     try {
       return await fn(worktree);
+    } finally {
+      await worktree.remove();
+    }
+  }
+
+  /**
+   * `commit` reverted on top of `onto`, recorded as a commit of its own in the mirror (not on
+   * any branch), so a builder that takes a sha (the kernel builder: checkout, tree id, release
+   * name) builds the revert like any other commit. The commit is deterministic: identity and
+   * dates are fixed and taken from `onto`, so the same revert is the same sha on every host
+   * and every retry, and its kernel is built once. `clean: false` lists the conflicts.
+   */
+  async revertCommit(
+    onto: string,
+    commit: string,
+    { baseDir }: { baseDir?: string } = {},
+  ): Promise<RevertCommit> {
+    const info = await this.commitInfo(commit);
+    const worktree = await this.revertWorktree(
+      onto,
+      commit,
+      baseDir === undefined ? {} : { baseDir },
+    );
+    try {
+      if (!worktree.clean) return { clean: false, conflicts: worktree.conflicts };
+      const git = gitIn(worktree.path);
+      const tree = (await git.raw(['write-tree'])).trim();
+      const date = (await git.raw(['show', '-s', '--format=%cI', onto])).trim();
+      const message = `Revert "${info.subject}"\n\nThis reverts commit ${commit} on top of ${onto}: kbisect's confirmation that the culprit causes the regression.\n`;
+      // Spawned directly: simple-git refuses an env that carries EDITOR and the like.
+      const { stdout } = await execFileAsync(
+        'git',
+        ['-C', worktree.path, 'commit-tree', tree, '-p', onto, '-m', message],
+        {
+          env: gitEnv({
+            GIT_AUTHOR_NAME: 'kbisect',
+            GIT_AUTHOR_EMAIL: 'kbisect@localhost',
+            GIT_COMMITTER_NAME: 'kbisect',
+            GIT_COMMITTER_EMAIL: 'kbisect@localhost',
+            GIT_AUTHOR_DATE: date,
+            GIT_COMMITTER_DATE: date,
+          }),
+        },
+      );
+      const sha = stdout.trim();
+      assertSha(sha, 'revert commit');
+      // A ref keeps the commit reachable until the mirror's next `fetch --prune`; after that,
+      // gc keeps unreachable objects for two weeks, and the same revert is the same sha anyway.
+      await this.#git.raw(['update-ref', `refs/kbisect/reverts/${sha}`, sha]);
+      return { clean: true, sha, tree };
     } finally {
       await worktree.remove();
     }

@@ -649,6 +649,7 @@ struct client {
   int hang;
   unsigned long long stall_count;
   unsigned long long buckets[BUCKETS];
+  double stalled_ms; /* sum of the stalls: what a stall-measuring bisect compares */
   double longest_gap_ms;
   char *buf;
 };
@@ -669,6 +670,7 @@ static void note_gap(struct client *c, double gap_s) {
   if (ms > c->longest_gap_ms) c->longest_gap_ms = ms;
   if (ms < STALL_MS) return;
   c->stall_count++;
+  c->stalled_ms += ms;
   int b = BUCKETS - 1;
   while (b > 0 && ms < bucket_floor_ms[b]) b--;
   c->buckets[b]++;
@@ -811,7 +813,10 @@ static void run_client(struct client *c) {
    * and the next request is the client's own and is not a gap.
    */
   while (now_s() < c->deadline) {
+    double asked = now_s();
     if (send_request(c, req) < 0) {
+      /* The request never left: a hang, and its wait is a stall like a receive hang's. */
+      note_gap(c, now_s() - asked);
       c->hang = 1;
       break;
     }
@@ -937,7 +942,8 @@ static void report(const struct client *c, const struct options *o, int port, in
           c->stall_count);
   for (int b = 0; b < BUCKETS; b++)
     fprintf(out, "%s\"%s\":%llu", b ? "," : "", bucket_names[b], c->buckets[b]);
-  fprintf(out, "},\"longestGapMs\":%.3f}", c->longest_gap_ms);
+  fprintf(out, "},\"longestGapMs\":%.3f,\"stalledMs\":%.3f}", c->longest_gap_ms,
+          c->stalled_ms);
   print_counter(out, "retransmits", retrans0, retrans1);
   print_counter(out, "delayedAcks", delack0, delack1);
   fputs(",\"kernel\":", out);

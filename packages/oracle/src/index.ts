@@ -41,3 +41,11 @@ export {
   spliceLoopbackOracle,
 } from './splice-loopback-oracle.js';
 export { parseSpliceLoopbackSpec, SPLICE_LOOPBACK_DEFAULTS } from './splice-loopback-spec.js';
+export {
+  DEFAULT_SPLICE_MEASURE,
+  SPLICE_MEASURES,
+  type SpliceMeasure,
+  spliceBenchQuantity,
+  spliceMeasureDirection,
+  stalledMsPerSecond,
+} from './splice-measure.js';

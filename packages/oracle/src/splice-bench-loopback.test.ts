@@ -21,6 +21,7 @@ import {
   spliceBenchSample,
 } from './splice-bench.js';
 import { buildSpliceBench } from './splice-bench-build.js';
+import { spliceLoopbackOracle } from './splice-loopback-oracle.js';
 
 const runner = new LocalRunner();
 let binary = '';
@@ -167,6 +168,10 @@ describe('the stall pattern of the 3.7 report, on a healthy kernel', () => {
     expect(stalled.stalls.buckets['180-300']).toBeGreaterThanOrEqual(3);
     expect(stalled.stalls.longestGapMs).toBeGreaterThan(180);
     expect(stalled.stalls.longestGapMs).toBeLessThan(300);
+    // The sum of the stalls: at least 180 ms for each, and within the run.
+    expect(stalled.stalls.stalledMs).toBeGreaterThanOrEqual(180 * stalled.stalls.count);
+    expect(stalled.stalls.stalledMs).toBeLessThanOrEqual(stalled.seconds * 1000 + 1);
+    expect(healthy.stalls.stalledMs).toBe(0);
   });
 
   it('waits for delayed ACKs (~40 ms) when MORE is set on the last write of a 64 KiB response', async () => {
@@ -186,6 +191,38 @@ describe('the stall pattern of the 3.7 report, on a healthy kernel', () => {
   });
 });
 
+describe('the stalls measure of the splice-loopback oracle, on a healthy kernel', () => {
+  // The same application mistake as above, measured the way `--splice-measure stalls` does:
+  // through the oracle `kbisect run` builds. Its 16 KiB responses wait ~200 ms each for the
+  // probe timer, so nearly the whole run is stalls; the default MORE policy stalls never.
+  const stallsOracle = (args: string) =>
+    spliceLoopbackOracle({
+      runner,
+      args,
+      measure: 'stalls',
+      cacheDir: join(tmpdir(), 'kbisect-splice-bench'),
+      timeoutMs: 30_000,
+    });
+  const context = { commit: 'c'.repeat(40), dir: tmpdir(), signal: new AbortController().signal };
+
+  it('is near 1000 ms/s with MORE on the last write, and 0 without', async () => {
+    const stalled = await stallsOracle('--response-size 16K --more all --duration 1');
+    expect(stalled.quantity).toEqual({ metric: 'stalled time', unit: 'ms/s' });
+    expect(stalled.description).toBe(
+      'splice-loopback --response-size 16K --more all --duration 1 (stalls)',
+    );
+    const bad = await stalled.measure(context);
+    const healthy = await (await stallsOracle('--response-size 16K --duration 1')).measure(context);
+    expect(bad.hang).toBeUndefined();
+    expect(bad.value).toBeGreaterThan(500);
+    expect(bad.value).toBeLessThanOrEqual(1000);
+    expect(bad.detail).toMatchObject({ unit: 'ms/s', options: { more: 'all' } });
+    // A stray 30 ms gap may happen on a loaded host: 0 is what was seen, 10% is the limit.
+    expect(healthy.value).toBeLessThan(100);
+    expect(healthy.detail).toMatchObject({ options: { more: 'all-but-last' } });
+  });
+});
+
 describe('a transfer that stops moving', () => {
   it('comes back as a result with hang: true within the timeout (request/response)', async () => {
     const started = Date.now();
@@ -200,8 +237,11 @@ describe('a transfer that stops moving', () => {
     expect(result.bytes).toBe(100_000);
     expect(result.stalls.buckets['300+']).toBe(1);
     expect(result.stalls.longestGapMs).toBeGreaterThanOrEqual(1000);
+    // The final wait of a hang is a stall like any other.
+    expect(result.stalls.stalledMs).toBeGreaterThanOrEqual(1000);
     expect(Date.now() - started).toBeLessThan(3000);
     expect(spliceBenchSample(result)).toMatchObject({ value: 0, hang: true });
+    expect(spliceBenchSample(result, 'stalls')).toMatchObject({ value: 1000, hang: true });
   });
 
   it('comes back as a result with hang: true within the timeout (bulk)', async () => {

@@ -10,11 +10,12 @@ import {
   spliceBenchSample,
 } from './splice-bench.js';
 
-// Lines printed by splice-bench on this host (kernel 6.18), kept verbatim.
+// Lines printed by splice-bench on this host (kernel 6.18), kept verbatim but for stalledMs,
+// added later (the sum of the stalls: 0, and the one 36 ms stall).
 const RR_LINE =
-  '{"tool":"splice-bench","version":1,"pattern":"rr","mode":"splice","bytes":270974976,"seconds":0.300005,"throughput":{"bytesPerSec":903235128.0,"gbitPerSec":7.225881},"transactions":16539,"transactionsPerSec":55129.097,"hang":false,"stalls":{"thresholdMs":30,"count":0,"buckets":{"30-35":0,"35-60":0,"60-180":0,"180-300":0,"300+":0},"longestGapMs":2.379},"retransmits":0,"delayedAcks":0,"kernel":"6.18.44-fc-v595","loMtu":65536,"rcvMss":16384,"mtuSet":false,"mtuReason":"not requested","options":{"bytes":null,"duration":0.3,"responseSize":16384,"requestSize":128,"chunk":16384,"spliceLen":"over","more":"all-but-last","source":"file","ipv6":false,"port":39339,"mtu":null,"timeout":10}}';
+  '{"tool":"splice-bench","version":1,"pattern":"rr","mode":"splice","bytes":270974976,"seconds":0.300005,"throughput":{"bytesPerSec":903235128.0,"gbitPerSec":7.225881},"transactions":16539,"transactionsPerSec":55129.097,"hang":false,"stalls":{"thresholdMs":30,"count":0,"buckets":{"30-35":0,"35-60":0,"60-180":0,"180-300":0,"300+":0},"longestGapMs":2.379,"stalledMs":0.000},"retransmits":0,"delayedAcks":0,"kernel":"6.18.44-fc-v595","loMtu":65536,"rcvMss":16384,"mtuSet":false,"mtuReason":"not requested","options":{"bytes":null,"duration":0.3,"responseSize":16384,"requestSize":128,"chunk":16384,"spliceLen":"over","more":"all-but-last","source":"file","ipv6":false,"port":39339,"mtu":null,"timeout":10}}';
 const BULK_LINE =
-  '{"tool":"splice-bench","version":1,"pattern":"bulk","mode":"splice","bytes":578762867,"seconds":0.327546,"throughput":{"bytesPerSec":1766965856.5,"gbitPerSec":14.135727},"transactions":null,"transactionsPerSec":null,"hang":false,"stalls":{"thresholdMs":30,"count":1,"buckets":{"30-35":0,"35-60":1,"60-180":0,"180-300":0,"300+":0},"longestGapMs":36.419},"retransmits":1,"delayedAcks":0,"kernel":"6.18.44-fc-v595","loMtu":65536,"rcvMss":65483,"mtuSet":false,"mtuReason":"not requested","options":{"bytes":null,"duration":0.3,"responseSize":65536,"requestSize":128,"chunk":16384,"spliceLen":"over","more":"all-but-last","source":"file","ipv6":false,"port":41595,"mtu":null,"timeout":10}}';
+  '{"tool":"splice-bench","version":1,"pattern":"bulk","mode":"splice","bytes":578762867,"seconds":0.327546,"throughput":{"bytesPerSec":1766965856.5,"gbitPerSec":14.135727},"transactions":null,"transactionsPerSec":null,"hang":false,"stalls":{"thresholdMs":30,"count":1,"buckets":{"30-35":0,"35-60":1,"60-180":0,"180-300":0,"300+":0},"longestGapMs":36.419,"stalledMs":36.419},"retransmits":1,"delayedAcks":0,"kernel":"6.18.44-fc-v595","loMtu":65536,"rcvMss":65483,"mtuSet":false,"mtuReason":"not requested","options":{"bytes":null,"duration":0.3,"responseSize":65536,"requestSize":128,"chunk":16384,"spliceLen":"over","more":"all-but-last","source":"file","ipv6":false,"port":41595,"mtu":null,"timeout":10}}';
 
 function edited(line: string, edit: (json: Record<string, unknown>) => void): string {
   const json = JSON.parse(line) as Record<string, unknown>;
@@ -115,6 +116,7 @@ describe('parseSpliceBenchOutput', () => {
     expect(result.pattern).toBe('rr');
     expect(result.transactionsPerSec).toBe(55129.097);
     expect(result.stalls.buckets['35-60']).toBe(0);
+    expect(result.stalls.stalledMs).toBe(0);
     expect(result.options.spliceLen).toBe('over');
     expect(result.kernel).toBe('6.18.44-fc-v595');
   });
@@ -152,6 +154,10 @@ describe('parseSpliceBenchOutput', () => {
       (json.stalls as { buckets: Record<string, unknown> }).buckets['180-300'] = '1';
     });
     expect(() => parseSpliceBenchOutput(badBucket)).toThrow(/180-300/);
+    const noStalledTime = edited(RR_LINE, (json) => {
+      delete (json.stalls as Record<string, unknown>).stalledMs;
+    });
+    expect(() => parseSpliceBenchOutput(noStalledTime)).toThrow(/stalledMs is not a non-negative/);
     const badMode = edited(RR_LINE, (json) => {
       json.mode = 'sendfile';
     });
@@ -189,6 +195,41 @@ describe('spliceBenchSample', () => {
     const sample = spliceBenchSample(hung);
     expect(sample.value).toBe(0);
     expect(sample.hang).toBe(true);
+  });
+});
+
+describe('spliceBenchSample, measuring stalls', () => {
+  it('gives the stalled milliseconds per second of the run, lower being better', () => {
+    const bulk = parseSpliceBenchOutput(BULK_LINE);
+    const sample = spliceBenchSample(bulk, 'stalls');
+    // One 36.4 ms stall in a 0.33 s run.
+    expect(sample.value).toBeCloseTo(36.419 / 0.327546, 6);
+    expect(sample.seconds).toBe(0.327546);
+    expect(sample.hang).toBeUndefined();
+    expect(sample.detail).toMatchObject({ unit: 'ms/s', stalls: bulk.stalls });
+    expect(spliceBenchSample(parseSpliceBenchOutput(RR_LINE), 'stalls').value).toBe(0);
+  });
+
+  it('counts a hang as the whole run stalled, and says it hung', () => {
+    // The 3.7 logic: one response, then a tail that is never sent until the 5 s timeout.
+    const hung = parseSpliceBenchOutput(
+      edited(RR_LINE, (json) => {
+        json.hang = true;
+        json.seconds = 5.02;
+        (json.stalls as Record<string, unknown>).stalledMs = 5000.4;
+      }),
+    );
+    expect(spliceBenchSample(hung, 'stalls')).toMatchObject({ value: 1000, hang: true });
+  });
+
+  it('never exceeds 1000 ms/s when rounding puts the stalls past the run', () => {
+    const all = parseSpliceBenchOutput(
+      edited(RR_LINE, (json) => {
+        json.seconds = 1.036689;
+        (json.stalls as Record<string, unknown>).stalledMs = 1036.7;
+      }),
+    );
+    expect(spliceBenchSample(all, 'stalls').value).toBe(1000);
   });
 });
 

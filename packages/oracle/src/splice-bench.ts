@@ -2,6 +2,7 @@ import type { Sample } from '@kbisect/core';
 import { OracleOutputInvalid } from './errors/oracle-output-invalid.js';
 import { SpliceBenchFailed, spliceBenchFailureKind } from './errors/splice-bench-failed.js';
 import type { Runner } from './runner.js';
+import { MS_PER_SECOND, type SpliceMeasure, stalledMsPerSecond } from './splice-measure.js';
 
 export const SPLICE_BENCH_PATTERNS = ['bulk', 'rr'] as const;
 export const SPLICE_BENCH_MODES = ['splice', 'splice-nomore', 'send', 'send-nomore'] as const;
@@ -58,6 +59,8 @@ export interface SpliceBenchResult {
     count: number;
     buckets: Record<StallBucket, number>;
     longestGapMs: number;
+    /** Sum of the gaps at or above the threshold, a hang's final wait included. */
+    stalledMs: number;
   };
   /** Deltas of the network namespace's counters over the run; null where not readable. */
   retransmits: number | null;
@@ -230,6 +233,7 @@ export function parseSpliceBenchOutput(stdout: string): SpliceBenchResult {
         STALL_BUCKETS.map((bucket) => [bucket, check.number(buckets, bucket)]),
       ) as Record<StallBucket, number>,
       longestGapMs: check.number(stalls, 'longestGapMs'),
+      stalledMs: check.number(stalls, 'stalledMs'),
     },
     retransmits: check.numberOrNull(root, 'retransmits'),
     delayedAcks: check.numberOrNull(root, 'delayedAcks'),
@@ -311,13 +315,23 @@ export async function runSpliceBench(
 }
 
 /**
- * One sample for the bisect's statistics: transactions/s for rr (the pattern that shows
- * the stalls), bytes/s for bulk; higher is better. A hang is value 0 and `hang: true`, so
+ * One sample for the bisect's statistics, in the unit of `measure` (see splice-measure.ts).
+ * `rate`: transactions/s for rr (the pattern that shows the stalls), bytes/s for bulk; higher
+ * is better; a hang is value 0. `stalls`: milliseconds stalled per second of the run; lower
+ * is better; a hang is the whole run stalled (1000). Either way a hang is `hang: true`, so
  * it counts as bad however the threshold is set. The whole result is kept as detail.
  */
-export function spliceBenchSample(result: SpliceBenchResult): Sample {
-  const unit = result.pattern === 'rr' ? 'transactions/s' : 'bytes/s';
+export function spliceBenchSample(
+  result: SpliceBenchResult,
+  measure: SpliceMeasure = 'rate',
+): Sample {
+  const unit =
+    measure === 'stalls' ? 'ms/s' : result.pattern === 'rr' ? 'transactions/s' : 'bytes/s';
   const detail = { unit, ...result };
+  if (measure === 'stalls') {
+    const value = result.hang ? MS_PER_SECOND : stalledMsPerSecond(result);
+    return { value, seconds: result.seconds, ...(result.hang ? { hang: true } : {}), detail };
+  }
   if (result.hang) return { value: 0, seconds: result.seconds, hang: true, detail };
   const value =
     result.pattern === 'rr' ? (result.transactionsPerSec ?? 0) : result.throughput.bytesPerSec;

@@ -5,11 +5,18 @@ import type { Runner } from './runner.js';
 import { runSpliceBench, spliceBenchSample } from './splice-bench.js';
 import { buildSpliceBench } from './splice-bench-build.js';
 import { parseSpliceLoopbackSpec } from './splice-loopback-spec.js';
+import {
+  DEFAULT_SPLICE_MEASURE,
+  type SpliceMeasure,
+  spliceBenchQuantity,
+} from './splice-measure.js';
 
 export interface SpliceLoopbackOracleOptions {
   runner: Runner;
   /** The splice-bench flags after `splice-loopback:`; empty for the default workload. */
   args: string;
+  /** What a sample is: the rate (default) or the stalled time. */
+  measure?: SpliceMeasure;
   /** Where the compiled splice-bench is kept between runs. */
   cacheDir: string;
   timeoutMs: number;
@@ -24,20 +31,20 @@ export async function spliceLoopbackOracle(options: SpliceLoopbackOracleOptions)
   const benchOptions = parseSpliceLoopbackSpec(
     `splice-loopback${options.args ? `:${options.args}` : ''}`,
   );
+  const measure = options.measure ?? DEFAULT_SPLICE_MEASURE;
   const binary = await buildSpliceBench({ outDir: options.cacheDir });
   return {
-    description: `splice-loopback ${options.args}`.trim(),
-    quantity: {
-      metric: benchOptions.pattern === 'bulk' ? 'throughput' : 'transactions',
-      unit: benchOptions.pattern === 'bulk' ? 'bytes/s' : 'txn/s',
-    },
+    description: ['splice-loopback', options.args.trim(), measure === 'stalls' ? '(stalls)' : '']
+      .filter((part) => part !== '')
+      .join(' '),
+    quantity: spliceBenchQuantity(benchOptions.pattern ?? 'bulk', measure),
     async measure({ signal }) {
       try {
         const result = await runSpliceBench(options.runner, binary.binaryPath, benchOptions, {
           timeoutMs: options.timeoutMs,
           signal,
         });
-        return spliceBenchSample(result);
+        return spliceBenchSample(result, measure);
       } catch (error) {
         if (!(error instanceof SpliceBenchFailed)) throw error;
         throw new OracleFailed(

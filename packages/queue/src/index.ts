@@ -70,6 +70,7 @@ export {
   LabSpec,
   OracleSpec,
 } from './spec/bisect-spec.js';
+export { directionOf, directionProblems, oracleDirection } from './spec/oracle-direction.js';
 export { goodRefs, type SpecProblem, specProblems } from './spec/spec-rules.js';
 export {
   bootFailureOf,

@@ -18,6 +18,7 @@ import {
 } from '@kbisect/oracle';
 import type { KernelJobSpec } from './jobs/build-job.js';
 import type { BisectSpec, DecisionSpec, OracleSpec } from './spec/bisect-spec.js';
+import { directionOf } from './spec/oracle-direction.js';
 
 /** How verdicts are reached: a fixed policy, or one calibrated on the endpoints. */
 export interface DecisionSetup {
@@ -34,10 +35,14 @@ export const DEFAULT_CALIBRATION_SAMPLES = RECOMMENDED_CALIBRATION_SAMPLES;
 /**
  * The decision policy a bisect spec asks for, the way `kbisect run` derives it from its
  * flags: exit codes for a command oracle, a threshold when one is given, otherwise the rank
- * test calibrated on the endpoints.
+ * test calibrated on the endpoints. The direction is the oracle's own where it has one
+ * (splice-loopback's measure), and throws where the spec contradicts it.
  */
 export function decisionSetup(oracle: OracleSpec, decision: DecisionSpec = {}): DecisionSetup {
-  const direction = decision.direction ?? 'higher-is-better';
+  const direction = directionOf(oracle, decision);
+  // Stalled time is additive and mostly 0 on a good kernel: 2 and 20 ms/s are both "no
+  // stalls" next to a bad kernel's 800, which a log scale would put far apart.
+  const stalls = oracle.kind === 'splice-loopback' && oracle.measure === 'stalls';
   const statistical = (): Calibration => ({
     samplesPerEndpoint: decision.calibrationSamples ?? DEFAULT_CALIBRATION_SAMPLES,
     calibrate: (good, bad) =>
@@ -50,6 +55,7 @@ export function decisionSetup(oracle: OracleSpec, decision: DecisionSpec = {}): 
         {
           ...(decision.samples !== undefined ? { initialSamples: decision.samples } : {}),
           ...(decision.maxSamples !== undefined ? { maxSamples: decision.maxSamples } : {}),
+          ...(stalls ? { scale: 'linear' as const } : {}),
         },
       ),
   });
@@ -89,7 +95,13 @@ export function oracleFor(
     case 'metric':
       return Promise.resolve(metricOracle({ runner, command: spec.command, timeoutMs }));
     case 'splice-loopback':
-      return spliceLoopbackOracle({ runner, args: spec.args ?? '', cacheDir, timeoutMs });
+      return spliceLoopbackOracle({
+        runner,
+        args: spec.args ?? '',
+        ...(spec.measure ? { measure: spec.measure } : {}),
+        cacheDir,
+        timeoutMs,
+      });
   }
 }
 
@@ -114,7 +126,7 @@ export function buildCommandOf(
 export function kernelBuildOf(spec: BisectSpec): KernelJobSpec | undefined {
   const build = spec.build;
   if (!build || !('kernel' in build)) return undefined;
-  const { config, arch, targets, timeoutSeconds } = build.kernel;
+  const { config, arch, targets, makeVars, cc, crossCompile, timeoutSeconds } = build.kernel;
   return {
     config:
       typeof config === 'string'
@@ -126,6 +138,9 @@ export function kernelBuildOf(spec: BisectSpec): KernelJobSpec | undefined {
           },
     ...(arch ? { arch } : {}),
     ...(targets ? { targets } : {}),
+    ...(makeVars ? { makeVars } : {}),
+    ...(cc ? { cc } : {}),
+    ...(crossCompile ? { crossCompile } : {}),
     timeoutMs: 1000 * (timeoutSeconds ?? DEFAULT_BUILD_TIMEOUT_SECONDS),
   };
 }

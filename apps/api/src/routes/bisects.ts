@@ -8,6 +8,7 @@ import {
   BisectSpec,
   type BisectStatus,
   bodyHash,
+  directionProblems,
   finishBisect,
   goodRefs,
   isTerminal,
@@ -94,7 +95,8 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
           problems.map((p) => ({ path: `body${p.path}`, message: p.message })),
         );
       }
-      const unservable = labProblems(spec, labs);
+      // 422: well-formed, but a direction against the oracle's own, or a lab not served here.
+      const unservable = [...directionProblems(spec), ...labProblems(spec, labs)];
       if (unservable.length > 0) {
         throw new Unprocessable(
           unservable.map((p) => p.message).join('; '),

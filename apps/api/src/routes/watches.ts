@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   type BisectSpec,
+  directionProblems,
   specProblems,
   WatchPatch,
   WatchRecord,
@@ -100,6 +101,10 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
         problems.map((p) => `body${p.path}: ${p.message}`).join('; '),
         problems.map((p) => ({ path: `body${p.path}`, message: p.message })),
       );
+    }
+    const contradictions = directionProblems(spec);
+    if (contradictions.length > 0) {
+      throw new Unprocessable(contradictions.map((p) => p.message).join('; '), contradictions);
     }
     if (spec.build && 'kernel' in spec.build) {
       throw new Unprocessable(

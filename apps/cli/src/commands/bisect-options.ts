@@ -4,6 +4,16 @@ import { type Command, Option } from 'commander';
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /**
+ * `--splice-measure` is a kbisect flag, not a key inside ARGS: ARGS are splice-bench's own
+ * flags, checked against the program's option list and passed to it, while the measure is how
+ * kbisect reads the program's one JSON line (which always carries both figures), and it sets
+ * the decision direction, which belongs beside --higher-is-better and --lower-is-better.
+ */
+const SPLICE_MEASURE_HELP =
+  'splice-loopback: what a sample is: rate (txn/s or bytes/s, higher is better; default) ' +
+  'or stalls (ms stalled per second, lower is better, so no direction flag is needed)';
+
+/**
  * The bisect options of `kbisect run` and `kbisect start`: the same words mean the same thing
  * whether the bisect runs here or in the service. `repoHelp` says where a path is resolved.
  */
@@ -22,6 +32,7 @@ export function addBisectOptions(command: Command, repoHelp: string): Command {
       '--oracle <spec>',
       "command:'CMD' (git bisect run exit codes), metric:'CMD' (prints a number) or splice-loopback[:ARGS]",
     )
+    .option('--splice-measure <rate|stalls>', SPLICE_MEASURE_HELP)
     .option(
       '--oracle-timeout <seconds>',
       'a single oracle run longer than this is a failed run',

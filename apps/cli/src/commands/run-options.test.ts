@@ -60,3 +60,55 @@ describe('--boot-failure', () => {
     expect(byDefault).not.toHaveProperty('bootFailure');
   });
 });
+
+describe('--splice-measure', () => {
+  it('is absent by default: the rate, higher is better, as before the flag existed', () => {
+    const options = parseRunFlags(flagsOf([]));
+    expect(options.oracle).toEqual({ kind: 'splice-loopback', args: '' });
+    expect(options.direction).toBe('higher-is-better');
+    expect(specFromRunOptions(options, { labels: {} }).oracle).not.toHaveProperty('measure');
+  });
+
+  it('stalls: measures stalled time and decides lower-is-better by itself', () => {
+    const options = parseRunFlags(flagsOf(['--splice-measure', 'stalls']));
+    expect(options.oracle).toEqual({ kind: 'splice-loopback', args: '', measure: 'stalls' });
+    expect(options.direction).toBe('lower-is-better');
+    const spec = specFromRunOptions(options, { labels: {} });
+    expect(spec.oracle).toMatchObject({ kind: 'splice-loopback', measure: 'stalls' });
+    expect(spec.decision?.direction).toBe('lower-is-better');
+    // Saying what the measure implies is allowed, only a contradiction is not.
+    const said = parseRunFlags(flagsOf(['--splice-measure', 'stalls', '--lower-is-better']));
+    expect(said.direction).toBe('lower-is-better');
+  });
+
+  it('refuses a direction flag that contradicts the measure, naming both flags', () => {
+    expect(() =>
+      parseRunFlags(flagsOf(['--splice-measure', 'stalls', '--higher-is-better'])),
+    ).toThrow(
+      new UsageError(
+        '--higher-is-better contradicts --splice-measure stalls: stalled time is ' +
+          'lower-is-better, which --splice-measure stalls sets by itself; drop --higher-is-better',
+      ),
+    );
+    expect(() => parseRunFlags(flagsOf(['--lower-is-better']))).toThrow(
+      /--lower-is-better contradicts --oracle splice-loopback, whose rate .* is higher-is-better; .*--splice-measure stalls/,
+    );
+    expect(() => parseRunFlags(flagsOf(['--splice-measure', 'rate', '--lower-is-better']))).toThrow(
+      UsageError,
+    );
+  });
+
+  it('refuses an unknown measure, and a measure for another oracle', () => {
+    expect(() => parseRunFlags(flagsOf(['--splice-measure', 'latency']))).toThrow(
+      new UsageError("--splice-measure 'latency': expected rate or stalls"),
+    );
+    expect(() =>
+      parseRunFlags(flagsOf(['--oracle', "metric:'./lbench'", '--splice-measure', 'stalls'])),
+    ).toThrow(/--splice-measure applies to --oracle splice-loopback only, not to a metric oracle/);
+  });
+
+  it('leaves the direction flags alone for the other oracles', () => {
+    const options = parseRunFlags(flagsOf(['--oracle', "metric:'./lbench'", '--lower-is-better']));
+    expect(options.direction).toBe('lower-is-better');
+  });
+});

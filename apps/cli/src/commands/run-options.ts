@@ -3,8 +3,9 @@ import {
   type Direction,
   RECOMMENDED_CALIBRATION_SAMPLES,
 } from '@kbisect/core';
+import { DEFAULT_SPLICE_MEASURE, spliceMeasureDirection } from '@kbisect/oracle';
 import type { DecisionSpec, OracleSpec as ServiceOracleSpec } from '@kbisect/queue';
-import { type OracleSpec, parseOracleSpec } from '../local/oracle-spec.js';
+import { type OracleSpec, parseOracleSpec, withSpliceMeasure } from '../local/oracle-spec.js';
 import type { LogLevel } from '../logger.js';
 import { UsageError } from '../usage-error.js';
 
@@ -16,6 +17,7 @@ export interface RunFlags {
   build?: string;
   buildTimeout: string;
   oracle: string;
+  spliceMeasure?: string;
   oracleTimeout: string;
   higherIsBetter?: boolean;
   lowerIsBetter?: boolean;
@@ -80,11 +82,38 @@ function number(
 
 const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
 
-export function parseRunFlags(flags: RunFlags): RunOptions {
+/**
+ * The direction flags, or the oracle's own direction where it has one: splice-loopback's
+ * rate is higher-is-better and its stalled time lower-is-better, whatever is said; a flag
+ * that says otherwise is a mistake and is refused rather than silently overridden.
+ */
+function directionOf(flags: RunFlags, oracle: OracleSpec): Direction {
   if (flags.higherIsBetter && flags.lowerIsBetter) {
     throw new UsageError('--higher-is-better and --lower-is-better exclude each other; pick one');
   }
-  const oracle = parseOracleSpec(flags.oracle);
+  const given: Direction | undefined = flags.lowerIsBetter
+    ? 'lower-is-better'
+    : flags.higherIsBetter
+      ? 'higher-is-better'
+      : undefined;
+  if (oracle.kind !== 'splice-loopback') return given ?? 'higher-is-better';
+  const measure = oracle.measure ?? DEFAULT_SPLICE_MEASURE;
+  const implied = spliceMeasureDirection(measure);
+  if (given !== undefined && given !== implied) {
+    throw new UsageError(
+      measure === 'stalls'
+        ? `--${given} contradicts --splice-measure stalls: stalled time is ${implied}, which ` +
+            `--splice-measure stalls sets by itself; drop --${given}`
+        : `--${given} contradicts --oracle splice-loopback, whose rate (txn/s, bytes/s) is ` +
+            `${implied}; to bisect on stalled time, use --splice-measure stalls instead`,
+    );
+  }
+  return implied;
+}
+
+export function parseRunFlags(flags: RunFlags): RunOptions {
+  const oracle = withSpliceMeasure(parseOracleSpec(flags.oracle), flags.spliceMeasure);
+  const direction = directionOf(flags, oracle);
   const threshold = number('--threshold', flags.threshold, Number.isFinite, 'a number');
   if (threshold !== undefined && oracle.kind !== 'metric') {
     throw new UsageError('--threshold applies to --oracle metric:CMD only');
@@ -112,7 +141,7 @@ export function parseRunFlags(flags: RunFlags): RunOptions {
     oracle,
     oracleTimeoutMs:
       1000 * (number('--oracle-timeout', flags.oracleTimeout, (n) => n > 0, 'seconds > 0') ?? 0),
-    direction: flags.lowerIsBetter ? 'lower-is-better' : 'higher-is-better',
+    direction,
     calibrationSamples:
       number(
         '--calibration-samples',
@@ -181,7 +210,12 @@ export function oracleAndDecisionOf(options: RunOptions): {
   const timeoutSeconds = options.oracleTimeoutMs / 1000;
   const oracle: ServiceOracleSpec =
     options.oracle.kind === 'splice-loopback'
-      ? { kind: 'splice-loopback', args: options.oracle.args, timeoutSeconds }
+      ? {
+          kind: 'splice-loopback',
+          args: options.oracle.args,
+          ...(options.oracle.measure ? { measure: options.oracle.measure } : {}),
+          timeoutSeconds,
+        }
       : { kind: options.oracle.kind, command: options.oracle.command, timeoutSeconds };
   const decision: DecisionSpec = {
     direction: options.direction,

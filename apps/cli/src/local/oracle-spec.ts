@@ -1,10 +1,11 @@
+import { SPLICE_MEASURES, type SpliceMeasure } from '@kbisect/oracle';
 import { UsageError } from '../usage-error.js';
 
-/** What `--oracle` asked for, before anything is started. */
+/** What `--oracle` (and, for splice-loopback, `--splice-measure`) asked for. */
 export type OracleSpec =
   | { kind: 'command'; command: string }
   | { kind: 'metric'; command: string }
-  | { kind: 'splice-loopback'; args: string };
+  | { kind: 'splice-loopback'; args: string; measure?: SpliceMeasure };
 
 const FORMS = "command:'CMD', metric:'CMD' or splice-loopback[:ARGS]";
 
@@ -23,4 +24,18 @@ export function parseOracleSpec(spec: string): OracleSpec {
     default:
       throw new UsageError(`--oracle '${spec}': unknown oracle kind '${kind}'; use ${FORMS}`);
   }
+}
+
+/** The oracle with `--splice-measure` applied: it means something to splice-loopback only. */
+export function withSpliceMeasure(oracle: OracleSpec, measure: string | undefined): OracleSpec {
+  if (measure === undefined) return oracle;
+  if (!(SPLICE_MEASURES as readonly string[]).includes(measure)) {
+    throw new UsageError(`--splice-measure '${measure}': expected ${SPLICE_MEASURES.join(' or ')}`);
+  }
+  if (oracle.kind !== 'splice-loopback') {
+    throw new UsageError(
+      `--splice-measure applies to --oracle splice-loopback only, not to a ${oracle.kind} oracle`,
+    );
+  }
+  return { ...oracle, measure: measure as SpliceMeasure };
 }

@@ -9,6 +9,7 @@ import { cancelCommand, listCommand, markCommand, statusCommand } from './comman
 import { serveCommand, workerCommand } from './commands/serve.js';
 import { startCommand } from './commands/start.js';
 import { registerWatchCommands } from './commands/watch.js';
+import { addKernelBuildOptions, type KernelFlags, kernelBuildOf } from './kernel-flags.js';
 import { addClientOptions, type ClientFlags, clientFrom, collectLabel } from './service-flags.js';
 
 /** Runs a client command, turning API and usage errors into a message and exit code 1. */
@@ -40,7 +41,7 @@ function action<A extends unknown[]>(run: (...args: A) => Promise<number>) {
   };
 }
 
-interface StartFlags extends RunFlags, ClientFlags {
+interface StartFlags extends RunFlags, ClientFlags, KernelFlags {
   wait?: boolean;
   label?: Record<string, string>;
   webhook?: string;
@@ -54,11 +55,13 @@ interface StartFlags extends RunFlags, ClientFlags {
  */
 export function registerServiceCommands(program: Command): void {
   addClientOptions(
-    addBisectOptions(
-      program
-        .command('start')
-        .description('start a bisect in the kbisect service (same options as run)'),
-      'git repository to bisect (a URL, or a path on the server host)',
+    addKernelBuildOptions(
+      addBisectOptions(
+        program
+          .command('start')
+          .description('start a bisect in the kbisect service (same options as run)'),
+        'git repository to bisect (a URL, or a path on the server host)',
+      ),
     ),
   )
     .option('--wait', 'follow it to the end and exit as `kbisect run` does')
@@ -69,7 +72,9 @@ export function registerServiceCommands(program: Command): void {
     .action(
       action(async (flags: StartFlags) => {
         const run = parseRunFlags({ ...flags, logLevel: 'info', logFormat: 'pretty' });
+        const kernel = kernelBuildOf(flags, run.buildTimeoutMs / 1000);
         return startCommand(clientFrom(flags), run, {
+          ...(kernel ? { kernel } : {}),
           wait: flags.wait ?? false,
           json: flags.json ?? false,
           labels: flags.label ?? {},

@@ -2,9 +2,13 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { BisectSpec } from '@kbisect/queue';
 import { oracleAndDecisionOf, type RunOptions } from '../commands/run-options.js';
+import { UsageError } from '../usage-error.js';
+import type { KernelBuild } from './kernel-flags.js';
 
 export interface ServiceOnlyOptions {
   labels: Record<string, string>;
+  /** A kernel build (`--defconfig`, `--kernel-config`...) instead of `--build CMD`. */
+  kernel?: KernelBuild;
   webhook?: string;
   lab?: string;
 }
@@ -15,15 +19,20 @@ export interface ServiceOnlyOptions {
  * client and the server must share the file system (same machine, or the same mount).
  */
 export function specFromRunOptions(options: RunOptions, extra: ServiceOnlyOptions): BisectSpec {
+  if (extra.kernel && options.build) {
+    throw new UsageError('--build and the kernel build flags (--defconfig...) exclude each other');
+  }
   const { oracle, decision } = oracleAndDecisionOf(options);
   const lab = extra.lab;
   return {
     repo: existsSync(options.repo) ? resolve(options.repo) : options.repo,
     good: options.goods,
     bad: options.bad,
-    ...(options.build
-      ? { build: { command: options.build, timeoutSeconds: options.buildTimeoutMs / 1000 } }
-      : {}),
+    ...(extra.kernel
+      ? { build: { kernel: extra.kernel } }
+      : options.build
+        ? { build: { command: options.build, timeoutSeconds: options.buildTimeoutMs / 1000 } }
+        : {}),
     ...(lab === undefined || lab === 'local'
       ? {}
       : { lab: lab.startsWith('pool:') ? { pool: lab.slice(5) } : { name: lab } }),

@@ -56,18 +56,29 @@ export function buildProcessor(options: BuildProcessorOptions) {
       // The coordinator saw this commit; a mirror on another host may not have it yet.
       await repository.resolveRef(data.commit);
       if (data.kernel) {
-        if (data.revert) {
-          throw new UnrecoverableError(
-            'a kernel build job cannot revert a commit (no revert check for kernels)',
-          );
-        }
         if (!options.kernelBuilders) {
           throw new UnrecoverableError('this worker does not build kernels');
+        }
+        // The revert check: the culprit reverted on the bad commit, as a commit of its own in
+        // the mirror, so the kernel builder builds and names it like any other commit.
+        let commit = data.commit;
+        if (data.revert) {
+          const revert = await repository.revertCommit(data.commit, data.revert, {
+            baseDir: worktrees.dirOf(data.bisectId),
+          });
+          if (!revert.clean) {
+            return {
+              kind: 'revert-conflict',
+              conflicts: revert.conflicts,
+            } satisfies BuildJobResult;
+          }
+          log.info({ revertCommit: revert.sha }, `revert of ${data.revert.slice(0, 12)} committed`);
+          commit = revert.sha;
         }
         return await buildKernel(
           await options.kernelBuilders.get(data.kernel),
           repository,
-          data.commit,
+          commit,
           { store: stores.artifacts, host, signal: step.signal, log },
         );
       }

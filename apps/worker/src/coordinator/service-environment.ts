@@ -191,8 +191,6 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
 
     quantity: () => quantity,
   };
-  // A kernel is built from the mirror at one commit: there is no revert build to confirm with.
-  if (kernel) delete env.prepareRevert;
   return env;
 }
 

@@ -16,9 +16,11 @@ import {
 } from '@kbisect/lab';
 import {
   buildSpliceBench,
+  DEFAULT_SPLICE_MEASURE,
   parseSpliceLoopbackSpec,
   runSpliceBench,
   SpliceBenchFailed,
+  spliceBenchQuantity,
   spliceBenchSample,
 } from '@kbisect/oracle';
 import type { KernelArtifactRef, LabSpec, OracleSpec, Quantity } from '@kbisect/queue';
@@ -142,7 +144,8 @@ export class KexecLabs {
         if (result.kernel !== kernel.release) {
           throw new OracleFailed(`splice-bench ran on ${result.kernel}, not ${kernel.release}`);
         }
-        const sample = spliceBenchSample(result);
+        const measure = oracle.measure ?? DEFAULT_SPLICE_MEASURE;
+        const sample = spliceBenchSample(result, measure);
         // Which lab ran it: in a pool the samples of one commit may come from several labs.
         sample.detail = {
           ...sample.detail,
@@ -151,10 +154,7 @@ export class KexecLabs {
         };
         return {
           sample,
-          quantity:
-            bench.pattern === 'rr'
-              ? { metric: 'rr transactions', unit: 'txn/s' }
-              : { metric: 'throughput', unit: 'bytes/s' },
+          quantity: spliceBenchQuantity(bench.pattern ?? 'bulk', measure),
           ...(deployment ? { deployment } : {}),
         };
       } catch (error) {

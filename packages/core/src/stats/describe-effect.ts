@@ -33,9 +33,10 @@ export function describeEffect(
   });
   const suffix = unit ? ` ${unit}` : '';
   const hang = formatValue(from) === 'hang' || formatValue(to) === 'hang';
-  const change = hang
-    ? `(${formatValue(from)} → ${formatValue(to)}${formatValue(to) === 'hang' ? '' : suffix})`
-    : `${formatPercent(relativeChange(from, to))} (${formatValue(from)} → ${formatValue(to)}${suffix})`;
+  // From 0 (no stalls at all) any rise is infinitely many percent: the two values say it.
+  const ratio = relativeChange(from, to);
+  const percent = hang || !Number.isFinite(ratio) ? '' : `${formatPercent(ratio)} `;
+  const change = `${percent}(${formatValue(from)} → ${formatValue(to)}${formatValue(to) === 'hang' ? '' : suffix})`;
   const text = `${change}, p = ${formatP(pValue)}, ${commit.length} + ${good.length} samples`;
   return metric ? `${metric} ${text}` : text;
 }

@@ -26,6 +26,13 @@ export interface StatisticalPolicyOptions {
   metric?: string;
   /** Unit appended to values in summaries ("Gbit/s"). */
   unit?: string;
+  /**
+   * `auto` (default): log values where every value has a usable log, else plain values (see
+   * `statisticalPolicy`). `linear`: always plain values, for additive quantities that sit at
+   * or near 0 on good commits (stalled time), where a log scale would put 2 and 20 as far
+   * apart as 80 and 800.
+   */
+  scale?: 'auto' | 'linear';
 }
 
 /** Evidence of a rank-test verdict: everything needed to redo the decision by hand. */
@@ -56,6 +63,8 @@ export interface RankTestEvidence extends DecisionEvidence {
   };
   alpha: number;
   margin: number;
+  /** Whether the tests ran on log values or on the values themselves. */
+  scale: 'log' | 'linear';
 }
 
 /**
@@ -87,8 +96,12 @@ export interface RankTestEvidence extends DecisionEvidence {
  * - margin 0.15: 0.25 needed ~7% more runs and was unclear more often without fewer wrong
  *   verdicts; the wrong ones were too rare to tell apart.
  *
- * Tests run on log values when every value is non-negative, so the margin is a ratio and
- * noise that grows with the level (throughput) is treated alike at both ends.
+ * Tests run on log values when every value has a usable log, so the margin is a ratio and
+ * noise that grows with the level (throughput) is treated alike at both ends. A 0 has one
+ * when higher is better: log 0 = −∞ ranks it worst, as a run that moved nothing is. When
+ * lower is better a 0 is the best value (no stalls, no errors): log would make it infinitely
+ * good, the baselines infinitely apart, and the margin and the position meaningless, so
+ * the tests run on the values themselves; `scale: 'linear'` asks for that always.
  */
 export function statisticalPolicy(
   baselines: Baselines,
@@ -102,6 +115,7 @@ export function statisticalPolicy(
     margin = 0.15,
     metric = 'median',
     unit,
+    scale = 'auto',
   } = options;
   checkOptions(requestedInitial, maxSamples, step, alpha, margin);
   const { direction, medians } = baselines;
@@ -114,7 +128,8 @@ export function statisticalPolicy(
     initialSamples++;
   }
 
-  const baselineLog = [...baselines.good, ...baselines.bad].every((v) => v >= 0);
+  const hasLog = (v: number) => v > 0 || (v === 0 && direction === 'higher-is-better');
+  const baselineLog = scale === 'auto' && [...baselines.good, ...baselines.bad].every(hasLog);
   const withUnit = (v: number) =>
     `${formatValue(v)}${unit && formatValue(v) !== 'hang' ? ` ${unit}` : ''}`;
 
@@ -123,7 +138,7 @@ export function statisticalPolicy(
     decide(samples: readonly Sample[]): Decision {
       if (samples.length === 0) throw new NoSamples('the commit was not measured');
       const values = sampleValues(samples, direction);
-      const log = baselineLog && values.every((v) => v >= 0);
+      const log = baselineLog && values.every(hasLog);
       const score = (v: number) => {
         // Larger is better; a hang is below everything, and stays there when shifted.
         if (v === HANG_SENTINEL && direction === 'lower-is-better') return -Infinity;
@@ -177,12 +192,17 @@ export function statisticalPolicy(
         pValues,
         alpha,
         margin,
+        scale: log ? 'log' : 'linear',
       });
-      // "-92% vs good (9.1 → 0.7 Gbit/s)"; a hang has no percentage: "vs good (9.1 → hang)".
-      const change = (from: number, pct: number | null) =>
-        pct === null || formatValue(from) === 'hang' || formatValue(m) === 'hang'
-          ? `vs good (${withUnit(from)} → ${withUnit(m)})`
-          : `${formatPercent(pct)} vs good (${formatValue(from)} → ${withUnit(m)})`;
+      // "-92% vs good (9.1 → 0.7 Gbit/s)"; a hang has no percentage: "vs good (9.1 Gbit/s →
+      // hang)", nor a rise from 0: "vs good (0 → 800 ms/s)".
+      const change = (from: number, pct: number | null) => {
+        const hang = formatValue(from) === 'hang' || formatValue(m) === 'hang';
+        const values = `(${hang ? withUnit(from) : formatValue(from)} → ${withUnit(m)})`;
+        return pct === null || hang
+          ? `vs good ${values}`
+          : `${formatPercent(pct)} vs good ${values}`;
+      };
 
       if (pValues.bad <= alpha && pValues.good > alpha && position > 0.5) {
         return {

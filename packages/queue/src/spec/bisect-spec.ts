@@ -63,6 +63,38 @@ export const KernelBuildSpec = Type.Object(
           Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 16 }),
         ),
         arch: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+        makeVars: Type.Optional(
+          Type.Record(
+            // The builder's own variables are refused here, not when a worker starts the build:
+            // a user value would break the build cache or the proof of the booted release.
+            Type.String({
+              pattern: '^(?!(?:O|ARCH|CC|CROSS_COMPILE|LOCALVERSION)$)[A-Za-z_][A-Za-z0-9_]{0,63}$',
+            }),
+            Type.String({ maxLength: 4096 }),
+            {
+              maxProperties: 32,
+              additionalProperties: false,
+              description:
+                'extra make variables, e.g. {"KCFLAGS": "-Wno-error"}; O, ARCH, CC, ' +
+                'CROSS_COMPILE and LOCALVERSION belong to the builder',
+            },
+          ),
+        ),
+        cc: Type.Optional(
+          Type.String({
+            minLength: 1,
+            maxLength: 256,
+            description: 'the compiler, e.g. clang or gcc-12 (default gcc, ccache in front)',
+          }),
+        ),
+        crossCompile: Type.Optional(
+          Type.String({
+            minLength: 1,
+            maxLength: 256,
+            pattern: '^[A-Za-z0-9_./+-]+$',
+            description: 'the cross toolchain prefix, e.g. aarch64-linux-gnu-',
+          }),
+        ),
         timeoutSeconds: Type.Optional(Seconds('a longer kernel build is killed and skipped', 3600)),
       },
       { additionalProperties: false },
@@ -128,17 +160,29 @@ export const OracleSpec = discriminated('kind', [
       args: Type.Optional(
         Type.String({ maxLength: 1024, description: 'splice-bench flags, e.g. --mode splice' }),
       ),
+      measure: Type.Optional(
+        Type.Union([Type.Literal('rate'), Type.Literal('stalls')], {
+          description:
+            'what a sample is: `rate`, transactions/s (rr) or bytes/s (bulk), higher is better ' +
+            '(default); `stalls`, milliseconds per second stalled in receive gaps ≥ 30 ms, ' +
+            'lower is better. The measure sets decision.direction, which may not contradict it',
+        }),
+      ),
       timeoutSeconds: OracleTimeout,
     },
-    { additionalProperties: false, description: 'the splice()/loopback throughput test' },
+    { additionalProperties: false, description: 'the splice()/loopback test' },
   ),
 ]);
 
 export const DecisionSpec = Type.Object(
   {
+    // No `default` keyword: Ajv would write it into every `decision` object, and an absent
+    // direction must stay absent so that the oracle's measure can decide it.
     direction: Type.Optional(
       Type.Union([Type.Literal('higher-is-better'), Type.Literal('lower-is-better')], {
-        default: 'higher-is-better',
+        description:
+          'default higher-is-better; a splice-loopback oracle sets it from its measure ' +
+          '(rate: higher-is-better, stalls: lower-is-better)',
       }),
     ),
     threshold: Type.Optional(
@@ -190,6 +234,7 @@ export const BisectSpec = Type.Object(
         Type.String({ maxLength: 1024 }),
         {
           maxProperties: 32,
+          additionalProperties: false,
           description: 'free-form, e.g. {"ci": "https://ci.example/run/42"}',
         },
       ),

@@ -1,6 +1,7 @@
 import type { RunOptions } from '../../commands/run-options.js';
 import { UsageError } from '../../usage-error.js';
 import type { ApiClient } from '../client/api-client.js';
+import type { KernelBuild } from '../kernel-flags.js';
 import { specFromRunOptions } from '../spec-from-options.js';
 import { followToEnd } from './follow-to-end.js';
 
@@ -8,6 +9,7 @@ export interface StartOptions {
   wait: boolean;
   json: boolean;
   labels: Record<string, string>;
+  kernel?: KernelBuild;
   webhook?: string;
   lab?: string;
   idempotencyKey?: string;
@@ -33,6 +35,7 @@ export async function startCommand(
   }
   const spec = specFromRunOptions(run, {
     labels: options.labels,
+    ...(options.kernel ? { kernel: options.kernel } : {}),
     ...(options.webhook ? { webhook: options.webhook } : {}),
     ...(options.lab ? { lab: options.lab } : {}),
   });

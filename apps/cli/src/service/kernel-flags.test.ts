@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, describe, expect, it } from 'vitest';
+import { addBisectOptions } from '../commands/bisect-options.js';
+import { parseRunFlags, type RunFlags } from '../commands/run-options.js';
+import { UsageError } from '../usage-error.js';
+import { addKernelBuildOptions, type KernelFlags, kernelBuildOf } from './kernel-flags.js';
+import { specFromRunOptions } from './spec-from-options.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kbisect-kernel-flags-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const fragment = join(dir, 'lab.config');
+writeFileSync(fragment, 'CONFIG_KEXEC=y\n');
+
+/** The flags commander hands to `start` for these arguments. */
+function flagsOf(args: string[]): RunFlags & KernelFlags {
+  let flags: (RunFlags & KernelFlags) | undefined;
+  addKernelBuildOptions(addBisectOptions(new Command('start').exitOverride(), 'repo'))
+    .action((parsed: RunFlags & KernelFlags) => {
+      flags = parsed;
+    })
+    .parse(
+      [
+        '--repo',
+        '/src/linux',
+        '--good',
+        'v6.1',
+        '--bad',
+        'v6.2',
+        '--oracle',
+        'splice-loopback',
+      ].concat(args),
+      { from: 'user' },
+    );
+  if (!flags) throw new Error('commander did not call the action');
+  return { ...flags, logLevel: 'info', logFormat: 'pretty' };
+}
+
+describe('kbisect start kernel build flags', () => {
+  it('become the spec build.kernel, with absolute fragment paths and the toolchain', () => {
+    const flags = flagsOf([
+      '--defconfig',
+      'tinyconfig',
+      '--config-fragment',
+      fragment,
+      '--make-target',
+      'bzImage',
+      '--make-target',
+      'modules',
+      '--make-var',
+      'KCFLAGS=-Wno-error -O2',
+      '--cc',
+      'clang',
+      '--build-timeout',
+      '1800',
+    ]);
+    const run = parseRunFlags(flags);
+    const kernel = kernelBuildOf(flags, run.buildTimeoutMs / 1000);
+    const spec = specFromRunOptions(run, {
+      labels: {},
+      lab: 'rack3',
+      ...(kernel ? { kernel } : {}),
+    });
+    expect(spec.build).toEqual({
+      kernel: {
+        config: { defconfig: 'tinyconfig', fragments: [fragment] },
+        targets: ['bzImage', 'modules'],
+        makeVars: { KCFLAGS: '-Wno-error -O2' },
+        cc: 'clang',
+        timeoutSeconds: 1800,
+      },
+    });
+    expect(spec.lab).toEqual({ name: 'rack3' });
+  });
+
+  it('are absent unless given: the spec keeps a command build', () => {
+    const flags = flagsOf(['--build', 'make']);
+    expect(kernelBuildOf(flags, 60)).toBeUndefined();
+    expect(specFromRunOptions(parseRunFlags(flags), { labels: {} }).build).toEqual({
+      command: 'make',
+      timeoutSeconds: 3600,
+    });
+  });
+
+  it('refuse what cannot be built, saying which flags', () => {
+    expect(() => kernelBuildOf(flagsOf(['--arch', 'arm64']), 60)).toThrow(
+      new UsageError('a kernel build needs --kernel-config FILE or --defconfig TARGET'),
+    );
+    expect(() =>
+      kernelBuildOf(flagsOf(['--defconfig', 'defconfig', '--kernel-config', fragment]), 60),
+    ).toThrow(/exclude each other/);
+    expect(() =>
+      kernelBuildOf(flagsOf(['--defconfig', 'defconfig', '--config-fragment', '/no/such']), 60),
+    ).toThrow("--config-fragment '/no/such': no such file");
+    expect(() => flagsOf(['--make-var', 'KCFLAGS'])).toThrow(/expected NAME=VALUE/);
+    const both = flagsOf(['--build', 'make', '--defconfig', 'defconfig']);
+    const kernel = kernelBuildOf(both, 60);
+    expect(() =>
+      specFromRunOptions(parseRunFlags(both), { labels: {}, ...(kernel ? { kernel } : {}) }),
+    ).toThrow(/--build and the kernel build flags/);
+  });
+});

@@ -1,0 +1,60 @@
+import type { RankTestEvidence, Sample } from '@kbisect/core';
+import { describe, expect, it } from 'vitest';
+import { decisionSetup } from '../spec-to-env.js';
+import type { OracleSpec } from './bisect-spec.js';
+import { directionOf, directionProblems, oracleDirection } from './oracle-direction.js';
+
+const stalls: OracleSpec = { kind: 'splice-loopback', measure: 'stalls' };
+const rate: OracleSpec = { kind: 'splice-loopback' };
+const metric: OracleSpec = { kind: 'metric', command: './lbench' };
+const runs = (...values: number[]): Sample[] => values.map((value) => ({ value, seconds: 3 }));
+
+describe('the direction of a bisect', () => {
+  it("is splice-loopback's own: its rate higher-is-better, its stalled time lower-is-better", () => {
+    expect(oracleDirection(rate)).toBe('higher-is-better');
+    expect(oracleDirection({ ...rate, measure: 'rate' })).toBe('higher-is-better');
+    expect(oracleDirection(stalls)).toBe('lower-is-better');
+    expect(oracleDirection(metric)).toBeUndefined();
+    expect(directionOf(stalls)).toBe('lower-is-better');
+    expect(directionOf(stalls, { direction: 'lower-is-better' })).toBe('lower-is-better');
+    expect(directionOf(metric, { direction: 'lower-is-better' })).toBe('lower-is-better');
+    expect(directionOf(metric)).toBe('higher-is-better');
+  });
+
+  it('refuses a decision.direction against the measure, naming the field', () => {
+    const [problem] = directionProblems({
+      oracle: stalls,
+      decision: { direction: 'higher-is-better' },
+    });
+    expect(problem?.path).toBe('/decision/direction');
+    expect(problem?.message).toMatch(
+      /^decision\.direction "higher-is-better" contradicts oracle\.measure "stalls"/,
+    );
+    expect(directionProblems({ oracle: rate, decision: { direction: 'lower-is-better' } })).toEqual(
+      [expect.objectContaining({ message: expect.stringMatching(/set oracle\.measure "stalls"/) })],
+    );
+    expect(directionProblems({ oracle: stalls })).toEqual([]);
+    expect(
+      directionProblems({ oracle: metric, decision: { direction: 'lower-is-better' } }),
+    ).toEqual([]);
+    // A stored spec that says otherwise must not run the wrong way.
+    expect(() => decisionSetup(stalls, { direction: 'higher-is-better' })).toThrow(RangeError);
+  });
+});
+
+describe('decisionSetup for the stalls measure', () => {
+  it('calibrates lower-is-better and decides on plain ms/s, however small the good stalls', () => {
+    const setup = decisionSetup(stalls, { calibrationSamples: 6 });
+    expect(setup.direction).toBe('lower-is-better');
+    expect(setup.calibration?.samplesPerEndpoint).toBe(6);
+    // Every good run stalled a little: a log scale would make 16 ms/s "far from good".
+    const policy = setup.calibration?.calibrate(
+      runs(2, 3, 1.5, 4, 2.5, 3.5),
+      runs(712, 845, 930, 780, 1000, 880),
+    );
+    const decision = policy?.decide(runs(12, 16, 14, 20, 15, 18, 13));
+    expect(decision).toMatchObject({ kind: 'verdict', verdict: 'good' });
+    if (decision?.kind !== 'verdict') throw new Error('expected a verdict');
+    expect((decision.evidence as RankTestEvidence).scale).toBe('linear');
+  });
+});
