@@ -9,7 +9,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
  * kbisect reads the program's one JSON line (which always carries both figures), and it sets
  * the decision direction, which belongs beside --higher-is-better and --lower-is-better.
  */
-const SPLICE_MEASURE_HELP =
+export const SPLICE_MEASURE_HELP =
   'splice-loopback: what a sample is: rate (txn/s or bytes/s, higher is better; default) ' +
   'or stalls (ms stalled per second, lower is better, so no direction flag is needed)';
 

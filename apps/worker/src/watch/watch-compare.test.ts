@@ -65,6 +65,22 @@ describe('compare, the regression rule of a watch', () => {
     expect(verdict.regression).toBe(false);
   });
 
+  it('sees a regression from a zero median: stalled time that appears on a stall-free tip', () => {
+    const stalls = compare(
+      'metric',
+      [0, 0, 0, 0, 0, 0],
+      [850, 860, 845, 870, 855, 862],
+      'lower-is-better',
+      watch(rule),
+    );
+    expect(stalls.regression).toBe(true);
+    expect(stalls.changePercent).toBe(Number.POSITIVE_INFINITY);
+    expect(stalls.summary).toMatch(/^median 0 → 857.5 \(\+∞ from 0, worse by \+∞ from 0/);
+    const still = compare('metric', [0, 0, 0], [0, 0, 0], 'lower-is-better', watch(rule));
+    expect(still.regression).toBe(false);
+    expect(still.changePercent).toBe(0);
+  });
+
   it('with a command oracle, a tip that fails it is a regression and a skip is not', () => {
     expect(compare('command', [0, 0], [0, 1], 'higher-is-better', watch()).regression).toBe(true);
     expect(compare('command', [0, 0], [0, 125], 'higher-is-better', watch()).regression).toBe(

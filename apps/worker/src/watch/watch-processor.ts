@@ -179,7 +179,10 @@ async function measureAndCompare(
   const verdict = compare(spec.oracle.kind, last.samples, values, direction, watch);
   await save({
     baseline: { runId: last.id, commit: last.commit, median: median(last.samples) },
-    ...(verdict.changePercent !== undefined ? { changePercent: verdict.changePercent } : {}),
+    // JSON has no infinity (a change from a zero median): the summary says it in words.
+    ...(verdict.changePercent !== undefined && Number.isFinite(verdict.changePercent)
+      ? { changePercent: verdict.changePercent }
+      : {}),
     ...(verdict.pValue !== undefined ? { pValue: verdict.pValue } : {}),
   });
   if (!verdict.regression) {
@@ -245,15 +248,24 @@ export function compare(
   const alpha = rule.alpha ?? DEFAULT_WATCH_ALPHA;
   const m0 = median(before);
   const m1 = median(now);
-  const change = m0 === 0 ? 0 : ((m1 - m0) / Math.abs(m0)) * 100;
+  // From a zero median (a stall-free good run: 0 ms/s stalled) any change is unboundedly
+  // large relative to it; calling it 0% would hide every regression of a stalls watch.
+  const change =
+    m0 === 0
+      ? m1 === 0
+        ? 0
+        : Math.sign(m1) * Number.POSITIVE_INFINITY
+      : ((m1 - m0) / Math.abs(m0)) * 100;
   const drop = direction === 'higher-is-better' ? -change : change;
+  const percent = (x: number) =>
+    Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(1)}%` : `${x > 0 ? '+' : '-'}∞ from 0`;
   // "Greater" on the values turned so that larger is better: the last good run is better.
   const better = (v: number[]) => (direction === 'higher-is-better' ? v : v.map((x) => -x));
   const { pValue } = mannWhitneyU(better(before), better(now), { alternative: 'greater' });
   const regression = drop > rule.maxDropPercent && pValue < alpha;
   const summary =
-    `median ${m0} → ${m1} (${change >= 0 ? '+' : ''}${change.toFixed(1)}%, ` +
-    `worse by ${drop.toFixed(1)}% against a limit of ${rule.maxDropPercent}%), ` +
+    `median ${m0} → ${m1} (${percent(change)}, ` +
+    `worse by ${Number.isFinite(drop) ? `${drop.toFixed(1)}%` : percent(drop)} against a limit of ${rule.maxDropPercent}%), ` +
     `rank test p = ${pValue.toPrecision(3)} (alpha ${alpha})`;
   return { regression, summary, changePercent: change, pValue };
 }

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { RECOMMENDED_CALIBRATION_SAMPLES } from '@kbisect/core';
 import type { WatchRun, WatchSpec } from '@kbisect/queue';
 import { type Command, Option } from 'commander';
+import { SPLICE_MEASURE_HELP } from '../../commands/bisect-options.js';
 import { oracleAndDecisionOf, parseRunFlags, type RunFlags } from '../../commands/run-options.js';
 import { UsageError } from '../../usage-error.js';
 import type { ApiClient, WatchView } from '../client/api-client.js';
@@ -51,6 +52,7 @@ export function registerWatchCommands(program: Command, action: Action): void {
         "command:'CMD', metric:'CMD' (prints a number) or splice-loopback[:ARGS]",
       )
       .option('--oracle-timeout <seconds>', 'a single oracle run longer than this fails', '600')
+      .option('--splice-measure <rate|stalls>', SPLICE_MEASURE_HELP)
       .addOption(new Option('--higher-is-better', 'the metric is a throughput (default)'))
       .addOption(new Option('--lower-is-better', 'the metric is a latency or a duration'))
       .option('--threshold <x>', 'metric: a fixed good/bad boundary for the bisect')
