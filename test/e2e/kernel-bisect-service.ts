@@ -33,6 +33,8 @@ const { values } = parseArgs({
     measure: { type: 'string', default: 'rate' },
     'calibration-samples': { type: 'string', default: '6' },
     'timeout-minutes': { type: 'string', default: '90' },
+    /** Name the VM's pool (`lab: {pool}`) instead of the VM itself: the pool lease path. */
+    pool: { type: 'boolean', default: false },
     /** Skip the culprit re-test, the parent re-test and the revert build (saves ~1.5 min). */
     'no-confirm': { type: 'boolean', default: false },
   },
@@ -127,7 +129,7 @@ try {
         timeoutSeconds: 40 * 60,
       },
     },
-    lab: { name: vm.config.name },
+    lab: values.pool ? { pool: vm.config.pool } : { name: vm.config.name },
     oracle: {
       kind: 'splice-loopback',
       ...(values.measure === 'stalls' ? { measure: 'stalls' as const } : {}),
@@ -145,7 +147,7 @@ try {
     throw new Error(`POST /v1/bisects: ${posted.status} ${JSON.stringify(created)}`);
   }
   const id = created.id;
-  log(`POST /v1/bisects → 201 ${id}`);
+  log(`POST /v1/bisects → 201 ${id} (lab ${JSON.stringify(spec.lab)})`);
 
   // Follow over the API: the journal grows by one verdict per step, with its evidence.
   interface View {

@@ -1,7 +1,7 @@
 /**
- * `npm run e2e:kernel [-- --bug 3.7|tail-more] [--measure rate|stalls] [--no-confirm]`: the
- * kernel bisect through the service (API, BullMQ workers, kernel build jobs, kexec in the lab
- * VM); see kernel-bisect-service.ts.
+ * `npm run e2e:kernel [-- --bug 3.7|tail-more] [--measure rate|stalls] [--pool]
+ * [--no-confirm]`: the kernel bisect through the service (API, BullMQ workers, kernel build
+ * jobs, kexec in the lab VM); see kernel-bisect-service.ts.
  * `npm run e2e:kernel -- --in-process`: the same bisect with `runBisect` in this process
  * (kernel-bisect-in-process.ts), no Redis queues.
  */

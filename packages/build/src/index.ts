@@ -19,4 +19,3 @@ export {
 } from './kernel-builder.js';
 export { kernelSignature } from './kernel-signature.js';
 export { commitOfRelease, localVersionFor } from './local-version.js';
-export { culpritChangesNothing } from './no-op-culprit.js';

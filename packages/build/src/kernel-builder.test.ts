@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { culpritWarnings, type JournalEntry, sameKernel } from '@kbisect/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KernelSpecInvalid } from './errors/index.js';
 import { KernelBuilder } from './kernel-builder.js';
-import { culpritChangesNothing } from './no-op-culprit.js';
 import { fakeKernelRepo } from './testing/fake-kernel-repo.js';
 
 const dirs: string[] = [];
@@ -115,8 +115,18 @@ describe('KernelBuilder', () => {
       (await builder.build(repo.source, code, signal)).evidence,
     ];
 
-    expect(culpritChangesNothing(c, p)).toBe(true);
-    expect(culpritChangesNothing(k, c)).toBe(false);
+    expect(sameKernel(c, p)).toBe(true);
+    expect(sameKernel(k, c)).toBe(false);
+    // Journaled as the bisect journals it, the comment-only culprit is doubted in the report.
+    const journal: JournalEntry[] = [
+      { commit: parent, verdict: 'good', source: 'oracle', evidence: { build: p } },
+      { commit: comment, verdict: 'bad', source: 'oracle', evidence: { build: c } },
+    ];
+    const range = { bad: comment, goods: [parent], commits: [{ sha: comment, parents: [parent] }] };
+    const found = { kind: 'found', culprit: comment } as const;
+    expect(culpritWarnings({ result: found, journal, confirmations: [] }, range)).toEqual([
+      expect.stringContaining("the culprit's kernel has the same code as its parent's"),
+    ]);
   });
 
   it('reports a commit that does not compile as a failed build with the compiler error, and caches it', async () => {

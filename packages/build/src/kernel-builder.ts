@@ -45,7 +45,6 @@ export interface KernelBuildEvidence extends BuildEvidence {
   artifactKey: string;
   /** `uname -r` of this kernel (ok only). */
   release?: string;
-  signature?: string;
   timings: KernelBuildTimings;
   /** The full build log on the build host. */
   logPath: string;

@@ -7,6 +7,13 @@ export interface BuildEvidence {
   /** Last lines of the build output (failure only, or when asked). */
   logTail?: string;
   timedOut?: boolean;
+  /**
+   * What the built kernel executes (kernel builds only, `@kbisect/build`'s KernelBuilder):
+   * `text:` + the sha256 of vmlinux's .text section, or `image:` + the sha256 of the image
+   * when there is no vmlinux. Equal signatures mean the same code whatever the commit, which
+   * makes a culprit doubtful (`culpritWarnings`). Build commands leave it out.
+   */
+  signature?: string;
 }
 
 /** One execution of the oracle on a commit. */

@@ -1,5 +1,6 @@
 export { bestCommits } from './best-commits.js';
 export { type BisectLogOptions, toBisectLog } from './bisect-log.js';
+export { culpritWarnings, type FinishedBisect, sameKernel } from './culprit-warnings.js';
 export type * from './decision.js';
 export * from './driver/index.js';
 export { InvalidJournal, InvalidRange } from './errors/index.js';

@@ -43,6 +43,8 @@ export interface BisectFacts {
   /** Why the culprit is bad in a boot bisect: its kernel did not boot ("boot failed: ..."). */
   culpritBootFailure?: string;
   comparison?: Comparison;
+  /** Doubts about the culprit (e.g. its kernel has its parent's code); empty without one. */
+  culpritWarnings: string[];
   tested: TestedCommit[];
   finishedAt: Date;
 }
@@ -99,6 +101,7 @@ export function bisectFacts(input: BisectReportInput): BisectFacts {
     input,
     result,
     commit: (sha) => byShaInfo.get(sha),
+    culpritWarnings: result.status === 'found' ? (result.warnings ?? []) : [],
     tested,
     finishedAt: finishedAt(
       input,

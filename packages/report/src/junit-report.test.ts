@@ -10,6 +10,8 @@ import {
   inconclusiveInput,
   LBENCH_CULPRIT,
   lbenchFound,
+  NO_OP_WARNING,
+  noOpCulpritInput,
   notDistinguishableInput,
   withCulpritSubject,
 } from './testing/fixtures.js';
@@ -121,6 +123,30 @@ describe('junitReport', () => {
     const xml = junitReport(notDistinguishableInput());
     expect(xpath(xml, '//error/@type')).toBe('not-distinguishable');
     expect(xpath(xml, '//error/@message')).toBe('p = 0.21 ≥ alpha 0.01');
+  });
+});
+
+describe('junitReport of a doubtful culprit', () => {
+  const xml = junitReport(noOpCulpritInput());
+
+  it('stays valid against the schema', () => {
+    expect(validate(xml)).toMatchObject({ ok: true });
+  });
+
+  it('carries the warning as a property, in the failure message and in its text', () => {
+    expect(xpath(xml, "/testsuite/properties/property[@name='kbisect.warning']/@value")).toBe(
+      NO_OP_WARNING,
+    );
+    const failure = "/testsuite/testcase[@classname='kbisect.result']/failure";
+    expect(xpath(xml, `${failure}/@message`)).toBe(
+      `${LBENCH_CULPRIT} ("sender: flush every 512-byte record immediately") is the first bad commit: ` +
+        `metric -86% (1591 → 219), p = 8e-5, 3 + 40 samples; warning: ${NO_OP_WARNING}`,
+    );
+    expect(xpath(xml, failure)).toContain(`warning: ${NO_OP_WARNING}`);
+  });
+
+  it('has no warning property when nothing doubts the culprit', () => {
+    expect(xpath(junitReport(found), "count(//property[@name='kbisect.warning'])")).toBe('0');
   });
 });
 

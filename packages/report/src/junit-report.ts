@@ -68,6 +68,7 @@ function resultCase(facts: BisectFacts, report: string): Case {
       const culprit = result.culprit ?? '(culprit not recorded)';
       const subject = facts.commit(culprit)?.subject ?? result.subject ?? '';
       const effect = result.effect ?? facts.culpritSummary;
+      const warnings = facts.culpritWarnings.map((warning) => `; warning: ${warning}`).join('');
       return {
         classname: 'kbisect.result',
         name: `first bad commit ${shortSha(culprit)} ${subject}`,
@@ -75,7 +76,8 @@ function resultCase(facts: BisectFacts, report: string): Case {
         outcome: {
           kind: 'failure',
           type: 'regression',
-          message: `${culprit} ("${subject}") is the first bad commit${effect ? `: ${effect}` : ''}`,
+          message: `${culprit} ("${subject}") is the first bad commit${effect ? `: ${effect}` : ''}${warnings}`,
+          // The text report, whose warning lines follow the culprit.
           body: report,
         },
       };
@@ -124,6 +126,7 @@ function properties(facts: BisectFacts): [string, string][] {
     if (info) props.push(['kbisect.describe', info.describe]);
   }
   if (result.effect) props.push(['kbisect.effect', result.effect]);
+  for (const warning of facts.culpritWarnings) props.push(['kbisect.warning', warning]);
   if (result.reason) props.push(['kbisect.reason', result.reason]);
   props.push(['kbisect.steps', String(result.steps)]);
   props.push(['kbisect.oracle-runs', String(result.oracleRuns)]);

@@ -6,6 +6,8 @@ import {
   inconclusiveInput,
   LBENCH_CULPRIT,
   lbenchFound,
+  NO_OP_WARNING,
+  noOpCulpritInput,
   notDistinguishableInput,
   withCulpritSubject,
 } from './testing/fixtures.js';
@@ -41,6 +43,18 @@ describe('markdownReport', () => {
       '| revert-is-good | <code>edb9f4085e7a</code> | good | median 872 (n=3) |',
     );
     expect(md).toContain('7 revisions tested, 104 oracle runs, 30.7 s (build 2.5 s, test 26.6 s).');
+  });
+
+  it('warns in a quote between the heading and the table when the culprit is doubtful', () => {
+    expect(md).not.toContain('Warning');
+    const lines = markdownReport(noOpCulpritInput()).split('\n');
+    expect(lines.slice(1, 5)).toEqual([
+      '',
+      `> ⚠️ **Warning:** ${mdText(NO_OP_WARNING)}`,
+      '',
+      '| | |',
+    ]);
+    expect(lines[2]).toContain("the culprit's kernel has the same code as its parent's");
   });
 
   it('folds the git bisect log away in a details block', () => {

@@ -73,6 +73,8 @@ function summary(facts: BisectFacts): string[] {
       return [
         `### kbisect: first bad commit ${code(shortSha(culprit))} ${mdText(subject)}`,
         '',
+        // Above the table, so no one takes the culprit without its doubt.
+        ...facts.culpritWarnings.flatMap((warning) => [`> ⚠️ **Warning:** ${mdText(warning)}`, '']),
         '| | |',
         '|---|---|',
         ...rows.map(([k, v]) => `| ${k} | ${v} |`),

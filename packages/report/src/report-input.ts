@@ -20,6 +20,8 @@ export interface ReportResult {
   reason?: string;
   /** "throughput -92% (9.1 → 0.7 Gbit/s), p = 1e-4, 7 + 40 samples" (describeEffect). */
   effect?: string;
+  /** Doubts about the culprit a reader must see beside it (`culpritWarnings` of core). */
+  warnings?: string[];
   confirmations?: Confirmation[];
   journal?: JournalEntry[];
   /** Not distinguishable: both endpoints' summaries (see `NotDistinguishable`). */

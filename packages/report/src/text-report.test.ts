@@ -7,6 +7,8 @@ import {
   inconclusiveInput,
   LBENCH_CULPRIT,
   lbenchFound,
+  NO_OP_WARNING,
+  noOpCulpritInput,
   notDistinguishableInput,
 } from './testing/fixtures.js';
 import { textReport } from './text-report.js';
@@ -73,6 +75,24 @@ describe('textReport of a found culprit', () => {
 
   it('ends with the git bisect log, verbatim', () => {
     expect(text.endsWith(`git bisect log:\n${input.result.log}`)).toBe(true);
+  });
+
+  it('has no warning line when nothing doubts the culprit', () => {
+    expect(text).not.toContain('warning:');
+  });
+});
+
+describe('textReport of a doubtful culprit', () => {
+  it('puts the warning right below the commit, before the effect', () => {
+    const text = textReport(noOpCulpritInput());
+    expect(text).toContain(`describe: v1.0-12-g41c0520\nwarning: ${NO_OP_WARNING}\n`);
+    expect(text.indexOf('warning:')).toBeLessThan(text.indexOf('effect:'));
+  });
+
+  it('shows no culprit warning on a result that names no culprit', () => {
+    const input = inconclusiveInput();
+    const text = textReport({ ...input, result: { ...input.result, warnings: [NO_OP_WARNING] } });
+    expect(text).not.toContain('warning:');
   });
 });
 

@@ -47,6 +47,8 @@ function foundReport(facts: BisectFacts): string[] {
     lines.push(`date: ${info.authorDate}`);
     lines.push(`describe: ${info.describe}`);
   }
+  // Beside the commit, before any figure: a doubt changes how the rest is read.
+  lines.push(...facts.culpritWarnings.map((warning) => `warning: ${warning}`));
   lines.push(...urlLine(facts), '', ...setupLines(facts));
   lines.push(...effectLines(facts));
   lines.push(...confirmedLine(result.confirmations ?? []));

@@ -147,7 +147,7 @@ async function execute(options: RunOptions, cacheDir: string, signal: AbortSigna
   );
   // With --json the report still reaches the person, on stderr; stdout stays one JSON line.
   const info = new Map(infos.map((c) => [c.sha, c]));
-  const report = `${humanReport(outcome, info, object.effect)}\n`;
+  const report = `${humanReport(outcome, info, object)}\n`;
   (options.json ? process.stderr : process.stdout).write(report);
   return emit(object, infos);
 }

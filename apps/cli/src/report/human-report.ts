@@ -43,11 +43,18 @@ function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
 }
 
+/** What the result object adds to the outcome: `ResultObject` of @kbisect/queue fits. */
+export interface ReportNotes {
+  effect?: string;
+  /** Doubts about the culprit (`culpritWarnings`), shown beside it. */
+  warnings?: string[];
+}
+
 /** The report a person reads at the end of `kbisect run`. */
 export function humanReport(
   outcome: BisectOutcome,
   info: ReadonlyMap<string, CommitInfo>,
-  effect?: string,
+  { effect, warnings = [] }: ReportNotes = {},
 ): string {
   const lines: string[] = [];
   const { result } = outcome;
@@ -61,6 +68,7 @@ export function humanReport(
       lines.push(`    Describe: ${c.describe}`);
     }
     if (effect) lines.push(`    Effect:   ${effect}`);
+    for (const warning of warnings) lines.push(`    Warning:  ${warning}`);
   } else if (result.kind === 'inconclusive') {
     lines.push(`inconclusive: ${result.reason}`);
     lines.push('The first bad commit is one of:');

@@ -5,6 +5,8 @@ const BuildEvidence = Type.Object({
   seconds: Type.Number(),
   logTail: Type.Optional(Type.String()),
   timedOut: Type.Optional(Type.Boolean()),
+  /** Kernel builds: what the kernel executes (core's `BuildEvidence.signature`). */
+  signature: Type.Optional(Type.String()),
 });
 
 /** The kernel build of a build job, in @kbisect/build's shape (KernelBuildSpec). */

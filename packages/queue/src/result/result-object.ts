@@ -2,6 +2,7 @@ import {
   type BisectOutcome,
   type BisectRange,
   type BisectResult,
+  culpritWarnings,
   type Direction,
   describeEffect,
   type JournalEntry,
@@ -31,6 +32,13 @@ export const ResultObject = Type.Object({
   result: Type.Optional(Type.Unknown({ description: 'the core result: found/inconclusive/...' })),
   reason: Type.Optional(Type.String()),
   effect: Type.Optional(Type.String()),
+  warnings: Type.Optional(
+    Type.Array(Type.String(), {
+      description:
+        'doubts about the culprit to read before trusting it, e.g. its kernel has the same code ' +
+        "as its parent's; absent when there are none",
+    }),
+  ),
   confirmations: Type.Optional(Type.Array(Type.Unknown())),
   journal: Type.Optional(
     Type.Array(Type.Unknown(), {
@@ -138,6 +146,8 @@ export function resultObjectOf(
   if (reason) object.reason = reason;
   const effect = effectOf(outcome, range.goods, direction, quantity);
   if (effect) object.effect = effect;
+  const warnings = culpritWarnings(outcome, range);
+  if (warnings.length) object.warnings = warnings;
   return object;
 }
 

@@ -266,3 +266,14 @@ export function withCulpritSubject(subject: string): BisectReportInput {
     commits: (input.commits ?? []).map((c) => (c.sha === LBENCH_CULPRIT ? { ...c, subject } : c)),
   };
 }
+
+/** What `culpritWarnings` of core says about a culprit whose kernel is its parent's. */
+export const NO_OP_WARNING =
+  "the culprit's kernel has the same code as its parent's (.text signature 1a2b3c4d5e6f…): " +
+  'the commit probably does not change the kernel; suspect the test or noise';
+
+/** The found fixture as a kernel bisect whose culprit built its parent's kernel again. */
+export function noOpCulpritInput(): BisectReportInput {
+  const input = lbenchFound();
+  return { ...input, result: { ...input.result, warnings: [NO_OP_WARNING] } };
+}

@@ -28,5 +28,5 @@ export function serviceReport(view: BisectView): string | undefined {
       { ...c, parents: [], committerDate: c.authorDate } satisfies CommitInfo,
     ]),
   );
-  return humanReport(outcome, info, result.effect);
+  return humanReport(outcome, info, result);
 }
