@@ -13,7 +13,7 @@ import { openRepository, resolveRange } from '@kbisect/git';
 import { LabLeases, LabSession } from '@kbisect/lab';
 import { buildSpliceBench, SPLICE_LOOPBACK_DEFAULTS } from '@kbisect/oracle';
 import { Redis } from 'ioredis';
-import type { SpliceBug } from '../fixtures/kernel-repo/history.js';
+import { PLANTED_BUGS, type PlantedBug } from '../fixtures/kernel-repo/history.js';
 import { kernelRepo } from '../fixtures/kernel-repo/kernel-repo.js';
 import { kernelLabEnvironment } from './kernel-lab-environment.js';
 import { LAB_KERNEL_SPEC } from './lab-kernel-spec.js';
@@ -32,7 +32,7 @@ const { values } = parseArgs({
     'calibration-samples': { type: 'string', default: '6' },
   },
 });
-const bug = values.bug as SpliceBug;
+const bug = values.bug as PlantedBug;
 const cacheDir = process.env.KBISECT_E2E_CACHE ?? join(homedir(), '.cache', 'kbisect', 'e2e');
 const t0 = performance.now();
 const clock = () => `${((performance.now() - t0) / 1000).toFixed(1).padStart(7)} s`;
@@ -155,6 +155,8 @@ try {
         }),
     },
     checkEndpoints: false,
+    // A planted kernel that does not boot is the regression itself: a boot bisect.
+    bootFailure: 'boot' in PLANTED_BUGS[bug] ? 'bad' : 'skip',
     onEvent,
   });
   const { result, totals, journal } = outcome;

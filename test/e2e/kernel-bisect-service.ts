@@ -13,7 +13,7 @@ import { type BisectSpec, isTerminal, loadConfig, type ResultObject } from '@kbi
 import { startWorker } from '@kbisect/worker';
 import { Redis } from 'ioredis';
 import { VM_FILES } from '../../infra/lab/vm/qemu.js';
-import type { SpliceBug } from '../fixtures/kernel-repo/history.js';
+import { PLANTED_BUGS, type PlantedBug } from '../fixtures/kernel-repo/history.js';
 import { kernelRepo } from '../fixtures/kernel-repo/kernel-repo.js';
 import { LAB_KERNEL_SPEC, LAB_VM_FRAGMENT } from './lab-kernel-spec.js';
 import { ensureLabVm } from './lab-vm.js';
@@ -39,7 +39,8 @@ const { values } = parseArgs({
     'no-confirm': { type: 'boolean', default: false },
   },
 });
-const bug = values.bug as SpliceBug;
+const bug = values.bug as PlantedBug;
+const bootBisect = bug in PLANTED_BUGS && 'boot' in PLANTED_BUGS[bug];
 if (values.measure !== 'rate' && values.measure !== 'stalls') {
   throw new Error(`--measure ${values.measure}: expected rate or stalls`);
 }
@@ -135,6 +136,8 @@ try {
       ...(values.measure === 'stalls' ? { measure: 'stalls' as const } : {}),
     },
     decision: { calibrationSamples: Number(values['calibration-samples']) },
+    // A kernel that stops booting is the regression itself: a boot bisect.
+    ...(bootBisect ? { bootFailure: 'bad' as const } : {}),
     confirm: !values['no-confirm'],
   };
   const posted = await fetch(`${api.url}/v1/bisects`, {
@@ -221,7 +224,10 @@ try {
   console.log(
     `planted culprit ${short(variant.culprit)}: ${found ? 'FOUND' : 'NOT FOUND'} through the service; unbuildable commit ${unbuildableTested.length ? (skipsRight ? 'tested and skipped' : 'tested and NOT skipped') : 'not visited by the bisect'}`,
   );
-  exitCode = found && skipsRight ? 0 : 1;
+  // A boot bisect must have seen the kernel not boot: verdicts bad for that reason.
+  const bootFailures = view.journal.filter((e) => e.evidence?.badReason === 'boot-failed').length;
+  if (bootBisect) console.log(`boot failures counted bad: ${bootFailures}`);
+  exitCode = found && skipsRight && (!bootBisect || bootFailures > 0) ? 0 : 1;
 } finally {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
   for (const child of children) child.kill('SIGTERM');
@@ -249,7 +255,7 @@ function timings(entry: JournalEntry) {
 function stepLine(entry: JournalEntry): string {
   const t = timings(entry);
   const evidence = entry.evidence;
-  return `verdict ${short(entry.commit)}: ${entry.verdict}; build ${fmt(t.build).trim()} s${t.cached ? ' (cached)' : ''}, boot ${fmt(t.boot).trim()} s, test ${fmt(t.test).trim()} s, samples ${t.samples.map((v) => v.toFixed(0)).join(' ')}${evidence?.skipReason ? ` — skip: ${evidence.skipReason}${evidence.note ? ` ${evidence.note.split('\n')[0]}` : ''}` : ''}${evidence?.decision ? ` — ${(evidence.decision as { summary?: string }).summary ?? ''}` : ''}`;
+  return `verdict ${short(entry.commit)}: ${entry.verdict}; build ${fmt(t.build).trim()} s${t.cached ? ' (cached)' : ''}, boot ${fmt(t.boot).trim()} s, test ${fmt(t.test).trim()} s, samples ${t.samples.map((v) => v.toFixed(0)).join(' ')}${evidence?.skipReason ? ` — skip: ${evidence.skipReason}${evidence.note ? ` ${evidence.note.split('\n')[0]}` : ''}` : ''}${evidence?.badReason ? ` — bad: ${evidence.badReason} ${evidence.note?.split('\n')[0] ?? ''}` : ''}${evidence?.decision ? ` — ${(evidence.decision as { summary?: string }).summary ?? ''}` : ''}`;
 }
 
 function fmt(value: number | undefined): string {

@@ -1,5 +1,5 @@
 /**
- * `npm run e2e:kernel [-- --bug 3.7|tail-more] [--measure rate|stalls] [--pool]
+ * `npm run e2e:kernel [-- --bug 3.7|tail-more|boot-panic] [--measure rate|stalls] [--pool]
  * [--no-confirm]`: the kernel bisect through the service (API, BullMQ workers, kernel build
  * jobs, kexec in the lab VM); see kernel-bisect-service.ts.
  * `npm run e2e:kernel -- --in-process`: the same bisect with `runBisect` in this process
