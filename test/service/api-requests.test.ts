@@ -201,6 +201,17 @@ describe('POST /v1/bisects checks the refs before queueing (422)', () => {
     expect(kernel.json<ErrorBody>().details?.[0]?.path).toBe('/lab');
   });
 
+  it('refuses splice-loopback flags splice-bench does not take, naming the flag', async () => {
+    const response = await post(
+      '/v1/bisects',
+      spec({ oracle: { kind: 'splice-loopback', args: '--pattern rr --frobnicate 3' } }),
+    );
+    expect(response.statusCode).toBe(400);
+    const [detail] = response.json<ErrorBody>().details ?? [];
+    expect(detail?.path).toBe('body/oracle/args');
+    expect(detail?.message).toMatch(/frobnicate/);
+  });
+
   it('refuses a make variable that belongs to the kernel builder, naming the field', async () => {
     const response = await post(
       '/v1/bisects',

@@ -11,9 +11,13 @@ import {
 } from '@kbisect/core';
 import {
   commandOracle,
+  DEFAULT_SPLICE_MEASURE,
   metricOracle,
   type Oracle,
+  parseSpliceLoopbackSpec,
   type Runner,
+  SPLICE_LOOPBACK_DEFAULTS,
+  spliceBenchQuantity,
   spliceLoopbackOracle,
 } from '@kbisect/oracle';
 import type { KernelJobSpec } from './jobs/build-job.js';
@@ -43,6 +47,7 @@ export function decisionSetup(oracle: OracleSpec, decision: DecisionSpec = {}): 
   // Stalled time is additive and mostly 0 on a good kernel: 2 and 20 ms/s are both "no
   // stalls" next to a bad kernel's 800, which a log scale would put far apart.
   const stalls = oracle.kind === 'splice-loopback' && oracle.measure === 'stalls';
+  const quantity = spliceQuantityOf(oracle);
   const statistical = (): Calibration => ({
     samplesPerEndpoint: decision.calibrationSamples ?? DEFAULT_CALIBRATION_SAMPLES,
     calibrate: (good, bad) =>
@@ -56,6 +61,7 @@ export function decisionSetup(oracle: OracleSpec, decision: DecisionSpec = {}): 
           ...(decision.samples !== undefined ? { initialSamples: decision.samples } : {}),
           ...(decision.maxSamples !== undefined ? { maxSamples: decision.maxSamples } : {}),
           ...(stalls ? { scale: 'linear' as const } : {}),
+          ...(quantity ?? {}),
         },
       ),
   });
@@ -74,6 +80,24 @@ export function decisionSetup(oracle: OracleSpec, decision: DecisionSpec = {}): 
       };
     case 'splice-loopback':
       return { direction, calibration: statistical() };
+  }
+}
+
+/**
+ * What a splice-loopback bisect measures, known from the spec before any sample: the verdict
+ * summaries then say "rr transactions -100% vs good (2383 → 0 txn/s)". Undefined for other
+ * oracles, and for ARGS that do not parse (the worker reports those with the first sample).
+ */
+function spliceQuantityOf(oracle: OracleSpec): { metric: string; unit: string } | undefined {
+  if (oracle.kind !== 'splice-loopback') return undefined;
+  try {
+    const bench = parseSpliceLoopbackSpec(`splice-loopback${oracle.args ? `:${oracle.args}` : ''}`);
+    return spliceBenchQuantity(
+      bench.pattern ?? SPLICE_LOOPBACK_DEFAULTS.pattern ?? 'rr',
+      oracle.measure ?? DEFAULT_SPLICE_MEASURE,
+    );
+  } catch {
+    return undefined;
   }
 }
 

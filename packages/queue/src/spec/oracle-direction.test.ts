@@ -58,3 +58,26 @@ describe('decisionSetup for the stalls measure', () => {
     expect((decision.evidence as RankTestEvidence).scale).toBe('linear');
   });
 });
+
+describe('decisionSetup names what splice-loopback measures in every verdict', () => {
+  it('says txn/s for rr, bytes/s for bulk and ms/s for stalls, before any sample', () => {
+    const summaryOf = (oracle: OracleSpec, good: Sample[], bad: Sample[], commit: Sample[]) => {
+      const decision = decisionSetup(oracle, { calibrationSamples: 6 })
+        .calibration?.calibrate(good, bad)
+        .decide(commit);
+      if (decision?.kind !== 'verdict') throw new Error('expected a verdict');
+      return decision.evidence.summary;
+    };
+    const high = runs(2300, 2250, 2400, 2350, 2280, 2320);
+    const low = runs(20, 22, 24, 23, 21, 25);
+    expect(summaryOf(rate, high, low, runs(22, 23, 21, 24, 22, 23, 20))).toMatch(
+      /^rr transactions -99% vs good \(2310 → 22 txn\/s\)/,
+    );
+    expect(
+      summaryOf({ ...rate, args: '--pattern bulk' }, high, low, runs(21, 22, 23, 24, 22, 23, 20)),
+    ).toMatch(/^throughput .* bytes\/s\)/);
+    expect(summaryOf(stalls, low, high, runs(2300, 2310, 2290, 2305, 2320, 2280, 2300))).toMatch(
+      /^stalled time .* ms\/s\)/,
+    );
+  });
+});
