@@ -48,6 +48,6 @@ export async function buildApp({ context, logger }: BuildAppOptions): Promise<Fa
     await reportRoutes(scope, context);
     await watchRoutes(scope, context);
   });
-  await registerDashboard(app, context.queues);
+  await registerDashboard(app, context);
   return app;
 }

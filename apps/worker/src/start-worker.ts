@@ -10,6 +10,7 @@ import {
   createStores,
   errorResultObject,
   finishBisect,
+  labTestQueuesServed,
   loadServiceLabs,
   pingRedis,
   QUEUE,
@@ -26,6 +27,7 @@ import { KernelBuilders } from './build/kernel-builders.js';
 import { LocalWorktrees } from './build/local-worktrees.js';
 import { coordinatorProcessor } from './coordinator/coordinator-processor.js';
 import { CoordinatorRuns } from './coordinator/coordinator-runs.js';
+import { QueueEventsByName } from './coordinator/queue-events-by-name.js';
 import { reconcileOpenBisects } from './coordinator/reconcile.js';
 import { Interrupts } from './interrupts.js';
 import { KernelFiles } from './lab-test/kernel-files.js';
@@ -78,7 +80,7 @@ export async function startWorker(
   const queues = createQueues(redis, prefix);
   const queueEvents = {
     build: new QueueEvents(QUEUE.build, { connection: redis, prefix }),
-    labTest: new QueueEvents(QUEUE.labTest, { connection: redis, prefix }),
+    labTest: new QueueEventsByName({ connection: redis, prefix }),
   };
   const coordinatorEvents = new QueueEvents(QUEUE.coordinator, { connection: redis, prefix });
   const interrupts = new Interrupts();
@@ -127,10 +129,13 @@ export async function startWorker(
     buildProcessor({ stores, repositories, worktrees, interrupts, kernelBuilders, log }),
     { ...common, concurrency: w.concurrency.build },
   );
-  const labTest = new Worker(
-    QUEUE.labTest,
-    labTestProcessor({ stores, oracles, interrupts, kexecLabs, log }),
-    { ...common, concurrency: w.concurrency.labTest },
+  // Lab-test jobs are routed by queue (names.ts): this host's `local` tests, and the labs and
+  // pools of this worker's `labs`. `concurrency.labTest` is per queue: tests on different labs
+  // run side by side, and two tests that need one lab are serialised by its lease.
+  const labTestQueues = labTestQueuesServed(labs.values(), hostname());
+  const processLabTest = labTestProcessor({ stores, oracles, interrupts, kexecLabs, log });
+  const labTests = labTestQueues.map(
+    (name) => new Worker(name, processLabTest, { ...common, concurrency: w.concurrency.labTest }),
   );
   const notifier = new WebhookNotifier({
     connection: redis,
@@ -162,7 +167,7 @@ export async function startWorker(
     }),
     { ...common, concurrency: 1 },
   );
-  const workers = [coordinator, build, labTest, watch];
+  const workers = [coordinator, build, ...labTests, watch];
   for (const worker of workers) {
     worker.on('error', (error) => log.error({ err: error, queue: worker.name }, 'worker error'));
     worker.on('failed', (job, error) =>
@@ -187,12 +192,13 @@ export async function startWorker(
     ...workers.map((worker) => worker.waitUntilReady()),
     webhooks.worker.waitUntilReady(),
     queueEvents.build.waitUntilReady(),
-    queueEvents.labTest.waitUntilReady(),
     coordinatorEvents.waitUntilReady(),
   ]);
+  // The API lists this host's queue in /metrics and bull-board.
+  await stores.labTestHosts.announce(hostname());
   await reconcileOpenBisects(stores, queues, log);
   log.info(
-    { redis: redactUrl(config.redis.url), prefix, concurrency: w.concurrency },
+    { redis: redactUrl(config.redis.url), prefix, concurrency: w.concurrency, labTestQueues },
     'worker ready: coordinator, build, lab-test, watch and webhook queues',
   );
 
@@ -207,7 +213,7 @@ export async function startWorker(
       if (heartbeat) clearInterval(heartbeat);
       const coordinatorClosed = coordinator.close();
       interrupts.shutdown('coordinator');
-      const stepsClosed = Promise.all([build.close(), labTest.close(), watch.close()]);
+      const stepsClosed = Promise.all([build, ...labTests, watch].map((step) => step.close()));
       const finished = await Promise.race([
         stepsClosed.then(() => true),
         sleep(w.shutdownGraceMs).then(() => false),

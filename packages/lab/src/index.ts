@@ -14,7 +14,7 @@ export {
 } from './lab-leases.js';
 export { type ExecResult, LabSession } from './lab-session.js';
 export { installSpliceBench } from './lab-splice-bench.js';
-export { type Recovery, recoverLab } from './recover.js';
+export { checkLabAfterUncleanHolder, type Recovery, recoverLab } from './recover.js';
 export { type ConnectOptions, connectLab } from './ssh-connection.js';
 export { SshRunner, type SshRunnerOptions } from './ssh-runner.js';
 export { type BootSeen, waitForNewBoot } from './wait-for-boot.js';

@@ -20,6 +20,12 @@ describe('parseLabConfig', () => {
     });
   });
 
+  it('refuses a pool name that cannot be part of a queue name', () => {
+    expect(parseLabConfig({ ...valid, pool: 'rack-2.east' }).pool).toBe('rack-2.east');
+    expect(() => parseLabConfig({ ...valid, pool: 'rack:2' })).toThrow(/pool.*letters, digits/);
+    expect(() => parseLabConfig({ ...valid, pool: 'rack 2' })).toThrow(LabConfigInvalid);
+  });
+
   it('refuses a config without a pinned host key fingerprint', () => {
     const { hostKeyFingerprint: _, ...unpinned } = valid;
     expect(() => parseLabConfig(unpinned)).toThrow(LabConfigInvalid);

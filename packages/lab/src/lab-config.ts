@@ -31,6 +31,10 @@ export interface LabConfig {
   modulesRoot?: string;
 }
 
+/** The same rule as @kbisect/queue's QUEUE_NAME_PART (lab does not depend on queue). */
+const QUEUE_SAFE = /^[A-Za-z0-9_.-]{1,128}$/;
+const SAFE_RULE = 'letters, digits, dot, dash, underscore only (at most 128)';
+
 function fail(field: string, reason: string): never {
   throw new LabConfigInvalid(field, reason);
 }
@@ -66,7 +70,10 @@ export function parseLabConfig(input: unknown): LabConfig {
     fail('(root)', 'must be an object');
   const raw = input as Record<string, unknown>;
   const name = string(raw.name, 'name');
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) fail('name', 'letters, digits, dot, dash, underscore only');
+  // Names and pools are parts of queue and Redis key names (lab-test.lab.<name>, lab-test.pool.<pool>).
+  if (!QUEUE_SAFE.test(name)) fail('name', SAFE_RULE);
+  const pool = string(raw.pool ?? 'default', 'pool');
+  if (!QUEUE_SAFE.test(pool)) fail('pool', SAFE_RULE);
   const port = raw.port ?? 22;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
     fail('port', 'must be 1..65535');
@@ -83,7 +90,7 @@ export function parseLabConfig(input: unknown): LabConfig {
     port,
     user: string(raw.user ?? 'root', 'user'),
     hostKeyFingerprint: fingerprint,
-    pool: string(raw.pool ?? 'default', 'pool'),
+    pool,
     arch: string(raw.arch ?? 'x86_64', 'arch'),
     bootTimeoutSeconds: bootTimeout,
   };

@@ -39,6 +39,33 @@ describe.skipIf(!available)('lab leases in Redis', () => {
     redis.disconnect();
   });
 
+  it('tells the next holder when the one before crashed instead of releasing', async () => {
+    const leases = new LabLeases(redis, { prefix, ttlMs: 300 });
+    const clean = await leases.acquire('lab-crash', 'worker-1');
+    expect(clean.uncleanPrevious).toBeUndefined();
+    await clean.release();
+    const again = await leases.acquire('lab-crash', 'worker-2');
+    expect(again.uncleanPrevious).toBeUndefined();
+
+    // worker-2's process dies: its renewals stop (a second client stands for it) and it
+    // never releases. Its lease expires; the next holder must hear about it.
+    const crashed = new LabLeases(redis, { prefix: `${prefix}other:`, ttlMs: 300 });
+    await again.release();
+    const dying = await crashed.acquire('lab-crash', 'worker-3');
+    await redis.del(`${prefix}other:lab:lab-crash:lease`); // the lease expired
+    const next = await crashed.acquire('lab-crash', 'worker-4', { waitMs: 2000 });
+    expect(next.uncleanPrevious).toBe(dying.holder);
+    await next.release();
+    const after = await crashed.acquire('lab-crash', 'worker-5');
+    expect(after.uncleanPrevious).toBeUndefined();
+    await after.release();
+    // The crashed holder's late release must not clear the marker of a later holder.
+    const current = await crashed.acquire('lab-crash', 'worker-6');
+    await dying.release();
+    expect(await redis.get(`${prefix}other:lab:lab-crash:in-use`)).toBe(current.holder);
+    await current.release();
+  });
+
   it('gives a lab to one worker at a time', async () => {
     const leases = new LabLeases(redis, { prefix, ttlMs: 5000 });
     const first = await leases.acquire('lab-a', 'worker-1');

@@ -12,6 +12,9 @@ import { LeaseLost } from './errors/lease-lost.js';
 // must not extend or delete the new holder's lease.
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+// The in-use marker outlives the lease: set by every holder, deleted only by its own clean
+// release. A holder that finds it set knows the one before it crashed or lost its lease.
+const CLEAR_IN_USE = RELEASE;
 
 export interface LabLeasesOptions {
   /** Prefix of every key; tests use a unique one. Default `kbisect:`. */
@@ -37,6 +40,11 @@ export interface LabLease {
   holder: string;
   /** Aborted when a renewal finds the lease gone: stop using the lab. */
   lost: AbortSignal;
+  /**
+   * The holder before this one, when it did not release the lab (it crashed, or lost its
+   * lease mid-test): the lab may be half-booted or hung, so check it before use.
+   */
+  uncleanPrevious?: string;
   release(): Promise<void>;
 }
 
@@ -63,6 +71,10 @@ export class LabLeases {
 
   private downKey(lab: string) {
     return `${this.prefix}lab:${lab}:down`;
+  }
+
+  private inUseKey(lab: string) {
+    return `${this.prefix}lab:${lab}:in-use`;
   }
 
   private kernelKey(lab: string) {
@@ -132,9 +144,10 @@ export class LabLeases {
     return (await this.redis.set(this.leaseKey(lab), holder, 'PX', this.ttlMs, 'NX')) === 'OK';
   }
 
-  /** A lease just taken: renewed in the background until released or lost. */
-  private held(lab: string, holder: string): LabLease {
+  /** A lease just taken: marked in use, renewed in the background until released or lost. */
+  private async held(lab: string, holder: string): Promise<LabLease> {
     const key = this.leaseKey(lab);
+    const previous = await this.redis.call('SET', this.inUseKey(lab), holder, 'GET');
     const lost = new AbortController();
     const renew = async () => {
       try {
@@ -153,8 +166,10 @@ export class LabLeases {
       lab,
       holder,
       lost: lost.signal,
+      ...(typeof previous === 'string' ? { uncleanPrevious: previous } : {}),
       release: async () => {
         clearInterval(timer);
+        await this.redis.eval(CLEAR_IN_USE, 1, this.inUseKey(lab), holder);
         await this.redis.eval(RELEASE, 1, key, holder);
       },
     };

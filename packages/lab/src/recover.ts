@@ -54,3 +54,33 @@ export async function recoverLab(
     seconds: (performance.now() - started) / 1000,
   };
 }
+
+/**
+ * Before using a lab whose previous holder crashed or lost its lease mid-test
+ * (`LabLease.uncleanPrevious`): it may be half-way through a kexec, or hung. SSH back within
+ * the boot timeout means it is usable (the caller still proves which kernel it runs before
+ * measuring); no SSH means a power cycle and its default kernel (`recoverLab`, LabDown if
+ * that fails too).
+ */
+export async function checkLabAfterUncleanHolder(
+  session: LabSession,
+  options: { signal?: AbortSignal } = {},
+): Promise<{ recovered: boolean; release: string; seconds: number }> {
+  const started = performance.now();
+  session.disconnect();
+  const deadline = Date.now() + session.config.bootTimeoutSeconds * 1000;
+  const seen = await waitForNewBoot(session, undefined, deadline, options.signal);
+  if (seen) {
+    return {
+      recovered: false,
+      release: seen.release,
+      seconds: (performance.now() - started) / 1000,
+    };
+  }
+  const recovery = await recoverLab(session, options);
+  return {
+    recovered: true,
+    release: recovery.release,
+    seconds: (performance.now() - started) / 1000,
+  };
+}

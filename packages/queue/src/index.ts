@@ -33,9 +33,26 @@ export {
   type ServiceLoggerOptions,
   serviceLogger,
 } from './logging/service-logger.js';
-export { buildJobId, labTestJobId, QUEUE, type QueueName } from './names.js';
+export {
+  buildJobId,
+  hostQueueName,
+  labQueueName,
+  labTestJobId,
+  labTestQueueOf,
+  labTestQueuesServed,
+  poolQueueName,
+  QUEUE,
+  QUEUE_NAME_PART,
+  type QueueName,
+} from './names.js';
 export { type ProgressLine, progressLine } from './progress/progress-line.js';
-export { closeQueues, createQueues, type Queues } from './queues.js';
+export {
+  closeQueues,
+  createQueues,
+  type LabTestQueue,
+  LabTestQueues,
+  type Queues,
+} from './queues.js';
 export {
   BISECT_STATUSES,
   BisectProgress,
@@ -95,6 +112,7 @@ export {
 } from './store/event-stream.js';
 export { bodyHash, type ClaimOutcome, IdempotencyKeys } from './store/idempotency.js';
 export { JournalStore } from './store/journal-store.js';
+export { LabTestHosts } from './store/lab-test-hosts.js';
 export {
   STEP_BUCKETS,
   type StepHistogram,

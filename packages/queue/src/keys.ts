@@ -22,6 +22,8 @@ export interface Keys {
   stepMetrics: string;
   /** Hash: one build artifact by content (its chunks and size), with a TTL. */
   artifact(sha256: string): string;
+  /** Sorted set: hosts whose workers consume a `lab-test.host.<host>` queue, by start time (ms). */
+  labTestHosts: string;
 }
 
 export function keys(prefix: string): Keys {
@@ -36,5 +38,6 @@ export function keys(prefix: string): Keys {
     control: `${prefix}:control`,
     stepMetrics: `${prefix}:metrics:steps`,
     artifact: (sha256) => `${prefix}:artifact:${sha256}`,
+    labTestHosts: `${prefix}:lab-test-hosts`,
   };
 }

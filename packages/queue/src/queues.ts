@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, type QueueOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BuildJob, BuildJobResult } from './jobs/build-job.js';
 import type { CoordinatorJob, CoordinatorJobResult } from './jobs/coordinator-job.js';
@@ -9,14 +9,42 @@ import type { WatchJob } from './watch/watch-spec.js';
 export interface Queues {
   coordinator: Queue<CoordinatorJob, CoordinatorJobResult>;
   build: Queue<BuildJob, BuildJobResult>;
-  labTest: Queue<LabTestJob, LabTestJobResult>;
+  /** One queue per place a test can run (`labTestQueueOf`), created when first named. */
+  labTest: LabTestQueues;
   watch: Queue<WatchJob, { status: string }>;
 }
 
 const DAY = 24 * 3600;
 
+export type LabTestQueue = Queue<LabTestJob, LabTestJobResult>;
+
+/** The lab-test queues by name (names.ts says which job goes to which), all with one set of options. */
+export class LabTestQueues {
+  readonly #byName = new Map<string, LabTestQueue>();
+
+  constructor(private readonly options: QueueOptions) {}
+
+  get(name: string): LabTestQueue {
+    let queue = this.#byName.get(name);
+    if (!queue) {
+      queue = new Queue(name, this.options);
+      this.#byName.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** The queues named so far. */
+  all(): LabTestQueue[] {
+    return [...this.#byName.values()];
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all().map((queue) => queue.close()));
+  }
+}
+
 /**
- * The three queues, with the job options every producer uses. Finished jobs are kept for a
+ * The queues, with the job options every producer uses. Finished jobs are kept for a
  * week: a coordinator restarted from the journal finds the builds and samples its
  * predecessor finished and uses their results instead of doing the work again.
  */
@@ -41,7 +69,7 @@ export function createQueues(connection: Redis, prefix: string): Queues {
   return {
     coordinator: new Queue(QUEUE.coordinator, coordinator),
     build: new Queue(QUEUE.build, work),
-    labTest: new Queue(QUEUE.labTest, work),
+    labTest: new LabTestQueues(work),
     // A run handles its own failures (it records them); a night that failed is not redone.
     watch: new Queue(QUEUE.watch, {
       connection,

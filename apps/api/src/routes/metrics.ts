@@ -1,7 +1,8 @@
-import { BISECT_STATUSES, QUEUE, type Queues, type Stores } from '@kbisect/queue';
+import { BISECT_STATUSES, type LabTestQueue, type Stores } from '@kbisect/queue';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { ApiContext } from '../context.js';
+import { labTestQueuesShown } from '../lab-test-queues.js';
 
 /**
  * Prometheus metrics: queue depths by state, bisects by status and step durations. The
@@ -11,7 +12,7 @@ import type { ApiContext } from '../context.js';
 export async function metricRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'kbisect_api_' });
-  queueGauge(registry, ctx.queues);
+  queueGauge(registry, ctx, await labTestQueuesShown(ctx));
   bisectGauge(registry, ctx.stores);
   registry.registerMetric(stepHistogram(ctx.stores) as never);
 
@@ -25,23 +26,27 @@ export async function metricRoutes(app: FastifyInstance, ctx: ApiContext): Promi
   );
 }
 
-function queueGauge(registry: Registry, queues: Queues): void {
-  const byName = {
-    [QUEUE.coordinator]: queues.coordinator,
-    [QUEUE.build]: queues.build,
-    [QUEUE.labTest]: queues.labTest,
-  };
+function queueGauge(
+  registry: Registry,
+  ctx: ApiContext,
+  labTestQueues: () => Promise<LabTestQueue[]>,
+): void {
   new Gauge({
     name: 'kbisect_queue_jobs',
     help: 'Jobs in each BullMQ queue, by state',
     labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {
+      const queues = [
+        ctx.queues.coordinator,
+        ctx.queues.build,
+        ...(await labTestQueues()),
+      ] as const;
       this.reset();
-      for (const [name, queue] of Object.entries(byName)) {
+      for (const queue of queues) {
         const counts = await queue.getJobCounts();
         for (const [state, count] of Object.entries(counts))
-          this.set({ queue: name, state }, count);
+          this.set({ queue: queue.name, state }, count);
       }
     },
   });

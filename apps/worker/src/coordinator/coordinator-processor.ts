@@ -35,12 +35,13 @@ import type { LocalWorktrees } from '../build/local-worktrees.js';
 import { interruptCause } from '../errors/step-interrupted.js';
 import type { Interrupts } from '../interrupts.js';
 import type { CoordinatorRuns } from './coordinator-runs.js';
+import type { QueueEventsByName } from './queue-events-by-name.js';
 import { serviceEnvironment } from './service-environment.js';
 
 export interface CoordinatorOptions {
   stores: Stores;
   queues: Queues;
-  queueEvents: { build: QueueEvents; labTest: QueueEvents };
+  queueEvents: { build: QueueEvents; labTest: QueueEventsByName };
   repositories: Repositories;
   worktrees: LocalWorktrees;
   interrupts: Interrupts;

@@ -18,6 +18,7 @@ import {
   type LabTestJob,
   LabTestJobResult,
   labTestJobId,
+  labTestQueueOf,
   oracleFailedOf,
   type Quantity,
   type Queues,
@@ -29,6 +30,7 @@ import Value from 'typebox/value';
 import type { LocalWorktrees } from '../build/local-worktrees.js';
 import { StepInterrupted } from '../errors/step-interrupted.js';
 import { runChildJob } from './child-job.js';
+import type { QueueEventsByName } from './queue-events-by-name.js';
 
 export interface ServicePrepared extends PreparedCommit {
   artifact: { host: string; worktree: string; kernel?: KernelArtifactRef };
@@ -48,7 +50,7 @@ export interface ServiceEnvironmentOptions {
   bisectId: string;
   spec: BisectSpec;
   queues: Queues;
-  queueEvents: { build: QueueEvents; labTest: QueueEvents };
+  queueEvents: { build: QueueEvents; labTest: QueueEventsByName };
   worktrees: LocalWorktrees;
   /** Where build jobs publish kernels: a re-attached build whose kernel is gone is redone. */
   artifacts: Pick<ArtifactStore, 'has'>;
@@ -160,13 +162,15 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
         sampleIndex,
       };
       const jobId = labTestJobId(p.buildJob, sampleIndex);
-      const result = checked(
-        LabTestJobResult,
-        await guard(
-          track(runChildJob(queues.labTest, queueEvents.labTest, 'sample', data, jobId, signal)),
-        ),
-        jobId,
-      );
+      // Only workers that can run the job take it from this queue (names.ts); the build
+      // result says which host holds a `local` job's worktree.
+      const queueName = labTestQueueOf(data.lab, p.artifact.host);
+      const sent = async () => {
+        const events = await queueEvents.labTest.get(queueName);
+        const queue = queues.labTest.get(queueName);
+        return runChildJob(queue, events, 'sample', data, jobId, signal);
+      };
+      const result = checked(LabTestJobResult, await guard(track(sent())), jobId);
       if (result.kind === 'oracle-failed') throw oracleFailedOf(result);
       if (result.quantity) quantity = result.quantity;
       return result.sample;

@@ -1,6 +1,7 @@
 import { OracleFailed, type Sample } from '@kbisect/core';
 import {
   BootTimeout,
+  checkLabAfterUncleanHolder,
   type Deployment,
   deployKernel,
   installSpliceBench,
@@ -126,6 +127,8 @@ export class KexecLabs {
     const log = this.options.log.child({ lab: name, commit });
     try {
       const session = this.session(config);
+      if (lease.uncleanPrevious)
+        await this.checkAfterCrash(session, lease.uncleanPrevious, signal, log);
       let deployment: Deployment | undefined;
       const running = await session.release().catch(() => undefined);
       if (running !== kernel.release) {
@@ -166,6 +169,30 @@ export class KexecLabs {
       }
     } finally {
       await lease.release();
+    }
+  }
+
+  /**
+   * The holder before this one crashed or lost its lease mid-test: the lab may be half-way
+   * through a kexec or hung. It is used once it answers SSH, power-cycled if it does not, and
+   * marked down (out of its pool) when even that fails.
+   */
+  private async checkAfterCrash(
+    session: LabSession,
+    previous: string,
+    signal: AbortSignal,
+    log: Logger,
+  ): Promise<void> {
+    const lab = session.config.name;
+    log.warn({ previous }, `${lab} was not released by ${previous}: checking it before use`);
+    await this.#leases.noteKernel(lab, undefined);
+    try {
+      const checked = await checkLabAfterUncleanHolder(session, { signal });
+      log.info(checked, `${lab} ${checked.recovered ? 'recovered by power cycle' : 'answers'}`);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      await this.#leases.markDown(lab, (error as Error).message);
+      throw error;
     }
   }
 

@@ -45,6 +45,8 @@ export function labTestProcessor(options: LabTestProcessorOptions) {
       lab !== 'local' && options.kexecLabs?.serves(lab)
         ? { labs: options.kexecLabs, target: lab }
         : undefined;
+    // The queues route each job to workers that can run it (names.ts): this is a job sent to
+    // the wrong queue by hand, or a lab taken out of this worker's config while it was queued.
     if (lab !== 'local' && !kexecLab) throw new UnrecoverableError(new LabNotServed(lab).message);
     if (!kexecLab && (data.artifact.host !== hostname() || !existsSync(data.artifact.worktree))) {
       throw new UnrecoverableError(

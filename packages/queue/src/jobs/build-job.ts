@@ -80,7 +80,7 @@ export type BuildJob = Static<typeof BuildJob>;
 
 /**
  * Where the built commit is. For `lab: local` the artifact is the built worktree on the build
- * host, so the lab-test job must run on that host (single-host limitation, see docs/service.md).
+ * host, so the lab-test job goes to that host's queue (`labTestQueueOf`, by `host`).
  */
 export const BuildJobResult = Type.Union([
   Type.Object({

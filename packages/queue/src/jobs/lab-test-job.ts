@@ -3,8 +3,9 @@ import { LabSpec, OracleSpec } from '../spec/bisect-spec.js';
 import { KernelArtifactRef } from './build-job.js';
 
 /**
- * One oracle run on a built commit. `lab` says where it must run: `local` is served by every
- * worker on the build host; pools and named labs are routed to lab workers (kexec labs).
+ * One oracle run on a built commit. `lab` says where it must run, and with the build host it
+ * names the job's queue (`labTestQueueOf`): `local` on the build host, a named lab or a pool
+ * on the workers that have it (kexec labs).
  */
 export const LabTestJob = Type.Object(
   {

@@ -9,6 +9,7 @@ import { ControlChannel } from './control-channel.js';
 import { EventStream } from './event-stream.js';
 import { IdempotencyKeys } from './idempotency.js';
 import { JournalStore } from './journal-store.js';
+import { LabTestHosts } from './lab-test-hosts.js';
 import { StepMetrics } from './step-metrics.js';
 
 /** Everything the service keeps in Redis besides BullMQ's own queues. */
@@ -25,6 +26,8 @@ export interface Stores {
   webhooks: BisectWebhooks;
   /** Kernel images and modules, from build workers to lab workers on other hosts. */
   artifacts: ArtifactStore;
+  /** The worker hosts, whose `lab-test.host.<host>` queues the API shows. */
+  labTestHosts: LabTestHosts;
 }
 
 export function createStores(redis: Redis, config: ServiceConfig): Stores {
@@ -40,5 +43,6 @@ export function createStores(redis: Redis, config: ServiceConfig): Stores {
     watches: new WatchStore(redis, config.redis.prefix),
     webhooks: new BisectWebhooks(redis, config),
     artifacts: new ArtifactStore(redis, k, config.artifacts),
+    labTestHosts: new LabTestHosts(redis, k),
   };
 }
