@@ -100,6 +100,37 @@ describe('KexecLabs on the QEMU lab VM', () => {
     }
   });
 
+  it('checks a lab its previous holder left mid-test: a hung lab is power-cycled, then used', async () => {
+    const name = vm.config.name;
+    // A worker died holding the lab while the lab hung: its in-use marker is left behind, and
+    // this test's own QEMU (by the pid it wrote) is frozen, so SSH accepts and never answers.
+    await redis.set(`${prefix}:lab:${name}:in-use`, 'lab-test@dead-host:1:00000000');
+    const pidFile = join(vm.dir, 'qemu.pid');
+    const frozen = Number(readFileSync(pidFile, 'utf8').trim());
+    process.kill(frozen, 'SIGSTOP');
+    const impatient = new KexecLabs({
+      labs: new Map([[name, { ...vm.config, bootTimeoutSeconds: 20 }]]),
+      redis,
+      prefix,
+      log: pino({ level: 'silent' }),
+    });
+    try {
+      const kernel = artifact(good.image as string, good.release as string);
+      const measured = await impatient.measure({ name }, 'c4', kernel, oracle, signal);
+      // Power-cycled (a new QEMU), back on its default kernel, measured, released cleanly.
+      expect(Number(readFileSync(pidFile, 'utf8').trim())).not.toBe(frozen);
+      expect(measured.sample.detail?.kernel).toBe(good.release);
+      expect(await redis.get(`${prefix}:lab:${name}:in-use`)).toBeNull();
+    } finally {
+      impatient.close();
+      try {
+        process.kill(frozen, 'SIGCONT');
+      } catch {
+        // Already gone: the power cycle stopped it.
+      }
+    }
+  });
+
   it('turns an image kexec -l refuses into a boot failure without a reboot', async () => {
     const garbage = join(tmpdir(), 'kbisect-not-a-kernel-2');
     writeFileSync(garbage, 'not a kernel image\n'.repeat(100));
