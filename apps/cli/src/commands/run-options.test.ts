@@ -1,33 +1,10 @@
-import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { specFromRunOptions } from '../service/spec-from-options.js';
+import { bisectFlagsOf } from '../testing/bisect-flags.js';
 import { UsageError } from '../usage-error.js';
-import { addBisectOptions } from './bisect-options.js';
-import { localRunOptions, parseRunFlags, type RunFlags } from './run-options.js';
+import { localRunOptions, parseRunFlags } from './run-options.js';
 
-/** The flags commander hands to `run` and `start` for these arguments. */
-function flagsOf(args: string[]): RunFlags {
-  let flags: RunFlags | undefined;
-  addBisectOptions(new Command('run').exitOverride(), 'repo')
-    .action((parsed: RunFlags) => {
-      flags = parsed;
-    })
-    .parse(
-      [
-        '--repo',
-        '/src/linux',
-        '--good',
-        'v6.1',
-        '--bad',
-        'v6.2',
-        '--oracle',
-        'splice-loopback',
-      ].concat(args),
-      { from: 'user' },
-    );
-  if (!flags) throw new Error('commander did not call the action');
-  return { ...flags, logLevel: 'info', logFormat: 'pretty' };
-}
+const flagsOf = (args: string[]) => bisectFlagsOf(args);
 
 describe('--boot-failure', () => {
   it('is skip or bad, and absent by default', () => {

@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addBisectOptions } from '../commands/bisect-options.js';
 import { parseRunFlags, type RunFlags } from '../commands/run-options.js';
+import { bisectFlagsOf } from '../testing/bisect-flags.js';
 import { UsageError } from '../usage-error.js';
 import { addKernelBuildOptions, type KernelFlags, kernelBuildOf } from './kernel-flags.js';
 import { specFromRunOptions } from './spec-from-options.js';
@@ -14,29 +13,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const fragment = join(dir, 'lab.config');
 writeFileSync(fragment, 'CONFIG_KEXEC=y\n');
 
-/** The flags commander hands to `start` for these arguments. */
-function flagsOf(args: string[]): RunFlags & KernelFlags {
-  let flags: (RunFlags & KernelFlags) | undefined;
-  addKernelBuildOptions(addBisectOptions(new Command('start').exitOverride(), 'repo'))
-    .action((parsed: RunFlags & KernelFlags) => {
-      flags = parsed;
-    })
-    .parse(
-      [
-        '--repo',
-        '/src/linux',
-        '--good',
-        'v6.1',
-        '--bad',
-        'v6.2',
-        '--oracle',
-        'splice-loopback',
-      ].concat(args),
-      { from: 'user' },
-    );
-  if (!flags) throw new Error('commander did not call the action');
-  return { ...flags, logLevel: 'info', logFormat: 'pretty' };
-}
+/** The flags commander hands to `start` (bisect plus kernel build options). */
+const flagsOf = (args: string[]) =>
+  bisectFlagsOf<RunFlags & KernelFlags>(args, addKernelBuildOptions);
 
 describe('kbisect start kernel build flags', () => {
   it('become the spec build.kernel, with absolute fragment paths and the toolchain', () => {
