@@ -42,7 +42,8 @@ const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
 
 beforeAll(async () => {
-  service = await ServiceHarness.start('watch');
+  // A signing secret: watches with notify targets are refused without one.
+  service = await ServiceHarness.start('watch', { webhooks: { secret: 'watch-test-secret' } });
   const repo = service.project.dir;
   git(repo, 'branch', 'nightly', 'v1.0');
   git(repo, 'branch', 'broken', service.project.unbuildable[1] as string);

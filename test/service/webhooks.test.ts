@@ -133,4 +133,27 @@ describe('a service without a webhook secret', () => {
     expect(body.message).toContain('webhooks.secret');
     expect(body.message).toContain('KBISECT_WEBHOOK_SECRET');
   });
+
+  it('refuses a watch with notify targets (422), naming each target, instead of failing later', async () => {
+    const response = await bare.request('POST', '/v1/watches', {
+      body: {
+        repo: bare.project.dir,
+        branch: 'main',
+        cron: '0 2 * * *',
+        build: { command: 'make -s' },
+        oracle: { kind: 'command', command: 'true' },
+        notify: [{ id: 'team-hook', url: 'http://127.0.0.1:9/hook' }],
+      },
+      token: bare.tokens.writer,
+    });
+    expect(response.status).toBe(422);
+    const body = (await response.json()) as {
+      message: string;
+      details: { path: string; message: string }[];
+    };
+    expect(body.message).toContain('KBISECT_WEBHOOK_SECRET');
+    expect(body.details).toEqual([
+      { path: '/notify/0', message: 'no signing secret for target "team-hook"' },
+    ]);
+  });
 });

@@ -8,6 +8,7 @@ import {
   WatchRecord,
   WatchRun,
   WatchSpec,
+  webhookSecretFor,
 } from '@kbisect/queue';
 import { getNextMillis } from 'bullmq';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -105,6 +106,22 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
     const contradictions = directionProblems(spec);
     if (contradictions.length > 0) {
       throw new Unprocessable(contradictions.map((p) => p.message).join('; '), contradictions);
+    }
+    // Webhooks are never sent unsigned: a target without a secret would fail every delivery,
+    // months later, at the first regression. Say it now.
+    const unsigned = (spec.notify ?? [])
+      .map((target, i) => ({ target, i }))
+      .filter(({ target }) => !webhookSecretFor(ctx.config, target.id));
+    if (unsigned.length > 0) {
+      const ids = unsigned.map(({ target }) => target.id);
+      throw new Unprocessable(
+        `no webhook signing secret for notify target${ids.length > 1 ? 's' : ''} ${ids.join(', ')}: ` +
+          `set webhooks.secret in the service config or KBISECT_WEBHOOK_SECRET (or webhooks.secrets.<id> per target)`,
+        unsigned.map(({ i, target }) => ({
+          path: `/notify/${i}`,
+          message: `no signing secret for target "${target.id}"`,
+        })),
+      );
     }
     if (spec.build && 'kernel' in spec.build) {
       throw new Unprocessable(
