@@ -49,6 +49,27 @@ describe('culpritWarnings', () => {
     ]);
   });
 
+  it('doubts the only candidate left by a failed confirmation, which a no-op change explains', () => {
+    const journal = [
+      built('b', 'good', text('1a2b3c4d5e6f')),
+      built('c', 'bad', text('1a2b3c4d5e6f')),
+    ];
+    const parentIsGood: Confirmation = { check: 'parent-is-good', commit: 'b', passed: false };
+    const inconclusive = (candidates: string[], confirmations: Confirmation[]): FinishedBisect => ({
+      result: { kind: 'inconclusive', candidates, reason: 'a confirmation failed' },
+      journal,
+      confirmations,
+    });
+
+    expect(culpritWarnings(inconclusive(['c'], [parentIsGood]), line)).toEqual([
+      "the only candidate's kernel has the same code as its parent's (.text signature " +
+        '1a2b3c4d5e6f…): the commit probably does not change the kernel; suspect the test or noise',
+    ]);
+    // Skips left several candidates, or no confirmation ran: nothing to single out.
+    expect(culpritWarnings(inconclusive(['b', 'c'], [parentIsGood]), line)).toEqual([]);
+    expect(culpritWarnings(inconclusive(['c'], []), line)).toEqual([]);
+  });
+
   it('says nothing when the culprit changes the code', () => {
     const outcome = found('c', [built('b', 'good', text('1')), built('c', 'bad', text('2'))]);
     expect(culpritWarnings(outcome, line)).toEqual([]);

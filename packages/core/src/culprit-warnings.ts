@@ -31,8 +31,9 @@ export function sameKernel(
  * the journal and in the confirmations. Without signatures (build commands) nothing is said.
  */
 export function culpritWarnings(outcome: FinishedBisect, range: BisectRange): string[] {
-  if (outcome.result.kind !== 'found') return [];
-  const culprit = outcome.result.culprit;
+  const suspect = suspectOf(outcome);
+  if (!suspect) return [];
+  const { culprit, who } = suspect;
   const builds = buildsByCommit(outcome);
   const culpritBuilds = builds.get(culprit) ?? [];
   const parents = range.commits.find((c) => c.sha === culprit)?.parents ?? [];
@@ -42,9 +43,25 @@ export function culpritWarnings(outcome: FinishedBisect, range: BisectRange): st
     const same = culpritBuilds.find((mine) =>
       parentBuilds.some((theirs) => sameKernel(mine, theirs)),
     );
-    if (same?.signature) warnings.push(noOpWarning(same.signature, parent, index, parents.length));
+    if (same?.signature) {
+      warnings.push(noOpWarning(who, same.signature, parent, index, parents.length));
+    }
   });
   return warnings;
+}
+
+/**
+ * The commit the warnings are about: the culprit, or the only candidate left when a
+ * confirmation failed (a no-op change is a likely reason why it failed, so say it there too).
+ */
+function suspectOf(outcome: FinishedBisect): { culprit: string; who: string } | undefined {
+  const { result } = outcome;
+  if (result.kind === 'found') return { culprit: result.culprit, who: "the culprit's" };
+  const [only, ...more] = result.kind === 'inconclusive' ? result.candidates : [];
+  if (only && more.length === 0 && outcome.confirmations.length > 0) {
+    return { culprit: only, who: "the only candidate's" };
+  }
+  return undefined;
 }
 
 /** The builds that produced a verdict on each commit, with a signature to compare. */
@@ -66,14 +83,20 @@ function buildsByCommit(outcome: FinishedBisect): Map<string, BuildEvidence[]> {
   return builds;
 }
 
-function noOpWarning(signature: string, parent: string, index: number, parents: number): string {
+function noOpWarning(
+  who: string,
+  signature: string,
+  parent: string,
+  index: number,
+  parents: number,
+): string {
   const { same, name } = signatureWords(signature);
   const merge = parents > 1;
   const whose = merge
     ? `its parent ${parent.slice(0, 12)}'s (parent ${index + 1} of ${parents}; ${name})`
     : `its parent's (${name})`;
   return (
-    `the culprit's kernel ${same} ${whose}: the ${merge ? 'merge' : 'commit'} probably does ` +
+    `${who} kernel ${same} ${whose}: the ${merge ? 'merge' : 'commit'} probably does ` +
     'not change the kernel; suspect the test or noise'
   );
 }

@@ -101,7 +101,8 @@ export function bisectFacts(input: BisectReportInput): BisectFacts {
     input,
     result,
     commit: (sha) => byShaInfo.get(sha),
-    culpritWarnings: result.status === 'found' ? (result.warnings ?? []) : [],
+    culpritWarnings:
+      result.status === 'found' || result.status === 'inconclusive' ? (result.warnings ?? []) : [],
     tested,
     finishedAt: finishedAt(
       input,

@@ -90,7 +90,7 @@ function resultCase(facts: BisectFacts, report: string): Case {
         outcome: {
           kind: 'error',
           type: 'inconclusive',
-          message: result.reason ?? 'only skipped commits are left',
+          message: `${result.reason ?? 'only skipped commits are left'}${facts.culpritWarnings.map((warning) => `; warning: ${warning}`).join('')}`,
           body: report,
         },
       };

@@ -87,6 +87,7 @@ function summary(facts: BisectFacts): string[] {
         '',
         mdText(result.reason ?? 'only skipped commits are left'),
         '',
+        ...facts.culpritWarnings.flatMap((warning) => [`> ⚠️ **Warning:** ${mdText(warning)}`, '']),
       ];
       if (result.candidates.length) {
         lines.push('The first bad commit is one of:', '');

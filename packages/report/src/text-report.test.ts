@@ -89,8 +89,15 @@ describe('textReport of a doubtful culprit', () => {
     expect(text.indexOf('warning:')).toBeLessThan(text.indexOf('effect:'));
   });
 
-  it('shows no culprit warning on a result that names no culprit', () => {
+  it('shows the warning of an inconclusive result too: it may explain a failed confirmation', () => {
     const input = inconclusiveInput();
+    const text = textReport({ ...input, result: { ...input.result, warnings: [NO_OP_WARNING] } });
+    expect(text).toContain(`warning: ${NO_OP_WARNING}`);
+    expect(text.indexOf('warning:')).toBeLessThan(text.indexOf('The first bad commit is one of:'));
+  });
+
+  it('shows no warning on a result that has no commit to doubt', () => {
+    const input = notDistinguishableInput();
     const text = textReport({ ...input, result: { ...input.result, warnings: [NO_OP_WARNING] } });
     expect(text).not.toContain('warning:');
   });

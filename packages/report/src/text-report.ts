@@ -215,6 +215,7 @@ function inconclusiveReport(facts: BisectFacts): string[] {
   lines.push(
     `kbisect could not narrow the regression down to one commit: ${result.reason ?? 'only skipped commits are left'}`,
   );
+  lines.push(...facts.culpritWarnings.map((warning) => `warning: ${warning}`));
   lines.push(...urlLine(facts), '', ...setupLines(facts));
   if (result.candidates.length) {
     lines.push('The first bad commit is one of:');
