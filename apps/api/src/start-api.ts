@@ -2,10 +2,9 @@ import { hostname } from 'node:os';
 import {
   ConfigInvalid,
   closeQueues,
-  connectRedis,
   createQueues,
   createStores,
-  pingRedis,
+  openServiceRedis,
   Repositories,
   redactUrl,
   type ServiceConfig,
@@ -47,27 +46,17 @@ export async function openApi(
         '(auth.disabled: true only on a trusted single-user machine)',
     ]);
   }
-  let lastWarning = 0;
-  let warn: (error: Error) => void = () => {};
-  const redis = connectRedis(config.redis.url, `kbisect-api-${hostname()}-${process.pid}`, (e) => {
-    // One warning per 10 s during an outage, not one per reconnect attempt.
-    if (Date.now() - lastWarning < 10_000) return;
-    lastWarning = Date.now();
-    warn(e);
-  });
-  try {
-    await pingRedis(redis, config.redis.url);
-  } catch (error) {
-    redis.disconnect();
-    throw error;
-  }
+  const { redis, logErrorsTo } = await openServiceRedis(
+    config.redis.url,
+    `kbisect-api-${hostname()}-${process.pid}`,
+  );
   const stores = createStores(redis, config);
   const logger = serviceLogger({
     level: config.log.level,
     component: 'api',
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
-  warn = (error) => logger.warn({ err: error.message }, 'Redis connection error');
+  logErrorsTo((error) => logger.warn({ err: error.message }, 'Redis connection error'));
   const context: ApiContext = {
     config,
     redis,

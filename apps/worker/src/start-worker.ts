@@ -5,14 +5,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startWebhookWorker, WebhookNotifier } from '@kbisect/notify';
 import {
   closeQueues,
-  connectRedis,
   createQueues,
   createStores,
   errorResultObject,
   finishBisect,
   labTestQueuesServed,
   loadServiceLabs,
-  pingRedis,
+  openServiceRedis,
   QUEUE,
   Repositories,
   redactUrl,
@@ -58,16 +57,10 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   // Kernel builds and kexec labs (docs/labs.md): a bad lab file stops the worker at start.
   const labs = await loadServiceLabs(config);
-  let logRedisError: (error: Error) => void = () => {};
-  const redis = connectRedis(config.redis.url, `kbisect-worker-${hostname()}-${process.pid}`, (e) =>
-    logRedisError(e),
+  const { redis, logErrorsTo } = await openServiceRedis(
+    config.redis.url,
+    `kbisect-worker-${hostname()}-${process.pid}`,
   );
-  try {
-    await pingRedis(redis, config.redis.url);
-  } catch (error) {
-    redis.disconnect();
-    throw error;
-  }
   const stores = createStores(redis, config);
   const log = serviceLogger({
     level: config.log.level,
@@ -75,7 +68,7 @@ export async function startWorker(
     component: 'worker',
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
-  logRedisError = throttled((error) => log.warn({ err: error.message }, 'Redis connection error'));
+  logErrorsTo((error) => log.warn({ err: error.message }, 'Redis connection error'));
   const prefix = config.redis.prefix;
   const queues = createQueues(redis, prefix);
   const queueEvents = {
@@ -258,15 +251,4 @@ function startHeartbeat(file: string, ping: () => Promise<unknown>): NodeJS.Time
   const timer = setInterval(beat, 10_000);
   timer.unref();
   return timer;
-}
-
-/** At most one call per 10 s: a Redis outage is one warning every 10 s, not one per retry. */
-function throttled(fn: (error: Error) => void): (error: Error) => void {
-  let last = 0;
-  return (error) => {
-    const now = Date.now();
-    if (now - last < 10_000) return;
-    last = now;
-    fn(error);
-  };
 }

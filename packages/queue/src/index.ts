@@ -63,7 +63,13 @@ export {
   ResolvedRangeSummary,
   TERMINAL_STATUSES,
 } from './record/bisect-record.js';
-export { connectRedis, pingRedis, redactUrl } from './redis.js';
+export {
+  connectRedis,
+  openServiceRedis,
+  pingRedis,
+  redactUrl,
+  type ServiceRedis,
+} from './redis.js';
 export { Repositories } from './repositories.js';
 export {
   type CommitSubject,

@@ -44,6 +44,41 @@ export async function pingRedis(redis: Redis, url: string, timeoutMs = 5000): Pr
   }
 }
 
+/** The service's connection, checked, with its connection errors going to a late logger. */
+export interface ServiceRedis {
+  redis: Redis;
+  /** Where connection errors go from now on: at most one per 10 s, not one per retry. */
+  logErrorsTo(log: (error: Error) => void): void;
+}
+
+/**
+ * `connectRedis` + `pingRedis` as the API and the workers start: the connection is closed
+ * again when Redis does not answer. Errors are kept until a logger exists (it is made from
+ * the stores this connection serves), then throttled: an outage is one warning per 10 s.
+ */
+export async function openServiceRedis(url: string, connectionName: string): Promise<ServiceRedis> {
+  let log: (error: Error) => void = () => {};
+  let last = 0;
+  const redis = connectRedis(url, connectionName, (error) => {
+    const now = Date.now();
+    if (now - last < 10_000) return;
+    last = now;
+    log(error);
+  });
+  try {
+    await pingRedis(redis, url);
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+  return {
+    redis,
+    logErrorsTo: (fn) => {
+      log = fn;
+    },
+  };
+}
+
 /** A Redis URL without its password, for logs and errors. */
 export function redactUrl(url: string): string {
   try {

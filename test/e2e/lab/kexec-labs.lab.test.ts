@@ -1,21 +1,18 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { homedir, hostname, tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type KernelArtifact, KernelBuilder } from '@kbisect/build';
+import type { KernelArtifact } from '@kbisect/build';
 import { OracleFailed } from '@kbisect/core';
-import { openRepository } from '@kbisect/git';
 import { LabSession } from '@kbisect/lab';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KexecLabs } from '../../../apps/worker/src/lab-test/kexec-labs.js';
-import { kernelRepo } from '../../fixtures/kernel-repo/kernel-repo.js';
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../service/support/test-redis.js';
-import { LAB_KERNEL_SPEC } from '../lab-kernel-spec.js';
-import { ensureLabVm, type RunningLabVm } from '../lab-vm.js';
+import type { RunningLabVm } from '../lab-vm.js';
+import { labVmWithKernels } from './lab-vm-kernels.js';
 
-const cacheDir = process.env.KBISECT_E2E_CACHE ?? join(homedir(), '.cache', 'kbisect', 'e2e');
 const signal = new AbortController().signal;
 const oracle = { kind: 'splice-loopback' as const };
 
@@ -35,20 +32,7 @@ describe('KexecLabs on the QEMU lab VM', () => {
   };
 
   beforeAll(async () => {
-    const fixture = await kernelRepo();
-    const repo = await openRepository({ source: fixture.dir, cacheDir: join(cacheDir, 'git') });
-    const builder = await KernelBuilder.create({
-      spec: LAB_KERNEL_SPEC,
-      cacheDir: join(cacheDir, 'build'),
-    });
-    const built = async (commit: string) => {
-      const { artifact, evidence } = await builder.build(repo, commit, signal);
-      if (!artifact) throw new Error(`cannot build ${commit}: ${evidence.logTail}`);
-      return artifact;
-    };
-    good = await built(fixture.base);
-    culprit = await built(fixture.variants['3.7'].culprit);
-    vm = await ensureLabVm(join(cacheDir, 'lab-vm'), good.image as string);
+    ({ vm, good, culprit } = await labVmWithKernels());
     redis = new Redis(TEST_REDIS_URL);
     labs = new KexecLabs({
       labs: new Map([[vm.config.name, vm.config]]),

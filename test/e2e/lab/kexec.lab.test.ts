@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type KernelArtifact, KernelBuilder } from '@kbisect/build';
-import { openRepository } from '@kbisect/git';
+import type { KernelArtifact } from '@kbisect/build';
 import {
   BootTimeout,
   deployKernel,
@@ -12,12 +11,8 @@ import {
   WrongKernel,
 } from '@kbisect/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kernelRepo } from '../../fixtures/kernel-repo/kernel-repo.js';
-import { LAB_KERNEL_SPEC } from '../lab-kernel-spec.js';
-import { ensureLabVm, type RunningLabVm } from '../lab-vm.js';
-
-const cacheDir = process.env.KBISECT_E2E_CACHE ?? join(homedir(), '.cache', 'kbisect', 'e2e');
-const signal = new AbortController().signal;
+import type { RunningLabVm } from '../lab-vm.js';
+import { labVmWithKernels } from './lab-vm-kernels.js';
 
 describe('kexec on the QEMU lab VM', () => {
   let vm: RunningLabVm;
@@ -26,20 +21,7 @@ describe('kexec on the QEMU lab VM', () => {
   let culprit: KernelArtifact;
 
   beforeAll(async () => {
-    const fixture = await kernelRepo();
-    const repo = await openRepository({ source: fixture.dir, cacheDir: join(cacheDir, 'git') });
-    const builder = await KernelBuilder.create({
-      spec: LAB_KERNEL_SPEC,
-      cacheDir: join(cacheDir, 'build'),
-    });
-    const built = async (commit: string) => {
-      const { artifact, evidence } = await builder.build(repo, commit, signal);
-      if (!artifact) throw new Error(`cannot build ${commit}: ${evidence.logTail}`);
-      return artifact;
-    };
-    good = await built(fixture.base);
-    culprit = await built(fixture.variants['3.7'].culprit);
-    vm = await ensureLabVm(join(cacheDir, 'lab-vm'), good.image as string);
+    ({ vm, good, culprit } = await labVmWithKernels());
     session = new LabSession(vm.config);
   });
 
