@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { needs, XMLLINT } from '../support/requirements.js';
 import { runKbisect, useLoopbackProject } from './kbisect-cli.js';
 
 const fixture = useLoopbackProject('kbisect-cli-run-');
@@ -160,7 +161,8 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
     expect(r.stderr).toMatch(/candidates left, roughly \d+ steps/);
   });
 
-  it('writes JUnit XML that the CI schema accepts and a Markdown summary', async () => {
+  it('writes JUnit XML that the CI schema accepts and a Markdown summary', async (context) => {
+    needs(context, XMLLINT);
     const junit = join(fixture.work, 'reports', 'kbisect.xml');
     const markdown = join(fixture.work, 'reports', 'kbisect.md');
     const r = await runKbisect([

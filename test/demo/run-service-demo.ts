@@ -17,7 +17,7 @@ import {
   type PrivateRedis,
   startPrivateRedis,
 } from '../service/support/private-redis.js';
-import { deleteKeys } from '../service/support/test-redis.js';
+import { deleteKeys } from '../support/test-redis.js';
 import { demoBisectFlags } from './demo-flags.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -5,9 +5,9 @@ import { Writable } from 'node:stream';
 import { type OpenApi, openApi } from '@kbisect/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoopbackProject, type LoopbackProject } from '../fixtures/loopback-project.js';
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../support/test-redis.js';
 import { RECORD_ORACLE } from './support/service-harness.js';
 import { type TestTokens, testTokens, writeTestConfig } from './support/test-config.js';
-import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from './support/test-redis.js';
 
 /**
  * Every route's answers without a worker, through `inject`: schema errors name the field,

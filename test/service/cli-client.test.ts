@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needs, XMLLINT } from '../support/requirements.js';
 import { kbisect } from './support/run-cli.js';
 import { RECORD_ORACLE, ServiceHarness } from './support/service-harness.js';
 
@@ -89,7 +90,8 @@ describe('kbisect start --wait --json', () => {
 });
 
 describe('kbisect start --wait --junit --markdown', () => {
-  it('writes the JUnit XML the CI schema accepts and the Markdown summary, as run does', async () => {
+  it('writes the JUnit XML the CI schema accepts and the Markdown summary, as run does', async (context) => {
+    needs(context, XMLLINT);
     const junit = join(service.work, 'reports', 'start.xml');
     const markdown = join(service.work, 'reports', 'start.md');
     const result = await kbisect(

@@ -22,7 +22,7 @@ import {
   type PrivateRedis,
   startPrivateRedis,
 } from '../../../test/service/support/private-redis.js';
-import { deleteKeys } from '../../../test/service/support/test-redis.js';
+import { deleteKeys } from '../../../test/support/test-redis.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const POSTS = Number(process.env.BENCH_POSTS ?? 50);

@@ -10,17 +10,18 @@ import {
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../../../test/support/requirements.js';
 import { ModulesInstallFailed } from './errors/index.js';
 import { installModules } from './install-modules.js';
 import { LabSession } from './lab-session.js';
-import { sshdAvailable, startTestSshd, type TestSshd } from './testing/test-sshd.js';
+import { startTestSshd, TEST_SSHD_NEEDS, type TestSshd } from './testing/test-sshd.js';
 
 /**
  * installModules against a real OpenSSH server on loopback, with the lab's modulesRoot in a
  * temporary directory of this machine. Only the modules step runs: nothing here can kexec.
  */
-describe.skipIf(!sshdAvailable())('installing kernel modules on a lab', () => {
+describeNeeding(...TEST_SSHD_NEEDS)('installing kernel modules on a lab', () => {
   let sshd: TestSshd;
   let work: string;
   let root: string;

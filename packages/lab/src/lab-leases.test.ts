@@ -1,37 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeNeeding } from '../../../test/support/requirements.js';
+import { connectTestRedis, testRedis } from '../../../test/support/test-redis.js';
 import { LabBusy, LabDown, LabPoolBusy, LabPoolDown } from './errors/index.js';
 import { LabLeases } from './lab-leases.js';
 
 const prefix = `kbisect-test-${randomBytes(6).toString('hex')}:`;
 
-async function redisUp(): Promise<boolean> {
-  const probe = new Redis({
-    host: '127.0.0.1',
-    port: 6379,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await probe.connect();
-    await probe.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
+const describeWithRedis = describeNeeding(await testRedis());
 
-const available = await redisUp();
-
-describe.skipIf(!available)('lab leases in Redis', () => {
+describeWithRedis('lab leases in Redis', () => {
   let redis: Redis;
   beforeAll(() => {
-    redis = new Redis({ host: '127.0.0.1', port: 6379 });
+    redis = connectTestRedis();
   });
   afterAll(async () => {
     const keys = await redis.keys(`${prefix}*`);
@@ -92,9 +75,27 @@ describe.skipIf(!available)('lab leases in Redis', () => {
   });
 
   it('keeps a held lease alive past its expiry by renewing it', async () => {
-    const leases = new LabLeases(redis, { prefix, ttlMs: 300 });
+    const ttlMs = 600;
+    const leases = new LabLeases(redis, { prefix, ttlMs });
     const lease = await leases.acquire('lab-c', 'worker-1');
-    await sleep(900);
+    const acquiredAt = Date.now();
+    // Wait on the renewals themselves (the key's expiry moving back up), not on a sleep that
+    // a loaded machine could stretch: four renewals at a third of the TTL outlive one TTL.
+    const key = `${prefix}lab:lab-c:lease`;
+    let renewals = 0;
+    let last = await redis.pttl(key);
+    await expect
+      .poll(
+        async () => {
+          const remaining = await redis.pttl(key);
+          if (remaining > last) renewals += 1;
+          last = remaining;
+          return renewals;
+        },
+        { timeout: 10_000, interval: 20 },
+      )
+      .toBeGreaterThanOrEqual(4);
+    expect(Date.now() - acquiredAt).toBeGreaterThan(ttlMs);
     expect(await leases.holder('lab-c')).toBe(lease.holder);
     expect(lease.lost.aborted).toBe(false);
     await lease.release();

@@ -1,16 +1,17 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../../../test/support/requirements.js';
 import { LabDown } from './errors/index.js';
 import { LabSession } from './lab-session.js';
 import { checkLabAfterUncleanHolder } from './recover.js';
-import { freePort, sshdAvailable, startTestSshd, type TestSshd } from './testing/test-sshd.js';
+import { freePort, startTestSshd, TEST_SSHD_NEEDS, type TestSshd } from './testing/test-sshd.js';
 
 /**
  * The check a worker makes before using a lab whose previous holder crashed, against a real
  * sshd on loopback. The power-cycle command here only leaves a mark: nothing is restarted.
  */
-describe.skipIf(!sshdAvailable())('a lab left behind by a crashed holder', () => {
+describeNeeding(...TEST_SSHD_NEEDS)('a lab left behind by a crashed holder', () => {
   let sshd: TestSshd;
   beforeAll(async () => {
     sshd = await startTestSshd();

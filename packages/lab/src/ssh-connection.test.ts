@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../../../test/support/requirements.js';
 import { deployKernel } from './deploy.js';
 import {
   HostKeyMismatch,
@@ -10,9 +11,9 @@ import {
 } from './errors/index.js';
 import { LabSession } from './lab-session.js';
 import { connectLab } from './ssh-connection.js';
-import { freePort, sshdAvailable, startTestSshd, type TestSshd } from './testing/test-sshd.js';
+import { freePort, startTestSshd, TEST_SSHD_NEEDS, type TestSshd } from './testing/test-sshd.js';
 
-describe.skipIf(!sshdAvailable())('connecting to a lab', () => {
+describeNeeding(...TEST_SSHD_NEEDS)('connecting to a lab', () => {
   let sshd: TestSshd;
   beforeAll(async () => {
     sshd = await startTestSshd();

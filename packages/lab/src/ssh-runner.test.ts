@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSpliceBench, RunAborted, runSpliceBench } from '@kbisect/oracle';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../../../test/support/requirements.js';
 import { LabSession } from './lab-session.js';
-import { sshdAvailable, startTestSshd, type TestSshd } from './testing/test-sshd.js';
+import { startTestSshd, TEST_SSHD_NEEDS, type TestSshd } from './testing/test-sshd.js';
 
 /** A zombie is dead: this container's init may take a while to reap orphans. */
 function isAlive(pid: number): boolean {
@@ -14,7 +15,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-describe.skipIf(!sshdAvailable())('SshRunner against a real sshd on loopback', () => {
+describeNeeding(...TEST_SSHD_NEEDS)('SshRunner against a real sshd on loopback', () => {
   let sshd: TestSshd;
   let session: LabSession;
   beforeAll(async () => {

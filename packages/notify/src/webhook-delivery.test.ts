@@ -1,9 +1,14 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  connectTestRedis,
+  deleteKeys,
+  TEST_REDIS_URL,
+  uniquePrefix,
+} from '../../../test/support/test-redis.js';
 import type { DeliveryAttempt } from './delivery-log.js';
 import { HEADER, verifySignature } from './signature.js';
 import { type Reply, startReceiver } from './testing/receiver.js';
-import { connectTestRedis, deleteKeys, uniquePrefix } from './testing/test-redis.js';
 import type { WebhookEvent } from './webhook-job.js';
 import { WebhookNotifier } from './webhook-notifier.js';
 import { startWebhookWorker, type WebhookWorker } from './webhook-worker.js';
@@ -42,7 +47,7 @@ afterAll(async () => {
   await webhooks?.close();
   await notifier?.close();
   if (redis) {
-    await deleteKeys(redis, prefix);
+    await deleteKeys(TEST_REDIS_URL, prefix);
     await redis.quit();
   }
 });

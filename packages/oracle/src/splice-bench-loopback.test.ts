@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:net';
 import { networkInterfaces, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IP, needs, skipOnHost } from '../../../test/support/requirements.js';
 import { SpliceBenchFailed } from './errors/splice-bench-failed.js';
 import { LocalRunner, type Runner } from './runner.js';
 import {
@@ -141,7 +142,7 @@ describe('splice-bench on loopback', () => {
     .some((address) => address?.internal && address.family === 'IPv6' && address.address === '::1');
 
   it('talks over ::1 with --ipv6', async (context) => {
-    context.skip(!hasIpv6Loopback, 'this machine has no ::1 on lo');
+    skipOnHost(context, hasIpv6Loopback ? undefined : 'this machine has no ::1 on lo');
     const result = await bench({ pattern: 'rr', ipv6: true, durationSeconds: 0.3 });
     expect(result.options.ipv6).toBe(true);
     expect(result.transactions).toBeGreaterThan(100);
@@ -336,7 +337,8 @@ async function tcInNamespace(namespace: string, ...args: string[]) {
 
 describe('splice-bench inside a network namespace', () => {
   it('slows down behind a 20 ms netem delay', async (context) => {
-    context.skip(netnsSkip !== undefined, netnsSkip);
+    needs(context, IP);
+    skipOnHost(context, netnsSkip);
     await withNamespace(async (namespace) => {
       const via = inNamespace(namespace);
       const direct = await bench({ pattern: 'rr', durationSeconds: 0.5 }, via);
@@ -351,9 +353,11 @@ describe('splice-bench inside a network namespace', () => {
         'delay',
         '20ms',
       );
-      context.skip(
-        added.exitCode !== 0,
-        `netem is not available in this kernel (CONFIG_NET_SCH_NETEM): ${added.stderr.trim()}`,
+      skipOnHost(
+        context,
+        added.exitCode === 0
+          ? undefined
+          : `netem is not available in this kernel (CONFIG_NET_SCH_NETEM): ${added.stderr.trim()}`,
       );
       const delayed = await bench({ pattern: 'rr', durationSeconds: 1 }, via);
       // Request and response each cross lo once: at least 40 ms per transaction.
@@ -365,7 +369,8 @@ describe('splice-bench inside a network namespace', () => {
   });
 
   it('slows down behind a tbf rate limit of 100 Mbit/s', async (context) => {
-    context.skip(netnsSkip !== undefined, netnsSkip);
+    needs(context, IP);
+    skipOnHost(context, netnsSkip);
     await withNamespace(async (namespace) => {
       const via = inNamespace(namespace);
       const direct = await bench({ pattern: 'bulk', durationSeconds: 0.5 }, via);
@@ -374,7 +379,10 @@ describe('splice-bench inside a network namespace', () => {
         ...['qdisc', 'add', 'dev', 'lo', 'root', 'tbf', 'rate', '100mbit'],
         ...['burst', '256kb', 'latency', '50ms'],
       );
-      context.skip(added.exitCode !== 0, `tbf is not available: ${added.stderr.trim()}`);
+      skipOnHost(
+        context,
+        added.exitCode === 0 ? undefined : `tbf is not available: ${added.stderr.trim()}`,
+      );
       const limited = await bench({ pattern: 'bulk', durationSeconds: 1 }, via);
       expect(limited.throughput.gbitPerSec).toBeLessThan(0.15);
       expect(direct.throughput.bytesPerSec).toBeGreaterThan(10 * limited.throughput.bytesPerSec);
@@ -382,7 +390,8 @@ describe('splice-bench inside a network namespace', () => {
   });
 
   it('sets the MTU of lo for the run and puts it back afterwards', async (context) => {
-    context.skip(netnsSkip !== undefined, netnsSkip);
+    needs(context, IP);
+    skipOnHost(context, netnsSkip);
     await withNamespace(async (namespace) => {
       const result = await bench(
         { pattern: 'rr', mtu: 16384, durationSeconds: 0.3 },
@@ -398,7 +407,8 @@ describe('splice-bench inside a network namespace', () => {
   });
 
   it('reports mtuSet false with the reason when it may not change lo', async (context) => {
-    context.skip(netnsSkip !== undefined, netnsSkip);
+    needs(context, IP);
+    skipOnHost(context, netnsSkip);
     await withNamespace(async (namespace) => {
       const unprivileged: Runner = {
         run: (argv, options) =>

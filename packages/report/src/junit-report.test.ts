@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeNeeding, XMLLINT } from '../../../test/support/requirements.js';
 import { junitReport } from './junit-report.js';
 import type { BisectReportInput } from './report-input.js';
 import {
@@ -16,6 +17,9 @@ import {
   withCulpritSubject,
 } from './testing/fixtures.js';
 
+/** Every suite here asks xmllint (libxml2) what a JUnit consumer would see. */
+const describeWithXmllint = describeNeeding(XMLLINT);
+
 const SCHEMA = fileURLToPath(new URL('../schema/JUnit.xsd', import.meta.url));
 
 /** xmllint's verdict on the document against the vendored windyroad JUnit schema. */
@@ -24,8 +28,7 @@ function validate(xml: string): { ok: boolean; output: string } {
     input: xml,
     encoding: 'utf8',
   });
-  if (run.error)
-    throw new Error(`xmllint is needed (apt-get install libxml2-utils): ${run.error.message}`);
+  if (run.error) throw run.error;
   return { ok: run.status === 0, output: run.stderr };
 }
 
@@ -46,7 +49,7 @@ const found: BisectReportInput = {
   setup: { oracle: 'metric:./lbench' },
 };
 
-describe('junitReport', () => {
+describeWithXmllint('junitReport', () => {
   it('is valid against the JUnit schema CI systems read, for every outcome', () => {
     for (const input of [
       found,
@@ -126,7 +129,7 @@ describe('junitReport', () => {
   });
 });
 
-describe('junitReport of a doubtful culprit', () => {
+describeWithXmllint('junitReport of a doubtful culprit', () => {
   const xml = junitReport(noOpCulpritInput());
 
   it('stays valid against the schema', () => {
@@ -150,7 +153,7 @@ describe('junitReport of a doubtful culprit', () => {
   });
 });
 
-describe('junitReport with a hostile commit subject', () => {
+describeWithXmllint('junitReport with a hostile commit subject', () => {
   const hostile =
     'net: <b>fix</b> & "quote" \'q\' ]]> <![CDATA[x]]> \u001b[31mred\u0007 \u0000nul\ttab\r\nnext \ud800 😀';
   const xml = junitReport(withCulpritSubject(hostile));
@@ -174,7 +177,7 @@ describe('junitReport with a hostile commit subject', () => {
   });
 });
 
-describe('junitReport of kernels that do not boot', () => {
+describeWithXmllint('junitReport of kernels that do not boot', () => {
   it('fails the result with the boot failure, and lists boot failures readably', () => {
     const xml = junitReport(bootBisectInput());
     expect(validate(xml)).toEqual({ ok: true, output: expect.any(String) });

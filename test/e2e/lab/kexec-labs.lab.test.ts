@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KexecLabs } from '../../../apps/worker/src/lab-test/kexec-labs.js';
-import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../service/support/test-redis.js';
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../support/test-redis.js';
 import type { RunningLabVm } from '../lab-vm.js';
 import { labVmWithKernels } from './lab-vm-kernels.js';
 

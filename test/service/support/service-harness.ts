@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { type RunningApi, startApi } from '@kbisect/api';
 import type { BisectSpec, ServiceConfig } from '@kbisect/queue';
 import { createLoopbackProject, type LoopbackProject } from '../../fixtures/loopback-project.js';
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../support/test-redis.js';
 import { type TestTokens, testTokens, writeTestConfig } from './test-config.js';
-import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from './test-redis.js';
 import { WorkerProcess } from './worker-process.js';
 
 /** The deterministic oracle of the fixture: the culprit shrank the records. */

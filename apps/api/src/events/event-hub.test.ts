@@ -3,9 +3,10 @@ import { createStores, loadConfig, type Stores, type StreamEvent } from '@kbisec
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_REDIS_URL } from '../../../../test/support/test-redis.js';
 import { EventHub } from './event-hub.js';
 
-const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const url = TEST_REDIS_URL;
 const prefix = `kbisect-test-hub-${process.pid}-${randomBytes(3).toString('hex')}`;
 let redis: Redis;
 let stores: Stores;

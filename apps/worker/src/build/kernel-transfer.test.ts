@@ -18,13 +18,14 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeKernelRepo } from '../../../../packages/build/src/testing/fake-kernel-repo.js';
+import { TEST_REDIS_URL } from '../../../../test/support/test-redis.js';
 import { Interrupts } from '../interrupts.js';
 import { KernelFiles } from '../lab-test/kernel-files.js';
 import { buildProcessor } from './build-processor.js';
 import { KernelBuilders } from './kernel-builders.js';
 import { LocalWorktrees } from './local-worktrees.js';
 
-const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const url = TEST_REDIS_URL;
 const prefix = `kbisect-test-kernel-transfer-${process.pid}-${randomBytes(3).toString('hex')}`;
 const log = pino({ level: 'silent' });
 const BUILD_HOST = 'build-host-a';

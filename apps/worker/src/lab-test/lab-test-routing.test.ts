@@ -13,9 +13,10 @@ import {
 } from '@kbisect/queue';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_REDIS_URL } from '../../../../test/support/test-redis.js';
 import { type RunningWorker, startWorker } from '../start-worker.js';
 
-const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const url = TEST_REDIS_URL;
 const prefix = `kbisect-test-lab-routing-${process.pid}-${randomBytes(3).toString('hex')}`;
 
 /**

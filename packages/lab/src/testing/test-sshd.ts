@@ -1,15 +1,17 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type Requirement, SSH_KEYGEN, SSHD } from '../../../../test/support/requirements.js';
 import type { LabConfig } from '../lab-config.js';
 
 /**
  * A real OpenSSH server on a loopback port of this machine, for the lab tests: its own
  * host key, config and authorized key in a temp directory, started as a child and stopped
- * by its pid. Every command goes through a ForceCommand gate that refuses anything naming
+ * by its pid. It runs as whoever runs the tests (root or not: an sshd started by a user
+ * accepts only that user's logins, which is all a test needs). Every command goes through a ForceCommand gate that refuses anything naming
  * kexec (and records the attempt), so no test can reboot this machine even if a guard
  * in the code under test were broken.
  */
@@ -35,9 +37,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export function sshdAvailable(): boolean {
-  return existsSync('/usr/sbin/sshd') && process.getuid?.() === 0;
-}
+/** What `startTestSshd` runs: tests that use it are described with `describeNeeding(...)`. */
+export const TEST_SSHD_NEEDS: readonly Requirement[] = [SSHD, SSH_KEYGEN];
 
 async function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -88,8 +89,9 @@ exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"
       '',
     ].join('\n'),
   );
-  // sshd refuses to start without its privilege separation directory.
-  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  // sshd started by root refuses to start without its privilege separation directory; one
+  // started by another user does without (it cannot change users anyway).
+  if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -117,7 +119,7 @@ exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"
       name,
       host: '127.0.0.1',
       port,
-      user: 'root',
+      user: userInfo().username,
       privateKeyPath: clientKey,
       hostKeyFingerprint: fingerprint,
       pool: 'test',

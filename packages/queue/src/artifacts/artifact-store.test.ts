@@ -6,13 +6,14 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_REDIS_URL } from '../../../../test/support/test-redis.js';
 import { loadConfig } from '../config/load-config.js';
 import { ArtifactCorrupt, ArtifactNotFound, ArtifactTooLarge } from '../errors/index.js';
 import { keys } from '../keys.js';
 import { ArtifactStore, type ArtifactStoreOptions } from './artifact-store.js';
 import { fileSha256 } from './file-sha256.js';
 
-const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const url = TEST_REDIS_URL;
 const prefix = `kbisect-test-artifacts-${process.pid}-${randomBytes(3).toString('hex')}`;
 const MIB = 1024 * 1024;
 let redis: Redis;

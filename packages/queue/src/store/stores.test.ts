@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { JournalEntry } from '@kbisect/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_REDIS_URL } from '../../../../test/support/test-redis.js';
 import { loadConfig } from '../config/load-config.js';
 import { JournalConflict } from '../errors/journal-conflict.js';
 import type { BisectRecord } from '../record/bisect-record.js';
 import { createStores, type Stores } from './stores.js';
 
-const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const url = TEST_REDIS_URL;
 const prefix = `kbisect-test-stores-${process.pid}-${randomBytes(3).toString('hex')}`;
 let redis: Redis;
 let stores: Stores;

@@ -1,0 +1,116 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { describe, it, type TestContext } from 'vitest';
+
+/**
+ * What a test needs from this machine (a program, a service) and how to get it. Tests that
+ * need one never skip without a word: under CI (CI=true) a missing requirement fails the
+ * test with its install line, because a CI run that skipped the SSH suites proves nothing;
+ * elsewhere the test is skipped and the reason printed. Only what depends on the host
+ * kernel (netem, network namespaces) may skip in CI too: `skipOnHost`.
+ */
+export interface Requirement {
+  /** What the tests need, as a person names it: "sshd", "xmllint", "Redis". */
+  readonly name: string;
+  /** Why it is not usable here, or undefined when it is. */
+  readonly missing: string | undefined;
+  /** What to run to get it. */
+  readonly install: string;
+  /** The Debian package that has it, when one does (the README's install line names it). */
+  readonly debianPackage?: string;
+}
+
+/** The README's "On a fresh machine" line installs every package `npm test` needs. */
+const README_LINE = "the README's fresh-machine line installs everything `npm test` needs";
+
+/** Thrown (under CI) where a test would otherwise have been skipped. */
+export class RequirementMissing extends Error {
+  override readonly name = 'RequirementMissing';
+  constructor(readonly requirements: readonly Requirement[]) {
+    super(`${explain(requirements)} (${README_LINE})`);
+  }
+}
+
+export function inCI(): boolean {
+  const ci = process.env.CI;
+  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
+}
+
+function onPath(command: string): boolean {
+  const candidates = isAbsolute(command)
+    ? [command]
+    : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, command));
+  return candidates.some((file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** A program from a Debian package; `command` may be a name on PATH or an absolute path. */
+export function program(command: string, debianPackage: string): Requirement {
+  return {
+    name: command,
+    missing: onPath(command) ? undefined : `${command} is not installed`,
+    install: `sudo apt-get install ${debianPackage}`,
+    debianPackage,
+  };
+}
+
+export const SSHD = program('/usr/sbin/sshd', 'openssh-server');
+export const SSH_KEYGEN = program('ssh-keygen', 'openssh-client');
+export const XMLLINT = program('xmllint', 'libxml2-utils');
+export const IP = program('ip', 'iproute2');
+export const BWRAP = program('bwrap', 'bubblewrap');
+
+function explain(requirements: readonly Requirement[]): string {
+  return requirements.map((r) => `${r.missing}: ${r.install}`).join('; ');
+}
+
+function unmet(requirements: readonly Requirement[]): Requirement[] {
+  return requirements.filter((r) => r.missing !== undefined);
+}
+
+/**
+ * `describe` when every requirement is met. Otherwise, under CI, a suite of one failing test
+ * that names what to install; elsewhere the suite is skipped and the reason printed.
+ */
+export function describeNeeding(
+  ...requirements: Requirement[]
+): (name: string, body: () => void) => void {
+  const missing = unmet(requirements);
+  if (missing.length === 0) return (name, body) => describe(name, body);
+  return (name, body) => {
+    if (inCI()) {
+      describe(name, () => {
+        it(`needs ${missing.map((r) => r.name).join(', ')}`, () => {
+          throw new RequirementMissing(missing);
+        });
+      });
+      return;
+    }
+    console.warn(`skipped "${name}": ${explain(missing)}`);
+    describe.skip(name, body);
+  };
+}
+
+/** The same for one test: call it first; it fails under CI, else skips with the reason. */
+export function needs(context: TestContext, ...requirements: Requirement[]): void {
+  const missing = unmet(requirements);
+  if (missing.length === 0) return;
+  if (inCI()) throw new RequirementMissing(missing);
+  context.skip(explain(missing));
+}
+
+/**
+ * A skip that depends on the host kernel or privileges, not on a package: it may happen in CI
+ * too, and the reason is printed with the test.
+ */
+export function skipOnHost(context: TestContext, reason: string | undefined): void {
+  if (reason === undefined) return;
+  console.warn(`skipped "${context.task.name}": ${reason}`);
+  context.skip(reason);
+}
