@@ -119,7 +119,15 @@ export async function startWorker(
   );
   const build = new Worker(
     QUEUE.build,
-    buildProcessor({ stores, repositories, worktrees, interrupts, kernelBuilders, log }),
+    buildProcessor({
+      stores,
+      repositories,
+      worktrees,
+      interrupts,
+      kernelBuilders,
+      progressIntervalMs: w.buildProgressMs,
+      log,
+    }),
     { ...common, concurrency: w.concurrency.build },
   );
   // Lab-test jobs are routed by queue (names.ts): this host's `local` tests, and the labs and

@@ -1,11 +1,15 @@
 import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
 import type { BuildEvidence } from '@kbisect/core';
+import { type BuildProgressOptions, startProgressTicker } from './progress-ticker.js';
 
 export interface BuildContext {
   /** The worktree to build in. */
   dir: string;
   commit: string;
   signal: AbortSignal;
+  /** Where the build says that it started and, while it runs, how long it has taken. */
+  progress?: BuildProgressOptions;
 }
 
 /** Builds one commit. A failed build is evidence (a skip), never an exception. */
@@ -33,9 +37,18 @@ export function shellBuild({
 }: ShellBuildOptions): BuildCommand {
   return {
     description: command,
-    run({ dir, commit, signal }) {
+    run({ dir, commit, signal, progress = {} }) {
       return new Promise<BuildEvidence>((resolve, reject) => {
         const started = performance.now();
+        const short = commit.slice(0, 12);
+        progress.log?.info(
+          { command, dir, host: hostname() },
+          `build ${short}: \`${command}\` in ${dir} on ${hostname()}`,
+        );
+        const ticker = startProgressTicker(progress, () => ({
+          commit: short,
+          elapsedSeconds: (performance.now() - started) / 1000,
+        }));
         const child = spawn('sh', ['-c', command], {
           cwd: dir,
           detached: true,
@@ -61,11 +74,13 @@ export function shellBuild({
         const onAbort = () => killGroup();
         signal.addEventListener('abort', onAbort, { once: true });
         child.on('error', (error) => {
+          ticker.stop();
           clearTimeout(timer);
           signal.removeEventListener('abort', onAbort);
           reject(error);
         });
         child.on('close', (code) => {
+          ticker.stop();
           clearTimeout(timer);
           signal.removeEventListener('abort', onAbort);
           const seconds = (performance.now() - started) / 1000;

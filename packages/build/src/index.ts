@@ -1,5 +1,11 @@
 export type { KernelArtifact } from './artifact-cache.js';
 export {
+  type BuildProgress,
+  estimateSecondsLeft,
+  formatDuration,
+  progressMessage,
+} from './build-progress.js';
+export {
   type BuildCommand,
   type BuildContext,
   type ShellBuildOptions,
@@ -19,3 +25,8 @@ export {
 } from './kernel-builder.js';
 export { kernelSignature } from './kernel-signature.js';
 export { commitOfRelease, localVersionFor } from './local-version.js';
+export {
+  type BuildLog,
+  type BuildProgressOptions,
+  DEFAULT_PROGRESS_INTERVAL_MS,
+} from './progress-ticker.js';

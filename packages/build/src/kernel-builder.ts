@@ -2,13 +2,16 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { availableParallelism, hostname } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { BuildEvidence } from '@kbisect/core';
 import { ArtifactCache, type KernelArtifact } from './artifact-cache.js';
 import { withBuildDirLock } from './build-dir-lock.js';
+import { BuildLogObjects } from './build-log-objects.js';
+import { formatDuration } from './build-progress.js';
 import { missingConfigLines } from './config-check.js';
+import { readFullBuild, writeFullBuild } from './full-build-record.js';
 import { imagePath } from './kernel-arch.js';
 import {
   configHash,
@@ -20,6 +23,7 @@ import { kernelSignature } from './kernel-signature.js';
 import { localVersionFor } from './local-version.js';
 import { logTail } from './log-tail.js';
 import { type GroupRunResult, runInGroup } from './process-group.js';
+import { type BuildProgressOptions, startProgressTicker } from './progress-ticker.js';
 import { checkoutSource } from './source-tree.js';
 import { resolveToolchain, type Toolchain } from './toolchain.js';
 
@@ -135,7 +139,16 @@ export class KernelBuilder {
     return join(this.cacheDir, 'trees', key);
   }
 
-  async build(source: KernelSource, commit: string, signal: AbortSignal): Promise<KernelBuild> {
+  /**
+   * `progress` gets a line when compiling starts (what, where, -j) and then every interval:
+   * the time so far and the objects compiled against the last full build of the tree.
+   */
+  async build(
+    source: KernelSource,
+    commit: string,
+    signal: AbortSignal,
+    progress: BuildProgressOptions = {},
+  ): Promise<KernelBuild> {
     const started = performance.now();
     const treeId = await source.treeId(commit);
     const key = this.artifactKey(treeId);
@@ -156,7 +169,7 @@ export class KernelBuilder {
           evidence: this.evidenceOf(built, commit, true, started, 0),
           ...(built.ok ? { artifact: built } : {}),
         };
-      return this.buildLocked(source, commit, treeId, key, treeDir, signal, started);
+      return this.buildLocked(source, commit, treeId, key, treeDir, signal, started, progress);
     });
   }
 
@@ -168,6 +181,7 @@ export class KernelBuilder {
     treeDir: string,
     signal: AbortSignal,
     started: number,
+    progress: BuildProgressOptions,
   ): Promise<KernelBuild> {
     const src = join(treeDir, 'src');
     const out = join(treeDir, 'out');
@@ -181,6 +195,9 @@ export class KernelBuilder {
     // A build killed with SIGKILL may have left truncated objects that look up to date.
     if (existsSync(dirtyMarker)) await rm(out, { recursive: true, force: true });
     await rm(dirtyMarker, { force: true });
+    // From an empty O= every object is compiled: this build's count is the yardstick of later
+    // builds of the tree (failing that, the first build that succeeds).
+    const fullBuild = !existsSync(join(out, '.config'));
     await mkdir(out, { recursive: true });
 
     const localVersion = localVersionFor(commit);
@@ -215,25 +232,42 @@ export class KernelBuilder {
       if (result.exitCode !== 0 || result.timedOut || result.aborted) failed = result;
     };
 
-    const configureStarted = performance.now();
-    const configWarnings = await this.configure(src, out, make, step, () => failed);
-    const configureSeconds = seconds(configureStarted);
-
-    const compileStarted = performance.now();
-    await step(make(`-j${this.spec.jobs}`, `LOCALVERSION=${localVersion}`, ...this.spec.targets));
+    const lastFull = await readFullBuild(treeDir);
+    const objects = new BuildLogObjects(logPath);
+    this.logStart(progress, commit, treeDir, fullBuild, lastFull);
+    let compileStarted: number | undefined;
+    const ticker = startProgressTicker(progress, async () => ({
+      commit: commit.slice(0, 12),
+      elapsedSeconds: seconds(started),
+      objects: await objects.count(),
+      ...(lastFull ? { expectedObjects: lastFull.objects } : {}),
+      ...(compileStarted !== undefined ? { compileSeconds: seconds(compileStarted) } : {}),
+    }));
+    let configWarnings: string[] = [];
+    let configureSeconds = 0;
     const modulesDir = join(out, '.kbisect-modules');
-    if (this.spec.targets.includes('modules')) {
-      await rm(modulesDir, { recursive: true, force: true });
-      await step(
-        make(
-          `LOCALVERSION=${localVersion}`,
-          `INSTALL_MOD_PATH=${modulesDir}`,
-          'INSTALL_MOD_STRIP=1',
-          'modules_install',
-        ),
-      );
+    try {
+      const configureStarted = performance.now();
+      configWarnings = await this.configure(src, out, make, step, () => failed);
+      configureSeconds = seconds(configureStarted);
+      compileStarted = performance.now();
+      await step(make(`-j${this.spec.jobs}`, `LOCALVERSION=${localVersion}`, ...this.spec.targets));
+      if (this.spec.targets.includes('modules')) {
+        await rm(modulesDir, { recursive: true, force: true });
+        await step(
+          make(
+            `LOCALVERSION=${localVersion}`,
+            `INSTALL_MOD_PATH=${modulesDir}`,
+            'INSTALL_MOD_STRIP=1',
+            'modules_install',
+          ),
+        );
+      }
+    } finally {
+      ticker.stop();
     }
-    const compileSeconds = seconds(compileStarted);
+    const compileSeconds = seconds(compileStarted ?? started);
+    const compiledObjects = await objects.count();
 
     if (failed?.killed) await writeFile(dirtyMarker, 'killed mid-build\n');
     if (failed?.aborted) signal.throwIfAborted();
@@ -298,6 +332,14 @@ export class KernelBuilder {
         ...(existsSync(modulesDir) ? { modulesDir } : {}),
       },
     );
+    if (fullBuild || (!lastFull && compiledObjects > 0)) {
+      await writeFullBuild(treeDir, {
+        objects: compiledObjects,
+        seconds: compileSeconds,
+        commit,
+        builtAt: entry.builtAt,
+      });
+    }
     const evidence = this.evidenceOf(entry, commit, false, started, checkoutSeconds);
     if (configWarnings.length) evidence.configWarnings = configWarnings;
     return { evidence, artifact: entry };
@@ -354,6 +396,43 @@ export class KernelBuilder {
     if (failed()) return [];
     missing = missingConfigLines(wanted, await readFile(dotConfig, 'utf8'));
     return missing;
+  }
+
+  /** The first line of a build: what is built, where, how wide, and the yardstick. */
+  private logStart(
+    progress: BuildProgressOptions,
+    commit: string,
+    treeDir: string,
+    fullBuild: boolean,
+    lastFull: Awaited<ReturnType<typeof readFullBuild>>,
+  ): void {
+    const config =
+      this.spec.config.kind === 'file'
+        ? basename(this.spec.config.path)
+        : [
+            this.spec.config.target,
+            ...(this.spec.config.fragments ?? []).map((f) => basename(f)),
+          ].join(' + ');
+    const host = hostname();
+    const yardstick = lastFull
+      ? `; the last full build compiled ${lastFull.objects} objects in ${formatDuration(lastFull.seconds)}`
+      : '';
+    progress.log?.info(
+      {
+        config,
+        arch: this.spec.arch,
+        targets: this.spec.targets,
+        jobs: this.spec.jobs,
+        toolchain: this.toolchain.description,
+        host,
+        buildDir: treeDir,
+        fullBuild,
+        ...(lastFull ? { expectedObjects: lastFull.objects } : {}),
+      },
+      `build ${commit.slice(0, 12)}: kernel ${config}, ${this.spec.arch} ${this.spec.targets.join(' ')}, ` +
+        `-j${this.spec.jobs}, CC=${this.toolchain.cc}, on ${host} in ${treeDir}` +
+        `${fullBuild ? ' (a full build: empty build directory)' : ''}${yardstick}`,
+    );
   }
 
   private async captureRelease(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {

@@ -34,6 +34,7 @@ export class ServiceHarness {
       lockDurationMs?: number;
       stalledIntervalMs?: number;
       shutdownGraceMs?: number;
+      buildProgressMs?: number;
       webhooks?: Record<string, unknown>;
     } = {},
   ): Promise<ServiceHarness> {

@@ -25,6 +25,8 @@ export interface TestConfigOptions {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   shutdownGraceMs?: number;
+  /** Time between a running build's progress lines (default: the service's 30 s). */
+  buildProgressMs?: number;
   /** The `webhooks` section (signing secret, retry tuning); absent: none, no secret. */
   webhooks?: Record<string, unknown>;
 }
@@ -56,6 +58,7 @@ export async function writeTestConfig(
         lockDurationMs: options.lockDurationMs ?? 5000,
         stalledIntervalMs: options.stalledIntervalMs ?? 1000,
         shutdownGraceMs: options.shutdownGraceMs ?? 2000,
+        ...(options.buildProgressMs ? { buildProgressMs: options.buildProgressMs } : {}),
         concurrency: { coordinator: 4, build: 2, labTest: 1 },
       },
       cacheDir: options.cacheDir,

@@ -1,5 +1,10 @@
 import { hostname } from 'node:os';
-import { type KernelBuilder, shellBuild } from '@kbisect/build';
+import {
+  type BuildProgressOptions,
+  formatDuration,
+  type KernelBuilder,
+  shellBuild,
+} from '@kbisect/build';
 import type { BuildEvidence } from '@kbisect/core';
 import type { Repository, Worktree } from '@kbisect/git';
 import {
@@ -27,6 +32,8 @@ export interface BuildProcessorOptions {
   kernelBuilders?: KernelBuilders;
   /** This host's name in build results; hostname() unless a test plays another host. */
   host?: string;
+  /** Time between a running build's progress lines in the bisect's log; default 30 s. */
+  progressIntervalMs?: number;
   log: Logger;
 }
 
@@ -45,6 +52,11 @@ export function buildProcessor(options: BuildProcessorOptions) {
     }
     const data = job.data;
     const log = options.log.child({ bisectId: data.bisectId, commit: data.commit, step: 'build' });
+    // The build's own lines (start, progress) go to the same child: the bisect's event stream.
+    const progress: BuildProgressOptions = {
+      log,
+      ...(options.progressIntervalMs ? { intervalMs: options.progressIntervalMs } : {}),
+    };
     const record = await stores.bisects.get(data.bisectId);
     if (!record || record.cancelRequested) {
       throw new UnrecoverableError(`bisect ${data.bisectId} was cancelled or removed`);
@@ -79,7 +91,7 @@ export function buildProcessor(options: BuildProcessorOptions) {
           await options.kernelBuilders.get(data.kernel),
           repository,
           commit,
-          { store: stores.artifacts, host, signal: step.signal, log },
+          { store: stores.artifacts, host, signal: step.signal, log, progress },
         );
       }
       const baseDir = worktrees.dirOf(data.bisectId);
@@ -100,9 +112,16 @@ export function buildProcessor(options: BuildProcessorOptions) {
             dir: worktree.path,
             commit: data.commit,
             signal: step.signal,
+            progress,
           })
         : { ok: true, seconds: 0 };
       if (step.signal.aborted) throw step.signal.reason;
+      if (data.command) {
+        log.info(
+          { ok: evidence.ok, seconds: evidence.seconds },
+          `build ${data.commit.slice(0, 12)}: ${evidence.ok ? 'built' : 'failed'} in ${formatDuration(evidence.seconds)}`,
+        );
+      }
       worktrees.keep(worktree);
       const built: BuildJobResult = {
         kind: 'built',
@@ -138,10 +157,16 @@ async function buildKernel(
   builder: KernelBuilder,
   repository: Repository,
   commit: string,
-  context: { store: ArtifactStore; host: string; signal: AbortSignal; log: Logger },
+  context: {
+    store: ArtifactStore;
+    host: string;
+    signal: AbortSignal;
+    log: Logger;
+    progress: BuildProgressOptions;
+  },
 ): Promise<BuildJobResult> {
   const { signal, log } = context;
-  const { evidence, artifact } = await builder.build(repository, commit, signal);
+  const { evidence, artifact } = await builder.build(repository, commit, signal, context.progress);
   if (signal.aborted) throw signal.reason;
   log.info(
     { release: evidence.release, cached: evidence.cached, seconds: evidence.seconds },

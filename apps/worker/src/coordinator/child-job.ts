@@ -52,7 +52,12 @@ interface ChildJob {
 
 /** Rejects with the signal's reason as soon as it aborts; the work itself goes on. */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    // The job may still fail later (a cancelled bisect's test): nobody waits for that, and an
+    // unhandled rejection would end the worker process.
+    promise.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });

@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
  * ARCH, CC and LOCALVERSION, config targets, olddefconfig, bzImage (a real gcc-linked
  * vmlinux, so signatures compare real code), modules and modules_install (one fake .ko and
  * a `build` link, as the kernel installs them), kernelrelease, scripts/config and
- * scripts/kconfig/merge_config.sh. Builds take milliseconds instead of minutes.
+ * scripts/kconfig/merge_config.sh. Builds take milliseconds instead of minutes, unless a
+ * commit adds `slow-objects` (seconds per object) or `slow-build` (a two-minute bzImage).
  */
 export interface FakeKernelRepo {
   dir: string;
@@ -24,6 +25,8 @@ const MAKEFILE = `VERSION := 1.0.0
 O ?= .
 SRCS := $(sort $(wildcard *.c))
 OBJS := $(patsubst %.c,$(O)/%.o,$(SRCS))
+# A file slow-objects holding seconds makes every object take that long (progress tests).
+OBJECT_DELAY := $(if $(wildcard slow-objects),$(shell cat slow-objects),0)
 
 .PHONY: olddefconfig bzImage kernelrelease modules modules_install
 
@@ -36,6 +39,7 @@ olddefconfig:
 
 $(O)/%.o: %.c
 \t@echo "  CC      $*.o"
+\t@sleep $(OBJECT_DELAY)
 \t$(CC) -O2 -c -o $@ $<
 
 $(O)/vmlinux: $(OBJS)

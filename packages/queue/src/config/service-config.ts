@@ -81,6 +81,10 @@ export const ServiceConfig = Type.Object(
         stalledIntervalMs: Milliseconds(15_000, 'how often workers look for stalled jobs'),
         maxStalledCount: Type.Integer({ minimum: 0, maximum: 1000, default: 5 }),
         shutdownGraceMs: Milliseconds(10_000, 'SIGTERM: how long running steps may finish'),
+        buildProgressMs: Milliseconds(
+          30_000,
+          "a running build logs its time (a kernel's, objects compiled) this often",
+        ),
         heartbeatFile: Type.Optional(
           Type.String({
             minLength: 1,
