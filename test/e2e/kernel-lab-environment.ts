@@ -9,7 +9,7 @@ import {
   BootTimeout,
   type Deployment,
   deployKernel,
-  installSpliceBench,
+  installProgram,
   KexecLoadFailed,
   type LabLease,
   type LabLeases,
@@ -83,7 +83,7 @@ export function kernelLabEnvironment(
           signal,
         );
         options.onDeploy?.(commit, prepared.deployment);
-        prepared.remoteBench = await installSpliceBench(session, options.spliceBench);
+        prepared.remoteBench = await installProgram(session, options.spliceBench);
       } catch (error) {
         if (
           !(error instanceof BootTimeout) &&

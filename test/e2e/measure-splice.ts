@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KernelBuilder } from '@kbisect/build';
 import { openRepository } from '@kbisect/git';
-import { deployKernel, installSpliceBench, LabSession } from '@kbisect/lab';
+import { deployKernel, installProgram, LabSession } from '@kbisect/lab';
 import {
   buildSpliceBench,
   runSpliceBench,
@@ -65,7 +65,7 @@ try {
     console.log(
       `\n== ${name} (${deployment.release}): kexec -e → SSH ${deployment.timings.rebootSeconds.toFixed(1)} s, deploy total ${deployment.timings.totalSeconds.toFixed(1)} s`,
     );
-    const remote = await installSpliceBench(session, bench.binaryPath);
+    const remote = await installProgram(session, bench.binaryPath);
     for (const [label, options] of workloads) {
       for (let run = 0; run < runs; run++) {
         const started = performance.now();

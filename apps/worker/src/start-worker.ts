@@ -90,7 +90,7 @@ export async function startWorker(
     cacheDir: join(config.cacheDir, 'fetched-kernels'),
     log,
   });
-  const kexecLabs = new KexecLabs({ labs, redis, prefix, kernelFiles, log });
+  const kexecLabs = new KexecLabs({ labs, redis, prefix, kernelFiles, oracles, log });
 
   const { worker: w } = config;
   const common: Omit<WorkerOptions, 'concurrency'> = {

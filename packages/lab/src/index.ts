@@ -4,7 +4,13 @@ export { assertRunning, type Deployment, deployKernel, type KernelToDeploy } fro
 export * from './errors/index.js';
 export { hostKeyFingerprint } from './host-key.js';
 export { installModules } from './install-modules.js';
-export { type LabConfig, loadLabConfig, parseLabConfig } from './lab-config.js';
+export { installProgram } from './install-program.js';
+export {
+  DEFAULT_LAB_WORK_DIR,
+  type LabConfig,
+  loadLabConfig,
+  parseLabConfig,
+} from './lab-config.js';
 export {
   type AcquireOptions,
   type LabLease,
@@ -13,7 +19,7 @@ export {
   type PoolAcquireOptions,
 } from './lab-leases.js';
 export { type ExecResult, LabSession } from './lab-session.js';
-export { installSpliceBench } from './lab-splice-bench.js';
+export { type LabTarget, labTarget } from './lab-target.js';
 export { checkLabAfterUncleanHolder, type Recovery, recoverLab } from './recover.js';
 export { type ConnectOptions, connectLab } from './ssh-connection.js';
 export { SshRunner, type SshRunnerOptions } from './ssh-runner.js';

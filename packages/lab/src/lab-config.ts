@@ -29,7 +29,15 @@ export interface LabConfig {
    * default `/`. Tests point it at a temporary directory.
    */
   modulesRoot?: string;
+  /**
+   * Where command and metric oracles run on the lab and their files are written; default
+   * DEFAULT_LAB_WORK_DIR. Under /tmp on purpose: an initramfs lab loses it on every kexec,
+   * and the files are written again before each sample.
+   */
+  workDir?: string;
 }
+
+export const DEFAULT_LAB_WORK_DIR = '/tmp/kbisect/work';
 
 /** The same rule as @kbisect/queue's QUEUE_NAME_PART (lab does not depend on queue). */
 const QUEUE_SAFE = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -93,6 +101,7 @@ export function parseLabConfig(input: unknown): LabConfig {
     pool,
     arch: string(raw.arch ?? 'x86_64', 'arch'),
     bootTimeoutSeconds: bootTimeout,
+    workDir: absolutePath(raw.workDir, 'workDir') ?? DEFAULT_LAB_WORK_DIR,
   };
   const optional = {
     privateKeyPath: optionalString(raw.privateKeyPath, 'privateKeyPath'),

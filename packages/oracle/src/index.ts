@@ -3,6 +3,30 @@ export * from './errors/index.js';
 export { lastNumber, type MetricOracleOptions, metricOracle } from './metric-oracle.js';
 export { type Oracle, type OracleContext, outputTail } from './oracle.js';
 export {
+  DEFAULT_ORACLE_FILE_MODE,
+  MAX_ORACLE_FILES,
+  MAX_ORACLE_FILES_BYTES,
+  OracleFile,
+  type OracleFileProblem,
+  OracleFiles,
+  oracleFileProblems,
+  writeOracleFilesHere,
+} from './oracle-file.js';
+export { type OracleForOptions, oracleFor } from './oracle-for.js';
+export {
+  CommandOracleSpec,
+  DEFAULT_ORACLE_TIMEOUT_SECONDS,
+  MetricOracleSpec,
+  OracleSpec,
+  type OracleSpecProblem,
+  oracleQuantity,
+  oracleSpecProblems,
+  parseOracleText,
+  SpliceLoopbackOracleSpec,
+  spliceBenchOptionsOf,
+} from './oracle-spec.js';
+export { localTarget, type OracleTarget } from './oracle-target.js';
+export {
   LocalRunner,
   type LocalRunnerOptions,
   type Runner,
@@ -40,7 +64,7 @@ export {
   type SpliceLoopbackOracleOptions,
   spliceLoopbackOracle,
 } from './splice-loopback-oracle.js';
-export { parseSpliceLoopbackSpec, SPLICE_LOOPBACK_DEFAULTS } from './splice-loopback-spec.js';
+export { parseSpliceLoopbackArgs, SPLICE_LOOPBACK_DEFAULTS } from './splice-loopback-spec.js';
 export {
   DEFAULT_SPLICE_MEASURE,
   SPLICE_MEASURES,

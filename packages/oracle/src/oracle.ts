@@ -3,9 +3,17 @@ import type { Sample } from '@kbisect/core';
 /** Where and on what one oracle run happens. */
 export interface OracleContext {
   commit: string;
-  /** The worktree of the commit: command and metric oracles run inside it. */
+  /**
+   * Where command and metric oracles run and their files go, on the target: the commit's
+   * worktree on the worker host, the lab config's workDir on a lab.
+   */
   dir: string;
   signal: AbortSignal;
+  /**
+   * The kernel release the target must run (a lab after a deploy), proved with `uname -r`
+   * before the sample; absent on the worker host, which boots nothing.
+   */
+  release?: string;
 }
 
 /** One measurement of one commit. Decisions are the policy's job, not the oracle's. */

@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IP, needs, skipOnHost } from '../../../test/support/requirements.js';
 import { SpliceBenchFailed } from './errors/splice-bench-failed.js';
+import { oracleFor } from './oracle-for.js';
+import { localTarget } from './oracle-target.js';
 import { LocalRunner, type Runner } from './runner.js';
 import {
   runSpliceBench,
@@ -22,7 +24,6 @@ import {
   spliceBenchSample,
 } from './splice-bench.js';
 import { buildSpliceBench } from './splice-bench-build.js';
-import { spliceLoopbackOracle } from './splice-loopback-oracle.js';
 
 const runner = new LocalRunner();
 let binary = '';
@@ -200,13 +201,10 @@ describe('the stalls measure of the splice-loopback oracle, on a healthy kernel'
   // through the oracle `kbisect run` builds. Its 16 KiB responses wait ~200 ms each for the
   // probe timer, so nearly the whole run is stalls; the default MORE policy stalls never.
   const stallsOracle = (args: string) =>
-    spliceLoopbackOracle({
-      runner,
-      args,
-      measure: 'stalls',
-      cacheDir: join(tmpdir(), 'kbisect-splice-bench'),
-      timeoutMs: 30_000,
-    });
+    oracleFor(
+      { kind: 'splice-loopback', args, measure: 'stalls', timeoutSeconds: 30 },
+      { target: localTarget(runner), cacheDir: join(tmpdir(), 'kbisect-splice-bench') },
+    );
   const context = { commit: 'c'.repeat(40), dir: tmpdir(), signal: new AbortController().signal };
 
   it('is near 1000 ms/s with MORE on the last write, and 0 without', async () => {

@@ -25,8 +25,6 @@ export const SPLICE_LOOPBACK_DEFAULTS: Readonly<SpliceBenchOptions> = Object.fre
   timeoutSeconds: 5,
 });
 
-const SPEC = /^splice-loopback(?::([\s\S]*))?$/;
-
 function oneOf<T extends string>(value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) {
     throw new RangeError(`${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
@@ -79,18 +77,18 @@ const FLAGS: Readonly<Record<string, FlagParser>> = {
 };
 
 /**
- * Parses `splice-loopback[:FLAGS]`, FLAGS being splice-bench flags separated by spaces
- * (`--flag value` or `--flag=value`), over `SPLICE_LOOPBACK_DEFAULTS`. Everything
- * splice-bench would reject is rejected here already, before a kernel is built for it.
+ * Parses the flags of a splice-loopback oracle (`oracle.args`, or what follows
+ * `--oracle splice-loopback:`): splice-bench flags separated by spaces (`--flag value` or
+ * `--flag=value`), over `SPLICE_LOOPBACK_DEFAULTS`. The one parser of these flags: the API,
+ * the CLI and the oracle all call it, so everything splice-bench would reject is rejected
+ * here already, before a kernel is built for it.
  */
-export function parseSpliceLoopbackSpec(spec: string): SpliceBenchOptions {
+export function parseSpliceLoopbackArgs(args = ''): SpliceBenchOptions {
   // Typed as a `never` function so that TypeScript narrows after each failed check.
   const fail: (reason: string) => never = (reason) => {
-    throw new SpliceLoopbackSpecInvalid(spec, reason);
+    throw new SpliceLoopbackSpecInvalid(`splice-loopback:${args}`, reason);
   };
-  const match = SPEC.exec(spec.trim());
-  if (!match) fail('expected splice-loopback or splice-loopback:FLAGS');
-  const tokens = (match[1] ?? '').split(/\s+/).filter((token) => token !== '');
+  const tokens = args.split(/\s+/).filter((token) => token !== '');
 
   const given: SpliceBenchOptions = {};
   const seen = new Set<string>();

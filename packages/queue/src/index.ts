@@ -91,7 +91,6 @@ export {
   DecisionSpec,
   KernelBuildSpec,
   LabSpec,
-  OracleSpec,
 } from './spec/bisect-spec.js';
 export { directionOf, directionProblems, oracleDirection } from './spec/oracle-direction.js';
 export { goodRefs, type SpecProblem, specProblems } from './spec/spec-rules.js';
@@ -100,12 +99,9 @@ export {
   buildCommandOf,
   DEFAULT_BUILD_TIMEOUT_SECONDS,
   DEFAULT_CALIBRATION_SAMPLES,
-  DEFAULT_ORACLE_TIMEOUT_SECONDS,
   type DecisionSetup,
   decisionSetup,
   kernelBuildOf,
-  type OracleForOptions,
-  oracleFor,
 } from './spec-to-env.js';
 export { BisectStore, type ListOptions, type ListPage } from './store/bisect-store.js';
 export { ControlChannel, type ControlMessage } from './store/control-channel.js';

@@ -9,19 +9,9 @@ import {
   statisticalPolicy,
   thresholdPolicy,
 } from '@kbisect/core';
-import {
-  commandOracle,
-  DEFAULT_SPLICE_MEASURE,
-  metricOracle,
-  type Oracle,
-  parseSpliceLoopbackSpec,
-  type Runner,
-  SPLICE_LOOPBACK_DEFAULTS,
-  spliceBenchQuantity,
-  spliceLoopbackOracle,
-} from '@kbisect/oracle';
+import { type OracleSpec, oracleQuantity } from '@kbisect/oracle';
 import type { KernelJobSpec } from './jobs/build-job.js';
-import type { BisectSpec, DecisionSpec, OracleSpec } from './spec/bisect-spec.js';
+import type { BisectSpec, DecisionSpec } from './spec/bisect-spec.js';
 import { directionOf } from './spec/oracle-direction.js';
 
 /** How verdicts are reached: a fixed policy, or one calibrated on the endpoints. */
@@ -31,7 +21,6 @@ export interface DecisionSetup {
   calibration?: Calibration;
 }
 
-export const DEFAULT_ORACLE_TIMEOUT_SECONDS = 600;
 export const DEFAULT_BUILD_TIMEOUT_SECONDS = 3600;
 /** As `kbisect run`: enough baseline runs that the rank test can classify every commit. */
 export const DEFAULT_CALIBRATION_SAMPLES = RECOMMENDED_CALIBRATION_SAMPLES;
@@ -47,7 +36,7 @@ export function decisionSetup(oracle: OracleSpec, decision: DecisionSpec = {}): 
   // Stalled time is additive and mostly 0 on a good kernel: 2 and 20 ms/s are both "no
   // stalls" next to a bad kernel's 800, which a log scale would put far apart.
   const stalls = oracle.kind === 'splice-loopback' && oracle.measure === 'stalls';
-  const quantity = spliceQuantityOf(oracle);
+  const quantity = oracleQuantity(oracle);
   const statistical = (): Calibration => ({
     samplesPerEndpoint: decision.calibrationSamples ?? DEFAULT_CALIBRATION_SAMPLES,
     calibrate: (good, bad) =>
@@ -80,52 +69,6 @@ export function decisionSetup(oracle: OracleSpec, decision: DecisionSpec = {}): 
       };
     case 'splice-loopback':
       return { direction, calibration: statistical() };
-  }
-}
-
-/**
- * What a splice-loopback bisect measures, known from the spec before any sample: the verdict
- * summaries then say "rr transactions -100% vs good (2383 → 0 txn/s)". Undefined for other
- * oracles, and for ARGS that do not parse (the worker reports those with the first sample).
- */
-function spliceQuantityOf(oracle: OracleSpec): { metric: string; unit: string } | undefined {
-  if (oracle.kind !== 'splice-loopback') return undefined;
-  try {
-    const bench = parseSpliceLoopbackSpec(`splice-loopback${oracle.args ? `:${oracle.args}` : ''}`);
-    return spliceBenchQuantity(
-      bench.pattern ?? SPLICE_LOOPBACK_DEFAULTS.pattern ?? 'rr',
-      oracle.measure ?? DEFAULT_SPLICE_MEASURE,
-    );
-  } catch {
-    return undefined;
-  }
-}
-
-export interface OracleForOptions {
-  runner: Runner;
-  /** Where built tools (splice-bench) are kept between runs. */
-  cacheDir: string;
-}
-
-/** The oracle a spec names, ready to measure a commit in its worktree. */
-export function oracleFor(
-  spec: OracleSpec,
-  { runner, cacheDir }: OracleForOptions,
-): Promise<Oracle> {
-  const timeoutMs = 1000 * (spec.timeoutSeconds ?? DEFAULT_ORACLE_TIMEOUT_SECONDS);
-  switch (spec.kind) {
-    case 'command':
-      return Promise.resolve(commandOracle({ runner, command: spec.command, timeoutMs }));
-    case 'metric':
-      return Promise.resolve(metricOracle({ runner, command: spec.command, timeoutMs }));
-    case 'splice-loopback':
-      return spliceLoopbackOracle({
-        runner,
-        args: spec.args ?? '',
-        ...(spec.measure ? { measure: spec.measure } : {}),
-        cacheDir,
-        timeoutMs,
-      });
   }
 }
 

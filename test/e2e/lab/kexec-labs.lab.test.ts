@@ -9,12 +9,14 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KexecLabs } from '../../../apps/worker/src/lab-test/kexec-labs.js';
+import { Oracles } from '../../../apps/worker/src/lab-test/oracles.js';
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../support/test-redis.js';
 import type { RunningLabVm } from '../lab-vm.js';
 import { labVmWithKernels } from './lab-vm-kernels.js';
 
 const signal = new AbortController().signal;
 const oracle = { kind: 'splice-loopback' as const };
+const oracles = new Oracles(join(tmpdir(), 'kbisect-splice-bench'));
 
 /** The worker's lab-test side of a kernel bisect (KexecLabs) against the QEMU lab VM. */
 describe('KexecLabs on the QEMU lab VM', () => {
@@ -38,6 +40,7 @@ describe('KexecLabs on the QEMU lab VM', () => {
       labs: new Map([[vm.config.name, vm.config]]),
       redis,
       prefix,
+      oracles,
       log: pino({ level: 'silent' }),
     });
   });
@@ -96,6 +99,7 @@ describe('KexecLabs on the QEMU lab VM', () => {
       labs: new Map([[name, { ...vm.config, bootTimeoutSeconds: 20 }]]),
       redis,
       prefix,
+      oracles,
       log: pino({ level: 'silent' }),
     });
     try {

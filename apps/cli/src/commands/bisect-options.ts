@@ -32,6 +32,12 @@ export function addBisectOptions(command: Command, repoHelp: string): Command {
       '--oracle <spec>',
       "command:'CMD' (git bisect run exit codes), metric:'CMD' (prints a number) or splice-loopback[:ARGS]",
     )
+    .option(
+      '--oracle-file <path>',
+      'command/metric: a file the test needs, written under its base name into the directory ' +
+        'the command runs in (the worktree, or the lab workDir) before each sample (repeatable)',
+      collect,
+    )
     .option('--splice-measure <rate|stalls>', SPLICE_MEASURE_HELP)
     .option(
       '--oracle-timeout <seconds>',

@@ -41,14 +41,14 @@ describe('--boot-failure', () => {
 describe('--splice-measure', () => {
   it('is absent by default: the rate, higher is better, as before the flag existed', () => {
     const options = parseRunFlags(flagsOf([]));
-    expect(options.oracle).toEqual({ kind: 'splice-loopback', args: '' });
+    expect(options.oracle).toEqual({ kind: 'splice-loopback' });
     expect(options.direction).toBe('higher-is-better');
     expect(specFromRunOptions(options, { labels: {} }).oracle).not.toHaveProperty('measure');
   });
 
   it('stalls: measures stalled time and decides lower-is-better by itself', () => {
     const options = parseRunFlags(flagsOf(['--splice-measure', 'stalls']));
-    expect(options.oracle).toEqual({ kind: 'splice-loopback', args: '', measure: 'stalls' });
+    expect(options.oracle).toEqual({ kind: 'splice-loopback', measure: 'stalls' });
     expect(options.direction).toBe('lower-is-better');
     const spec = specFromRunOptions(options, { labels: {} });
     expect(spec.oracle).toMatchObject({ kind: 'splice-loopback', measure: 'stalls' });

@@ -3,9 +3,9 @@ import {
   type Direction,
   RECOMMENDED_CALIBRATION_SAMPLES,
 } from '@kbisect/core';
-import { DEFAULT_SPLICE_MEASURE, spliceMeasureDirection } from '@kbisect/oracle';
-import type { DecisionSpec, OracleSpec as ServiceOracleSpec } from '@kbisect/queue';
-import { type OracleSpec, parseOracleSpec, withSpliceMeasure } from '../local/oracle-spec.js';
+import { DEFAULT_SPLICE_MEASURE, type OracleSpec, spliceMeasureDirection } from '@kbisect/oracle';
+import type { DecisionSpec } from '@kbisect/queue';
+import { parseOracleSpec, withOracleFiles, withSpliceMeasure } from '../local/oracle-spec.js';
 import type { LogLevel } from '../logger.js';
 import { UsageError } from '../usage-error.js';
 
@@ -17,6 +17,7 @@ export interface RunFlags {
   build?: string;
   buildTimeout: string;
   oracle: string;
+  oracleFile?: string[];
   spliceMeasure?: string;
   oracleTimeout: string;
   higherIsBetter?: boolean;
@@ -112,7 +113,10 @@ function directionOf(flags: RunFlags, oracle: OracleSpec): Direction {
 }
 
 export function parseRunFlags(flags: RunFlags): RunOptions {
-  const oracle = withSpliceMeasure(parseOracleSpec(flags.oracle), flags.spliceMeasure);
+  const oracle = withOracleFiles(
+    withSpliceMeasure(parseOracleSpec(flags.oracle), flags.spliceMeasure),
+    flags.oracleFile,
+  );
   const direction = directionOf(flags, oracle);
   const threshold = number('--threshold', flags.threshold, Number.isFinite, 'a number');
   if (threshold !== undefined && oracle.kind !== 'metric') {
@@ -204,19 +208,11 @@ export function localRunOptions(options: RunOptions): RunOptions {
  * and the service derive the oracle and the policy with the same functions.
  */
 export function oracleAndDecisionOf(options: RunOptions): {
-  oracle: ServiceOracleSpec;
+  oracle: OracleSpec;
   decision: DecisionSpec;
 } {
   const timeoutSeconds = options.oracleTimeoutMs / 1000;
-  const oracle: ServiceOracleSpec =
-    options.oracle.kind === 'splice-loopback'
-      ? {
-          kind: 'splice-loopback',
-          args: options.oracle.args,
-          ...(options.oracle.measure ? { measure: options.oracle.measure } : {}),
-          timeoutSeconds,
-        }
-      : { kind: options.oracle.kind, command: options.oracle.command, timeoutSeconds };
+  const oracle: OracleSpec = { ...options.oracle, timeoutSeconds };
   const decision: DecisionSpec = {
     direction: options.direction,
     calibrationSamples: options.calibrationSamples,

@@ -8,7 +8,7 @@ import {
   removeAllWorktreesSync,
   resolveRange,
 } from '@kbisect/git';
-import { LocalRunner } from '@kbisect/oracle';
+import { LocalRunner, localTarget, oracleFor } from '@kbisect/oracle';
 import {
   commitsToDescribe,
   decisionSetup,
@@ -16,7 +16,6 @@ import {
   errorResultObject,
   exitCodeFor,
   notDistinguishableResultObject,
-  oracleFor,
   progressLine,
   type ResultObject,
   resultObjectOf,
@@ -41,7 +40,7 @@ async function setUpOracle(options: RunOptions, cacheDir: string) {
     await requireCommandOnPath(oracle.command, `--oracle ${oracle.kind}`);
   }
   return {
-    oracle: await oracleFor(oracle, { runner: new LocalRunner(), cacheDir }),
+    oracle: await oracleFor(oracle, { target: localTarget(new LocalRunner()), cacheDir }),
     ...decisionSetup(oracle, decision),
   };
 }

@@ -1,28 +1,24 @@
-import { SPLICE_MEASURES, type SpliceMeasure } from '@kbisect/oracle';
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import {
+  type OracleFile,
+  type OracleSpec,
+  OracleSpecInvalid,
+  oracleFileProblems,
+  parseOracleText,
+  SPLICE_MEASURES,
+  type SpliceMeasure,
+} from '@kbisect/oracle';
 import { UsageError } from '../usage-error.js';
 
-/** What `--oracle` (and, for splice-loopback, `--splice-measure`) asked for. */
-export type OracleSpec =
-  | { kind: 'command'; command: string }
-  | { kind: 'metric'; command: string }
-  | { kind: 'splice-loopback'; args: string; measure?: SpliceMeasure };
-
-const FORMS = "command:'CMD', metric:'CMD' or splice-loopback[:ARGS]";
-
-export function parseOracleSpec(spec: string): OracleSpec {
-  const colon = spec.indexOf(':');
-  const kind = colon === -1 ? spec : spec.slice(0, colon);
-  const rest = colon === -1 ? '' : spec.slice(colon + 1).trim();
-  switch (kind) {
-    case 'command':
-    case 'metric':
-      if (!rest)
-        throw new UsageError(`--oracle ${kind}: needs a command, e.g. ${kind}:'./test.sh'`);
-      return { kind, command: rest };
-    case 'splice-loopback':
-      return { kind, args: rest };
-    default:
-      throw new UsageError(`--oracle '${spec}': unknown oracle kind '${kind}'; use ${FORMS}`);
+/** `--oracle TEXT` as a spec: the oracle package's one parser, its errors as usage errors. */
+export function parseOracleSpec(text: string): OracleSpec {
+  try {
+    return parseOracleText(text);
+  } catch (error) {
+    if (error instanceof OracleSpecInvalid)
+      throw new UsageError(`--oracle ${error.message.replace(/^oracle /, '')}`);
+    throw error;
   }
 }
 
@@ -38,4 +34,30 @@ export function withSpliceMeasure(oracle: OracleSpec, measure: string | undefine
     );
   }
   return { ...oracle, measure: measure as SpliceMeasure };
+}
+
+/**
+ * The oracle with the `--oracle-file PATH` files in it: each is carried in the spec under its
+ * base name, with its permission bits, and written into the directory the command runs in
+ * (the commit's worktree here, the lab's workDir on a lab) before each sample.
+ */
+export function withOracleFiles(oracle: OracleSpec, paths: readonly string[] = []): OracleSpec {
+  if (paths.length === 0) return oracle;
+  if (oracle.kind === 'splice-loopback') {
+    throw new UsageError('--oracle-file applies to command: and metric: oracles only');
+  }
+  const files: OracleFile[] = paths.map((path) => {
+    try {
+      return {
+        path: basename(path),
+        content: readFileSync(path, 'utf8'),
+        mode: statSync(path).mode & 0o777,
+      };
+    } catch (error) {
+      throw new UsageError(`--oracle-file ${path}: ${(error as Error).message}`);
+    }
+  });
+  const problem = oracleFileProblems(files)[0];
+  if (problem) throw new UsageError(`--oracle-file: ${problem.message}`);
+  return { ...oracle, files };
 }

@@ -1,9 +1,11 @@
+import { tmpdir } from 'node:os';
 import type { LabConfig } from '@kbisect/lab';
 import { UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KexecLabs } from './kexec-labs.js';
+import { Oracles } from './oracles.js';
 
 const lab = (name: string, pool: string): LabConfig => ({
   name,
@@ -28,6 +30,7 @@ describe('KexecLabs routing', () => {
     ]),
     redis,
     prefix: 'kbisect-routing-test',
+    oracles: new Oracles(tmpdir()),
     log: pino({ level: 'silent' }),
   });
 
@@ -47,7 +50,7 @@ describe('KexecLabs routing', () => {
         { pool: 'arm64' },
         'c'.repeat(40),
         { host: 'here' },
-        { kind: 'splice-loopback' },
+        { kind: 'command', command: 'true' },
         new AbortController().signal,
       )
       .catch((e: unknown) => e);

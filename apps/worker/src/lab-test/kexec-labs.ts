@@ -4,32 +4,26 @@ import {
   checkLabAfterUncleanHolder,
   type Deployment,
   deployKernel,
-  installSpliceBench,
   type KernelToDeploy,
   KexecLoadFailed,
   type LabConfig,
   type LabLease,
   LabLeases,
+  type LabTarget as LabOracleTarget,
   LabPoolDown,
   LabSession,
+  labTarget,
   recoverLab,
   WrongKernel,
 } from '@kbisect/lab';
-import {
-  buildSpliceBench,
-  DEFAULT_SPLICE_MEASURE,
-  parseSpliceLoopbackSpec,
-  runSpliceBench,
-  SpliceBenchFailed,
-  spliceBenchQuantity,
-  spliceBenchSample,
-} from '@kbisect/oracle';
-import type { KernelArtifactRef, LabSpec, OracleSpec, Quantity } from '@kbisect/queue';
+import type { OracleSpec } from '@kbisect/oracle';
+import type { KernelArtifactRef, LabSpec, Quantity } from '@kbisect/queue';
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { LabNotServed } from '../errors/lab-not-served.js';
 import { KernelFiles } from './kernel-files.js';
+import type { Oracles } from './oracles.js';
 
 export interface KexecLabsOptions {
   labs: ReadonlyMap<string, LabConfig>;
@@ -40,6 +34,9 @@ export interface KexecLabsOptions {
   leaseWaitMs?: number;
   /** Where kernels built on other hosts come from; default: Redis into a temporary directory. */
   kernelFiles?: KernelFiles;
+  /** The oracle factory local tests use: a lab is one more target for it. */
+  oracles: Oracles;
+  /** For lines outside a job; a job's lines go to the logger `measure` is given. */
   log: Logger;
 }
 
@@ -48,7 +45,8 @@ export type LabTarget = Exclude<LabSpec, 'local'>;
 
 export interface KexecMeasurement {
   sample: Sample;
-  quantity: Quantity;
+  /** What the numbers are, when the oracle knows (not for exit codes). */
+  quantity?: Quantity;
   /** Present when this test booted the kernel (the first sample of a commit, usually). */
   deployment?: Deployment;
 }
@@ -57,17 +55,18 @@ export interface KexecMeasurement {
  * Runs lab-test jobs on the configured kexec labs: lease the lab, or any free lab of the pool
  * the job names (Redis, so two workers never share one), boot the commit's kernel with kexec
  * unless the lab runs that release already (one boot per commit and lab, however many
- * samples), put splice-bench on it, run it over SSH; each sample says which lab ran it. A
+ * samples), then hand the lab to the oracle factory local tests use (`Oracles`, with the lab
+ * as target): any oracle runs there over SSH, its kernel proven before each sample; each
+ * sample says which lab ran it. This class knows no oracle kind. A
  * kernel that does not boot is an `OracleFailed` ('boot-failed', with the console tail) after
  * the lab is power-cycled back to its default kernel; a lab that does not come back is marked
  * down, which takes it out of its pool, and the job fails (a retry leases another lab of the
  * pool). `deployKernel` refuses a lab whose boot id is this machine's.
  */
 export class KexecLabs {
-  readonly #sessions = new Map<string, LabSession>();
+  readonly #sessions = new Map<string, { session: LabSession; target: LabOracleTarget }>();
   readonly #leases: LabLeases;
   readonly #kernelFiles: KernelFiles;
-  #spliceBench: Promise<string> | undefined;
 
   constructor(private readonly options: KexecLabsOptions) {
     this.#leases = new LabLeases(options.redis, { prefix: `${options.prefix}:` });
@@ -102,71 +101,69 @@ export class KexecLabs {
       });
   }
 
+  /**
+   * One sample of `oracle` on the commit's kernel on a lab of `target`. `log` is the job's
+   * logger (with its bisectId): every line about the lab goes to the bisect's event stream.
+   */
   async measure(
     target: LabTarget,
     commit: string,
     artifact: { host: string; kernel?: KernelArtifactRef },
     oracle: OracleSpec,
     signal: AbortSignal,
+    jobLog: Logger = this.options.log,
   ): Promise<KexecMeasurement> {
     if (!this.serves(target)) throw new UnrecoverableError(new LabNotServed(target).message);
     const where = 'name' in target ? `lab ${target.name}` : `pool ${target.pool}`;
-    if (oracle.kind !== 'splice-loopback') {
-      throw new UnrecoverableError(`${where}: only the splice-loopback oracle runs on a lab`);
-    }
     const kernel = artifact.kernel;
     if (!kernel) throw new UnrecoverableError(`${where}: the build job produced no kernel`);
     // Built here or on another host: the files come from this disk or from Redis.
     const files = await this.#kernelFiles.localize(artifact.host, kernel, signal);
-    const bench = parseSpliceLoopbackSpec(`splice-loopback${oracle.args ? `:${oracle.args}` : ''}`);
-    const binary = await this.spliceBench();
     const lease = await this.lease(target, kernel.release, signal);
     const name = lease.lab;
     // Leased from `labsOf(target)`: a configured lab.
     const config = this.options.labs.get(name) as LabConfig;
-    const log = this.options.log.child({ lab: name, commit });
+    const log = jobLog.child({ lab: name });
     try {
-      const session = this.session(config);
+      const { session, target: onLab } = this.session(config);
       if (lease.uncleanPrevious)
         await this.checkAfterCrash(session, lease.uncleanPrevious, signal, log);
       let deployment: Deployment | undefined;
       const running = await session.release().catch(() => undefined);
       if (running !== kernel.release) {
-        log.info({ running, release: kernel.release }, `kexec ${kernel.release}`);
         await this.#leases.noteKernel(name, undefined);
-        deployment = await this.deploy(session, files, signal, log);
+        deployment = await this.deploy(session, files, running, signal, log);
       }
       await this.#leases.noteKernel(name, kernel.release);
       if (lease.lost.aborted) throw new OracleFailed(`lab ${name}: lease lost mid-test`);
-      const remote = await installSpliceBench(session, binary);
-      try {
-        const result = await runSpliceBench(session.runner(), remote, bench, {
-          signal,
-          ...(oracle.timeoutSeconds ? { timeoutMs: oracle.timeoutSeconds * 1000 } : {}),
-        });
-        if (result.kernel !== kernel.release) {
-          throw new OracleFailed(`splice-bench ran on ${result.kernel}, not ${kernel.release}`);
-        }
-        const measure = oracle.measure ?? DEFAULT_SPLICE_MEASURE;
-        const sample = spliceBenchSample(result, measure);
-        // Which lab ran it: in a pool the samples of one commit may come from several labs.
-        sample.detail = {
-          ...sample.detail,
-          lab: name,
-          ...(deployment ? { deployment: deployment.timings } : {}),
-        };
-        return {
-          sample,
-          quantity: spliceBenchQuantity(bench.pattern ?? 'bulk', measure),
-          ...(deployment ? { deployment } : {}),
-        };
-      } catch (error) {
-        if (!(error instanceof SpliceBenchFailed)) throw error;
-        throw new OracleFailed(
-          `splice-bench produced no result: ${error.message}`,
-          error.stderrTail,
-        );
+      const measuring = await this.options.oracles.get(oracle, onLab);
+      const sample = await measuring.measure({
+        commit,
+        dir: onLab.workDir,
+        signal,
+        release: kernel.release,
+      });
+      log.info(
+        { sample: { value: sample.value, exitCode: sample.exitCode, hang: sample.hang } },
+        `${measuring.description} on ${name} (${kernel.release}): ${outcomeOf(sample)}`,
+      );
+      // Which lab ran it: in a pool the samples of one commit may come from several labs.
+      sample.detail = {
+        ...sample.detail,
+        lab: name,
+        kernel: kernel.release,
+        ...(deployment ? { deployment: deployment.timings } : {}),
+      };
+      return {
+        sample,
+        ...(measuring.quantity ? { quantity: measuring.quantity } : {}),
+        ...(deployment ? { deployment } : {}),
+      };
+    } catch (error) {
+      if (error instanceof OracleFailed) {
+        log.warn({ reason: error.reason }, `test on ${name} failed: ${error.message}`);
       }
+      throw error;
     } finally {
       await lease.release();
     }
@@ -200,13 +197,23 @@ export class KexecLabs {
   private async deploy(
     session: LabSession,
     kernel: KernelToDeploy,
+    running: string | undefined,
     signal: AbortSignal,
     log: Logger,
   ): Promise<Deployment> {
     const lab = session.config.name;
+    const what = `kexec ${kernel.release} on ${lab}`;
+    log.info(
+      { running, release: kernel.release },
+      `${what}: uploading (it runs ${running ?? 'an unknown kernel'})`,
+    );
     try {
       const deployment = await deployKernel(session, kernel, signal);
-      log.info({ timings: deployment.timings }, `lab ${lab} runs ${deployment.release}`);
+      const t = deployment.timings;
+      log.info(
+        { timings: t },
+        `${what}: SSH back after ${t.rebootSeconds.toFixed(1)} s (upload ${t.uploadSeconds.toFixed(1)} s, total ${t.totalSeconds.toFixed(1)} s)`,
+      );
       return deployment;
     } catch (error) {
       if (
@@ -217,12 +224,20 @@ export class KexecLabs {
         throw error;
       }
       const tail = 'consoleTail' in error && error.consoleTail ? error.consoleTail : undefined;
-      log.warn({ err: error.message }, `boot failure on ${lab}`);
+      log.warn({ err: error.message }, `${what}: boot failure: ${error.message}`);
       if (!(error instanceof KexecLoadFailed)) {
+        log.info(`${lab}: recovering (power cycle, then its default kernel)`);
         try {
           const recovery = await recoverLab(session, { signal });
-          log.info({ seconds: recovery.seconds, release: recovery.release }, `${lab} recovered`);
+          log.info(
+            { seconds: recovery.seconds, release: recovery.release },
+            `${lab} recovered in ${recovery.seconds.toFixed(1)} s, running ${recovery.release}`,
+          );
         } catch (recoveryError) {
+          log.error(
+            { err: (recoveryError as Error).message },
+            `${lab} did not recover: marked down`,
+          );
           await this.#leases.markDown(lab, (recoveryError as Error).message);
           throw recoveryError;
         }
@@ -231,25 +246,26 @@ export class KexecLabs {
     }
   }
 
-  private session(config: LabConfig): LabSession {
-    let session = this.#sessions.get(config.name);
-    if (!session) {
-      session = new LabSession(config);
-      this.#sessions.set(config.name, session);
+  /** One SSH session and oracle target per lab, for the life of this worker. */
+  private session(config: LabConfig): { session: LabSession; target: LabOracleTarget } {
+    let entry = this.#sessions.get(config.name);
+    if (!entry) {
+      const session = new LabSession(config);
+      entry = { session, target: labTarget(session) };
+      this.#sessions.set(config.name, entry);
     }
-    return session;
-  }
-
-  /** The static splice-bench uploaded to every lab; compiled once per source version. */
-  private spliceBench(): Promise<string> {
-    this.#spliceBench ??= buildSpliceBench({ static: true }).then((b) => b.binaryPath);
-    this.#spliceBench.catch(() => {
-      this.#spliceBench = undefined;
-    });
-    return this.#spliceBench;
+    return entry;
   }
 
   close(): void {
-    for (const session of this.#sessions.values()) session.disconnect();
+    for (const { session } of this.#sessions.values()) session.disconnect();
   }
+}
+
+/** A sample in a few words, for the log line: "exit 0 in 1.2 s", "2383 in 2.0 s". */
+function outcomeOf(sample: Sample): string {
+  const took = `in ${sample.seconds.toFixed(1)} s`;
+  if (sample.hang) return `hung ${took}`;
+  if (sample.value !== undefined) return `${sample.value} ${took}`;
+  return `exit ${sample.exitCode} ${took}`;
 }

@@ -66,12 +66,13 @@ export function labTestProcessor(options: LabTestProcessorOptions) {
           data.artifact,
           data.oracle,
           step.signal,
+          log,
         );
         if (step.signal.aborted) throw step.signal.reason;
         return {
           kind: 'sample',
           sample: measured.sample,
-          quantity: measured.quantity,
+          ...(measured.quantity ? { quantity: measured.quantity } : {}),
         } satisfies LabTestJobResult;
       }
       const oracle = await oracles.get(data.oracle);

@@ -98,7 +98,7 @@ describe('lab-test jobs go to the workers that have their lab', () => {
         bisectId: `b-routing-${randomBytes(3).toString('hex')}`,
         commit: 'a'.repeat(40),
         lab,
-        oracle: { kind: 'splice-loopback' },
+        oracle: { kind: 'command', command: 'true' },
         artifact: { host: 'some-build-host', worktree: '/nonexistent' },
         sampleIndex: 0,
       };

@@ -82,15 +82,18 @@ describe('labProblems', () => {
     ]);
   });
 
-  it('refuses a kernel build without a lab, a lab without a kernel, other oracles on a lab', () => {
+  it('refuses a kernel build without a lab and a lab without a kernel', () => {
     expect(paths({ ...base, lab: 'local' })[0]).toMatch(/^\/lab a kernel build needs a lab/);
     expect(paths({ ...base, build: { command: 'make' } })[0]).toMatch(/^\/build /);
-    expect(paths({ ...base, oracle: { kind: 'command', command: 'true' } })[0]).toMatch(
-      /^\/oracle\/kind /,
-    );
     expect(paths({ ...base, lab: { pool: 'p' }, build: { command: 'make' } })[0]).toMatch(
       /^\/build /,
     );
+  });
+
+  it('serves every oracle kind on a lab', () => {
+    expect(paths({ ...base, oracle: { kind: 'command', command: './stall.sh' } })).toEqual([]);
+    expect(paths({ ...base, oracle: { kind: 'metric', command: './rate.sh' } })).toEqual([]);
+    expect(paths({ ...base, lab: { pool: 'p' }, oracle: { kind: 'splice-loopback' } })).toEqual([]);
   });
 
   it('serves a pool that has a configured lab, and names the configured pools otherwise', () => {

@@ -29,8 +29,8 @@ export async function loadServiceLabs(config: Pick<ServiceConfig, 'labs'>): Prom
 
 /**
  * What the service cannot run in a valid spec (each a 422): a kernel build needs a lab (named,
- * or a pool with at least one configured lab) to boot it on, a lab needs a kernel build and
- * measures with the splice-loopback oracle only, and only a lab can count boot failures as bad.
+ * or a pool with at least one configured lab) to boot it on, a lab needs a kernel build, and
+ * only a lab can count boot failures as bad. Every oracle kind runs on a lab.
  */
 export function labProblems(spec: BisectSpec, labs: ServiceLabs): SpecProblem[] {
   const lab = spec.lab ?? 'local';
@@ -67,12 +67,6 @@ export function labProblems(spec: BisectSpec, labs: ServiceLabs): SpecProblem[] 
   }
   if (!kernel) {
     problems.push({ path: '/build', message: 'a lab boots a kernel: use build.kernel' });
-  }
-  if (spec.oracle.kind !== 'splice-loopback') {
-    problems.push({
-      path: '/oracle/kind',
-      message: 'on a lab the oracle is splice-loopback (command oracles run on lab: local)',
-    });
   }
   return problems;
 }

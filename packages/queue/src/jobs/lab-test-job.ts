@@ -1,5 +1,6 @@
+import { OracleSpec } from '@kbisect/oracle';
 import { type Static, Type } from 'typebox';
-import { LabSpec, OracleSpec } from '../spec/bisect-spec.js';
+import { LabSpec } from '../spec/bisect-spec.js';
 import { KernelArtifactRef } from './build-job.js';
 
 /**

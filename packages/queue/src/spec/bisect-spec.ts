@@ -1,5 +1,5 @@
+import { OracleSpec } from '@kbisect/oracle';
 import { type Static, Type } from 'typebox';
-import { discriminated } from './discriminated.js';
 
 /**
  * The body of `POST /v1/bisects`: everything `kbisect run` takes on its command line, as
@@ -131,49 +131,6 @@ export const BootFailure = Type.Union([Type.Literal('skip'), Type.Literal('bad')
     'bisect the boot failure itself (needs a lab)',
 });
 
-const OracleCommand = Type.String({ minLength: 1, maxLength: 4096 });
-const OracleTimeout = Type.Optional(Seconds('a single oracle run longer than this fails', 600));
-
-export const OracleSpec = discriminated('kind', [
-  Type.Object(
-    {
-      kind: Type.Literal('command'),
-      command: OracleCommand,
-      timeoutSeconds: OracleTimeout,
-    },
-    {
-      additionalProperties: false,
-      description: 'git bisect run exit codes: 0 good, 125 skip, 1-127 bad, else abort',
-    },
-  ),
-  Type.Object(
-    {
-      kind: Type.Literal('metric'),
-      command: OracleCommand,
-      timeoutSeconds: OracleTimeout,
-    },
-    { additionalProperties: false, description: 'a command that prints a number' },
-  ),
-  Type.Object(
-    {
-      kind: Type.Literal('splice-loopback'),
-      args: Type.Optional(
-        Type.String({ maxLength: 1024, description: 'splice-bench flags, e.g. --mode splice' }),
-      ),
-      measure: Type.Optional(
-        Type.Union([Type.Literal('rate'), Type.Literal('stalls')], {
-          description:
-            'what a sample is: `rate`, transactions/s (rr) or bytes/s (bulk), higher is better ' +
-            '(default); `stalls`, milliseconds per second stalled in receive gaps ≥ 30 ms, ' +
-            'lower is better. The measure sets decision.direction, which may not contradict it',
-        }),
-      ),
-      timeoutSeconds: OracleTimeout,
-    },
-    { additionalProperties: false, description: 'the splice()/loopback test' },
-  ),
-]);
-
 export const DecisionSpec = Type.Object(
   {
     // No `default` keyword: Ajv would write it into every `decision` object, and an absent
@@ -251,7 +208,6 @@ export const BisectSpec = Type.Object(
 );
 
 export type BisectSpec = Static<typeof BisectSpec>;
-export type OracleSpec = Static<typeof OracleSpec>;
 export type BuildSpec = Static<typeof BuildSpec>;
 export type LabSpec = Static<typeof LabSpec>;
 export type BootFailure = Static<typeof BootFailure>;

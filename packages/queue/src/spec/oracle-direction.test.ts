@@ -1,7 +1,7 @@
 import type { RankTestEvidence, Sample } from '@kbisect/core';
+import type { OracleSpec } from '@kbisect/oracle';
 import { describe, expect, it } from 'vitest';
 import { decisionSetup } from '../spec-to-env.js';
-import type { OracleSpec } from './bisect-spec.js';
 import { directionOf, directionProblems, oracleDirection } from './oracle-direction.js';
 
 const stalls: OracleSpec = { kind: 'splice-loopback', measure: 'stalls' };

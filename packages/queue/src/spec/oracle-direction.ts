@@ -1,6 +1,6 @@
 import type { Direction } from '@kbisect/core';
-import { DEFAULT_SPLICE_MEASURE, spliceMeasureDirection } from '@kbisect/oracle';
-import type { BisectSpec, DecisionSpec, OracleSpec } from './bisect-spec.js';
+import { DEFAULT_SPLICE_MEASURE, type OracleSpec, spliceMeasureDirection } from '@kbisect/oracle';
+import type { BisectSpec, DecisionSpec } from './bisect-spec.js';
 import type { SpecProblem } from './spec-rules.js';
 
 /**

@@ -1,4 +1,4 @@
-import { parseSpliceLoopbackSpec, SpliceLoopbackSpecInvalid } from '@kbisect/oracle';
+import { oracleSpecProblems } from '@kbisect/oracle';
 import type { BisectSpec } from './bisect-spec.js';
 
 /** One thing wrong with a request, named by its JSON path, as the 400 body lists them. */
@@ -30,14 +30,10 @@ export function specProblems(spec: BisectSpec): SpecProblem[] {
       message: `${decision.maxSamples} is below samples ${decision.samples}`,
     });
   }
-  if (spec.oracle.kind === 'splice-loopback' && spec.oracle.args !== undefined) {
-    // The same parser the worker uses: bad flags are a 400 now, not a failed first sample.
-    try {
-      parseSpliceLoopbackSpec(`splice-loopback:${spec.oracle.args}`);
-    } catch (error) {
-      if (!(error instanceof SpliceLoopbackSpecInvalid)) throw error;
-      problems.push({ path: '/oracle/args', message: error.reason });
-    }
+  // The same checks the worker's oracleFor makes: bad flags or files are a 400 now, not a
+  // failed first sample.
+  for (const problem of oracleSpecProblems(spec.oracle)) {
+    problems.push({ path: `/oracle${problem.path}`, message: problem.message });
   }
   return problems;
 }

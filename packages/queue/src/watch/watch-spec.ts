@@ -1,5 +1,6 @@
+import { OracleSpec } from '@kbisect/oracle';
 import { type Static, Type } from 'typebox';
-import { BuildSpec, DecisionSpec, LabSpec, OracleSpec } from '../spec/bisect-spec.js';
+import { BuildSpec, DecisionSpec, LabSpec } from '../spec/bisect-spec.js';
 
 /**
  * The body of `POST /v1/watches`: a branch measured on a schedule. The build, lab, oracle and
