@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { type OpenApi, openApi } from '@kbisect/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoopbackProject, type LoopbackProject } from '../fixtures/loopback-project.js';
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../support/test-redis.js';
 import { type TestTokens, testTokens, writeTestConfig } from './support/test-config.js';
-import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from './support/test-redis.js';
 
 /**
  * A kernel bisect on a configured lab takes every oracle kind: the lab only boots the kernel,

@@ -1,16 +1,17 @@
 import { release as hostRelease } from 'node:os';
 import { OracleFailed } from '@kbisect/core';
 import { type OracleSpec, oracleFor } from '@kbisect/oracle';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../../../test/support/requirements.js';
 import { LabSession } from './lab-session.js';
 import { labTarget } from './lab-target.js';
-import { sshdAvailable, startTestSshd, type TestSshd } from './testing/test-sshd.js';
+import { startTestSshd, TEST_SSHD_NEEDS, type TestSshd } from './testing/test-sshd.js';
 
 /**
  * Command and metric oracles on a lab, through the one oracle factory, against a real sshd on
  * loopback: the "lab" is this machine, so its running release is this host's `uname -r`.
  */
-describe.skipIf(!sshdAvailable())('oracles on a lab target over SSH', () => {
+describeNeeding(...TEST_SSHD_NEEDS)('oracles on a lab target over SSH', () => {
   let sshd: TestSshd;
   let session: LabSession;
   let workDir: string;

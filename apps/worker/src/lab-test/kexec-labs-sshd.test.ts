@@ -3,17 +3,24 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, release as hostRelease, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { sshdAvailable, startTestSshd, type TestSshd } from '@kbisect/lab/testing';
+import { startTestSshd, TEST_SSHD_NEEDS, type TestSshd } from '@kbisect/lab/testing';
 import type { OracleSpec } from '@kbisect/oracle';
 import { EventStream, keys, serviceLogger } from '@kbisect/queue';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding } from '../../../../test/support/requirements.js';
+import {
+  connectTestRedis,
+  deleteKeys,
+  TEST_REDIS_URL,
+  testRedis,
+  uniquePrefix,
+} from '../../../../test/support/test-redis.js';
 import { KexecLabs } from './kexec-labs.js';
 import { Oracles } from './oracles.js';
 
-const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = `kbisect-test-kexec-sshd-${process.pid}-${randomBytes(3).toString('hex')}`;
+const prefix = uniquePrefix('kexec-sshd');
 
 /**
  * KexecLabs on a lab that is a real sshd on loopback. The "lab" is this machine, so it already
@@ -22,133 +29,133 @@ const prefix = `kbisect-test-kexec-sshd-${process.pid}-${randomBytes(3).toString
  * of another release makes it try a deploy, which stops at the guard against this machine
  * (and the sshd's own gate refuses kexec): its log line is what is checked there.
  */
-describe.skipIf(!sshdAvailable())('KexecLabs runs any oracle on a lab over SSH', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kbisect-kexec-sshd-'));
-  const signal = new AbortController().signal;
-  const lines: string[] = [];
-  let sshd: TestSshd;
-  let redis: Redis;
-  let labs: KexecLabs;
-  let events: EventStream;
-  let log: ReturnType<typeof serviceLogger>;
+describeNeeding(...TEST_SSHD_NEEDS, await testRedis())(
+  'KexecLabs runs any oracle on a lab over SSH',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kbisect-kexec-sshd-'));
+    const signal = new AbortController().signal;
+    const lines: string[] = [];
+    let sshd: TestSshd;
+    let redis: Redis;
+    let labs: KexecLabs;
+    let events: EventStream;
+    let log: ReturnType<typeof serviceLogger>;
 
-  const kernel = (release: string) => {
-    const image = join(dir, `bzImage-${release}`);
-    writeFileSync(image, `not really a kernel: ${release}\n`);
-    const bytes = Buffer.from(`not really a kernel: ${release}\n`);
-    return {
-      host: hostname(),
-      kernel: {
-        image,
-        release,
-        sha256: createHash('sha256').update(bytes).digest('hex'),
-        size: bytes.length,
-      },
-    };
-  };
-
-  beforeAll(async () => {
-    sshd = await startTestSshd('sshd-lab');
-    redis = new Redis(url, { maxRetriesPerRequest: null });
-    events = new EventStream(redis, keys(prefix), 1000);
-    log = serviceLogger({
-      level: 'info',
-      component: 'worker',
-      events,
-      destination: new Writable({
-        write(chunk, _encoding, done) {
-          lines.push(String(chunk));
-          done();
+    const kernel = (release: string) => {
+      const image = join(dir, `bzImage-${release}`);
+      writeFileSync(image, `not really a kernel: ${release}\n`);
+      const bytes = Buffer.from(`not really a kernel: ${release}\n`);
+      return {
+        host: hostname(),
+        kernel: {
+          image,
+          release,
+          sha256: createHash('sha256').update(bytes).digest('hex'),
+          size: bytes.length,
         },
-      }),
+      };
+    };
+
+    beforeAll(async () => {
+      sshd = await startTestSshd('sshd-lab');
+      redis = connectTestRedis();
+      events = new EventStream(redis, keys(prefix), 1000);
+      log = serviceLogger({
+        level: 'info',
+        component: 'worker',
+        events,
+        destination: new Writable({
+          write(chunk, _encoding, done) {
+            lines.push(String(chunk));
+            done();
+          },
+        }),
+      });
+      labs = new KexecLabs({
+        labs: new Map([['sshd-lab', { ...sshd.lab, workDir: join(sshd.dir, 'work') }]]),
+        redis,
+        prefix,
+        oracles: new Oracles(dir),
+        leaseWaitMs: 5000,
+        log: pino({ level: 'silent' }),
+      });
+    }, 30_000);
+
+    afterAll(async () => {
+      labs?.close();
+      await sshd?.stop();
+      await deleteKeys(TEST_REDIS_URL, prefix);
+      redis?.disconnect();
+      rmSync(dir, { recursive: true, force: true });
     });
-    labs = new KexecLabs({
-      labs: new Map([['sshd-lab', { ...sshd.lab, workDir: join(sshd.dir, 'work') }]]),
-      redis,
-      prefix,
-      oracles: new Oracles(dir),
-      leaseWaitMs: 5000,
-      log: pino({ level: 'silent' }),
-    });
-  }, 30_000);
 
-  afterAll(async () => {
-    labs?.close();
-    await sshd?.stop();
-    if (redis) {
-      const found = await redis.keys(`${prefix}:*`);
-      if (found.length > 0) await redis.unlink(...found);
-      redis.disconnect();
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+    const measure = (oracle: OracleSpec, bisectId: string, release = hostRelease()) =>
+      labs.measure(
+        { name: 'sshd-lab' },
+        'a'.repeat(40),
+        kernel(release),
+        oracle,
+        signal,
+        log.child({ bisectId, commit: 'a'.repeat(40), step: 'test' }),
+      );
 
-  const measure = (oracle: OracleSpec, bisectId: string, release = hostRelease()) =>
-    labs.measure(
-      { name: 'sshd-lab' },
-      'a'.repeat(40),
-      kernel(release),
-      oracle,
-      signal,
-      log.child({ bisectId, commit: 'a'.repeat(40), step: 'test' }),
-    );
+    const logOf = async (bisectId: string) =>
+      (await events.range(bisectId))
+        .filter((event) => event.type === 'log')
+        .map((event) => event.data as { msg: string; bisectId: string; lab?: string });
 
-  const logOf = async (bisectId: string) =>
-    (await events.range(bisectId))
-      .filter((event) => event.type === 'log')
-      .map((event) => event.data as { msg: string; bisectId: string; lab?: string });
-
-  it('runs a command oracle with its files in the lab workDir, with exit-code rules', async () => {
-    const bisectId = `b-cmd-${randomBytes(3).toString('hex')}`;
-    const measured = await measure(
-      {
-        kind: 'command',
-        command: './stall-check.sh',
-        files: [{ path: 'stall-check.sh', content: '#!/bin/sh\nexit 1\n', mode: 0o755 }],
-      },
-      bisectId,
-    );
-    expect(measured.sample.exitCode).toBe(1);
-    expect(measured.sample.detail).toMatchObject({ lab: 'sshd-lab', kernel: hostRelease() });
-    expect(measured.deployment).toBeUndefined();
-    expect(measured.quantity).toBeUndefined();
-    // The line of the sample reached the bisect's event stream, with its bisectId and lab.
-    const logged = await logOf(bisectId);
-    expect(logged).toContainEqual(
-      expect.objectContaining({
+    it('runs a command oracle with its files in the lab workDir, with exit-code rules', async () => {
+      const bisectId = `b-cmd-${randomBytes(3).toString('hex')}`;
+      const measured = await measure(
+        {
+          kind: 'command',
+          command: './stall-check.sh',
+          files: [{ path: 'stall-check.sh', content: '#!/bin/sh\nexit 1\n', mode: 0o755 }],
+        },
         bisectId,
-        lab: 'sshd-lab',
-        msg: `command: ./stall-check.sh on sshd-lab (${hostRelease()}): exit 1 in ${measured.sample.seconds.toFixed(1)} s`,
-      }),
-    );
-  }, 30_000);
+      );
+      expect(measured.sample.exitCode).toBe(1);
+      expect(measured.sample.detail).toMatchObject({ lab: 'sshd-lab', kernel: hostRelease() });
+      expect(measured.deployment).toBeUndefined();
+      expect(measured.quantity).toBeUndefined();
+      // The line of the sample reached the bisect's event stream, with its bisectId and lab.
+      const logged = await logOf(bisectId);
+      expect(logged).toContainEqual(
+        expect.objectContaining({
+          bisectId,
+          lab: 'sshd-lab',
+          msg: `command: ./stall-check.sh on sshd-lab (${hostRelease()}): exit 1 in ${measured.sample.seconds.toFixed(1)} s`,
+        }),
+      );
+    }, 30_000);
 
-  it('runs a metric oracle on the lab and reads its number', async () => {
-    const measured = await measure(
-      { kind: 'metric', command: 'echo "transfer: 42.5 MB/s"' },
-      `b-metric-${randomBytes(3).toString('hex')}`,
-    );
-    expect(measured.sample.value).toBe(42.5);
-    expect(measured.quantity).toEqual({ metric: 'metric' });
-  }, 30_000);
+    it('runs a metric oracle on the lab and reads its number', async () => {
+      const measured = await measure(
+        { kind: 'metric', command: 'echo "transfer: 42.5 MB/s"' },
+        `b-metric-${randomBytes(3).toString('hex')}`,
+      );
+      expect(measured.sample.value).toBe(42.5);
+      expect(measured.quantity).toEqual({ metric: 'metric' });
+    }, 30_000);
 
-  it('logs the kexec of a new kernel into the bisect event stream before deploying', async () => {
-    const bisectId = `b-kexec-${randomBytes(3).toString('hex')}`;
-    const error = await measure(
-      { kind: 'command', command: 'true' },
-      bisectId,
-      '6.1.0-kb-abc',
-    ).catch((e: unknown) => e);
-    // The lab is this machine: the deploy refuses it before any kexec.
-    expect((error as Error).name).toBe('LabIsThisMachine');
-    const logged = await logOf(bisectId);
-    expect(logged).toContainEqual(
-      expect.objectContaining({
+    it('logs the kexec of a new kernel into the bisect event stream before deploying', async () => {
+      const bisectId = `b-kexec-${randomBytes(3).toString('hex')}`;
+      const error = await measure(
+        { kind: 'command', command: 'true' },
         bisectId,
-        lab: 'sshd-lab',
-        msg: `kexec 6.1.0-kb-abc on sshd-lab: uploading (it runs ${hostRelease()})`,
-      }),
-    );
-    expect(lines.some((line) => line.includes(`"bisectId":"${bisectId}"`))).toBe(true);
-  }, 30_000);
-});
+        '6.1.0-kb-abc',
+      ).catch((e: unknown) => e);
+      // The lab is this machine: the deploy refuses it before any kexec.
+      expect((error as Error).name).toBe('LabIsThisMachine');
+      const logged = await logOf(bisectId);
+      expect(logged).toContainEqual(
+        expect.objectContaining({
+          bisectId,
+          lab: 'sshd-lab',
+          msg: `kexec 6.1.0-kb-abc on sshd-lab: uploading (it runs ${hostRelease()})`,
+        }),
+      );
+      expect(lines.some((line) => line.includes(`"bisectId":"${bisectId}"`))).toBe(true);
+    }, 30_000);
+  },
+);
