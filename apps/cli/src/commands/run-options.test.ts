@@ -1,3 +1,6 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { specFromRunOptions } from '../service/spec-from-options.js';
 import { bisectFlagsOf } from '../testing/bisect-flags.js';
@@ -87,5 +90,43 @@ describe('--splice-measure', () => {
   it('leaves the direction flags alone for the other oracles', () => {
     const options = parseRunFlags(flagsOf(['--oracle', "metric:'./lbench'", '--lower-is-better']));
     expect(options.direction).toBe('lower-is-better');
+  });
+});
+
+describe('--oracle-file', () => {
+  it('carries each file in the spec under its base name, with its permission bits', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kbisect-oracle-file-'));
+    try {
+      const script = join(dir, 'stall-check.sh');
+      writeFileSync(script, '#!/bin/sh\nexit 0\n', { mode: 0o750 });
+      chmodSync(script, 0o750);
+      writeFileSync(join(dir, 'input.txt'), 'data\n');
+      const options = parseRunFlags(
+        flagsOf([
+          '--oracle',
+          'command:./stall-check.sh',
+          '--oracle-file',
+          script,
+          '--oracle-file',
+          join(dir, 'input.txt'),
+        ]),
+      );
+      expect(specFromRunOptions(options, { labels: {}, lab: 'vm-a' }).oracle).toMatchObject({
+        kind: 'command',
+        command: './stall-check.sh',
+        files: [
+          { path: 'stall-check.sh', content: '#!/bin/sh\nexit 0\n', mode: 0o750 },
+          { path: 'input.txt', content: 'data\n', mode: 0o644 },
+        ],
+      });
+      expect(() =>
+        parseRunFlags(flagsOf(['--oracle', 'splice-loopback', '--oracle-file', script])),
+      ).toThrow(new UsageError('--oracle-file applies to command: and metric: oracles only'));
+      expect(() =>
+        parseRunFlags(flagsOf(['--oracle', 'metric:x', '--oracle-file', join(dir, 'none')])),
+      ).toThrow(/--oracle-file .*none: ENOENT/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -52,15 +52,17 @@ export class KernelFiles {
     });
   }
 
+  /** `log`: the job's logger, so a download shows in the bisect's event stream. */
   async localize(
     builtOn: string,
     kernel: KernelArtifactRef,
     signal?: AbortSignal,
+    log = this.options.log,
   ): Promise<KernelToDeploy> {
     const imageRef = { path: kernel.image, sha256: kernel.sha256, size: kernel.size };
-    const image = await this.file(builtOn, imageRef, 'image', signal);
+    const image = await this.file(builtOn, imageRef, 'image', signal, log);
     const modules = kernel.modules
-      ? await this.file(builtOn, kernel.modules, 'modules', signal)
+      ? await this.file(builtOn, kernel.modules, 'modules', signal, log)
       : undefined;
     return {
       image,
@@ -74,6 +76,7 @@ export class KernelFiles {
     ref: StoredFileRef,
     what: string,
     signal?: AbortSignal,
+    log?: Logger,
   ): Promise<string> {
     const { store } = this.options;
     const inRedis = await store.touch(ref.sha256);
@@ -82,7 +85,7 @@ export class KernelFiles {
     if (await this.hasContent(copy, ref, { trustName: true })) return copy;
     let download = this.#downloads.get(copy);
     if (!download) {
-      download = this.download(ref, copy, what, inRedis, builtOn, signal);
+      download = this.download(ref, copy, what, inRedis, builtOn, signal, log);
       this.#downloads.set(copy, download);
       download.then(
         () => this.#downloads.delete(copy),
@@ -99,6 +102,7 @@ export class KernelFiles {
     inRedis: boolean,
     builtOn: string,
     signal?: AbortSignal,
+    log?: Logger,
   ): Promise<string> {
     const context = `the kernel ${what} built on ${builtOn} (${ref.path})`;
     if (!inRedis) {
@@ -107,7 +111,7 @@ export class KernelFiles {
     }
     try {
       const { seconds } = await this.options.store.fetch(ref, copy, signal);
-      this.options.log?.info(
+      log?.info(
         { sha256: ref.sha256, size: ref.size, seconds: Number(seconds.toFixed(3)), builtOn },
         `fetched ${context} from Redis (${(ref.size / 2 ** 20).toFixed(1)} MiB)`,
       );

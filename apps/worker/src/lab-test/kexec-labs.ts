@@ -118,7 +118,7 @@ export class KexecLabs {
     const kernel = artifact.kernel;
     if (!kernel) throw new UnrecoverableError(`${where}: the build job produced no kernel`);
     // Built here or on another host: the files come from this disk or from Redis.
-    const files = await this.#kernelFiles.localize(artifact.host, kernel, signal);
+    const files = await this.#kernelFiles.localize(artifact.host, kernel, signal, jobLog);
     const lease = await this.lease(target, kernel.release, signal);
     const name = lease.lab;
     // Leased from `labsOf(target)`: a configured lab.
