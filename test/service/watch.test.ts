@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { verifySignature } from '@kbisect/notify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Receiver, startReceiver } from '../../packages/notify/src/testing/receiver.js';
 import { kbisect } from './support/run-cli.js';
 import { ServiceHarness } from './support/service-harness.js';
 import type { WorkerProcess } from './support/worker-process.js';
@@ -17,6 +19,9 @@ let worker: WorkerProcess;
 let dev: string;
 /** The watch of a branch that does not build; the CLI test removes it. */
 let brokenId: string;
+/** The watches' notify target: a real HTTP server that records what it was sent. */
+let receiver: Receiver;
+const WEBHOOK_SECRET = 'watch-test-secret';
 
 const METRIC = "sed -n 's/^#define RECORD_SIZE //p' main.c";
 const EVERY_3_SECONDS = '*/3 * * * * *';
@@ -43,7 +48,8 @@ const git = (cwd: string, ...args: string[]) =>
 
 beforeAll(async () => {
   // A signing secret: watches with notify targets are refused without one.
-  service = await ServiceHarness.start('watch', { webhooks: { secret: 'watch-test-secret' } });
+  service = await ServiceHarness.start('watch', { webhooks: { secret: WEBHOOK_SECRET } });
+  receiver = await startReceiver([200]);
   const repo = service.project.dir;
   git(repo, 'branch', 'nightly', 'v1.0');
   git(repo, 'branch', 'broken', service.project.unbuildable[1] as string);
@@ -54,7 +60,10 @@ beforeAll(async () => {
   git(dev, 'config', 'user.name', 'Dev');
   worker = await service.startWorker();
 });
-afterAll(() => service?.close());
+afterAll(async () => {
+  await service?.close();
+  await receiver?.close();
+});
 
 const watchSpec = (overrides: Record<string, unknown> = {}) => ({
   repo: service.project.dir,
@@ -67,7 +76,7 @@ const watchSpec = (overrides: Record<string, unknown> = {}) => ({
   samples: 5,
   regression: { metric: 'median', maxDropPercent: 10 },
   labels: { suite: 'watch' },
-  notify: [{ id: 'team-hook', url: 'http://127.0.0.1:9/hook' }],
+  notify: [{ id: 'team-hook', url: receiver.url }],
   ...overrides,
 });
 
@@ -221,6 +230,36 @@ describe('a watch every 3 s on a branch', () => {
     expect(run.pValue).toBeLessThan(0.05);
     expect(run.bisectId).toMatch(/^b[0-9a-f]{12}$/);
     expect(run.notified).toHaveLength(1);
+
+    // The team's receiver got the regression, signed with the service's secret.
+    const isThisRegression = (body: Buffer) => {
+      const payload = JSON.parse(body.toString('utf8'));
+      return payload.event === 'watch.regression' && payload.run?.id === run.id;
+    };
+    await expect
+      .poll(() => receiver.requests.filter((r) => isThisRegression(r.body)).length, {
+        timeout: 20_000,
+      })
+      .toBe(1);
+    const delivery = receiver.requests.find((r) => isThisRegression(r.body));
+    if (!delivery) throw new Error('no watch.regression delivery');
+    expect(delivery.headers['x-kbisect-event']).toBe('watch.regression');
+    expect(delivery.headers['x-kbisect-delivery']).toBe(run.notified?.[0]);
+    expect(verifySignature({ secret: WEBHOOK_SECRET, ...delivery })).toBe(true);
+    expect(verifySignature({ secret: `${WEBHOOK_SECRET}x`, ...delivery })).toBe(false);
+    expect(JSON.parse(delivery.body.toString('utf8'))).toMatchObject({
+      event: 'watch.regression',
+      watchId: id,
+      bisectId: run.bisectId,
+      run: {
+        id: run.id,
+        status: 'regression',
+        commit: tip,
+        median: 512,
+        bisectId: run.bisectId,
+        message: run.message,
+      },
+    });
 
     const bisect = await service.waitForEnd(run.bisectId as string);
     expect(bisect.status).toBe('found');

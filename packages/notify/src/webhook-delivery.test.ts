@@ -80,8 +80,6 @@ async function settled(bisectId: string, timeoutMs = 10_000): Promise<DeliveryAt
   throw new Error(`the delivery of ${bisectId} did not settle within ${timeoutMs} ms`);
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('webhook delivery through the queue', () => {
   it('delivers a signed JSON POST that the receiver verifies with its secret', async () => {
     const { receiver, target, bisectId, deliveryId } = await scenario([200]);
@@ -174,14 +172,14 @@ describe('webhook delivery through the queue', () => {
     const { receiver, bisectId, deliveryId } = await scenario([400, 200]);
     try {
       const log = await settled(bisectId);
-      // Long enough for the two next retries had the job been retried.
-      await pause(BACKOFF_MS * 8);
+      // Failed for good, not waiting for a retry: no second request can come.
+      await expect
+        .poll(async () => (await notifier.queue.getJob(deliveryId))?.getState())
+        .toBe('failed');
       expect(receiver.requests).toHaveLength(1);
       expect(log).toEqual([
         expect.objectContaining({ attempt: 1, statusCode: 400, outcome: 'failed' }),
       ]);
-      const job = await notifier.queue.getJob(deliveryId);
-      expect(await job?.getState()).toBe('failed');
     } finally {
       await receiver.close();
     }
@@ -236,17 +234,33 @@ describe('webhook delivery through the queue', () => {
   });
 
   it('sends one delivery when the same event is notified twice for a target', async () => {
-    const { receiver, target, bisectId } = await scenario([200]);
+    const { receiver, target, bisectId, deliveryId } = await scenario([200]);
     try {
       await settled(bisectId);
-      await notifier.notify({
+      await expect
+        .poll(async () => (await notifier.queue.getJob(deliveryId))?.getState())
+        .toBe('completed');
+      const sent = await notifier.queue.getJob(deliveryId);
+      const again = await notifier.notify({
         event: 'bisect.finished',
         bisectId,
         payload: { status: 'found' },
         targets: [target],
       });
-      await pause(BACKOFF_MS * 4);
+      // The second notify found the delivered job and queued nothing: no job waits to send it
+      // again, and the one job is the same finished one.
+      expect(again).toEqual([deliveryId]);
+      const job = await notifier.queue.getJob(deliveryId);
+      expect(await job?.getState()).toBe('completed');
+      expect(job?.finishedOn).toBe(sent?.finishedOn);
+      expect(job?.attemptsMade).toBe(1);
+      expect(await notifier.queue.getJobCounts('waiting', 'active', 'delayed')).toEqual({
+        waiting: 0,
+        active: 0,
+        delayed: 0,
+      });
       expect(receiver.requests).toHaveLength(1);
+      expect(await webhooks.deliveries.list(bisectId)).toHaveLength(1);
     } finally {
       await receiver.close();
     }

@@ -39,6 +39,15 @@ export function installErrorHandler(app: FastifyInstance): void {
         details,
       });
     }
+    const unreadable = unreadableBody(error, request.headers['content-type']);
+    if (unreadable) {
+      return reply.status(unreadable.statusCode).send({
+        statusCode: unreadable.statusCode,
+        error: STATUS_TEXT[unreadable.statusCode],
+        message: `body: ${unreadable.message}`,
+        details: [{ path: 'body', message: unreadable.message }],
+      });
+    }
     const statusCode = error instanceof HttpError ? error.statusCode : (error.statusCode ?? 500);
     if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
     return reply.status(statusCode).send({
@@ -55,6 +64,25 @@ export function installErrorHandler(app: FastifyInstance): void {
       message: `no route ${request.method} ${request.url.split('?')[0]}`,
     }),
   );
+}
+
+/**
+ * A body Fastify could not read before any schema saw it (not JSON, empty, of a content-type
+ * the API does not take): said about the body, in the words of the other 400s.
+ */
+function unreadableBody(
+  error: FastifyError,
+  contentType: string | undefined,
+): { statusCode: number; message: string } | undefined {
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return {
+      statusCode: 415,
+      message: `content-type ${contentType ?? '(none)'} is not accepted; send application/json`,
+    };
+  }
+  const parseFailed = error.code?.startsWith('FST_ERR_CTP_') || error instanceof SyntaxError;
+  if (error.statusCode === 400 && parseFailed) return { statusCode: 400, message: error.message };
+  return undefined;
 }
 
 function validationDetails(

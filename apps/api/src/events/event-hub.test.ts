@@ -65,14 +65,17 @@ describe('the event hub', () => {
     await stores.events.append(bisect, 'status', { status: 'queued' });
     const first: StreamEvent[] = [];
     const stop = await hub.follow(bisect, undefined, (events) => first.push(...events));
+    expect(hub.tailed).toContain(bisect);
     stop();
-    await new Promise((r) => setTimeout(r, 2500));
+    // The tail notices within one blocking read that nobody follows, and ends (its connection
+    // closed); the next follower must start a new one.
+    await expect.poll(() => hub.tailed, { timeout: 10_000 }).not.toContain(bisect);
     await stores.events.append(bisect, 'status', { status: 'running' });
     const second: StreamEvent[] = [];
     const stopSecond = await hub.follow(bisect, undefined, (events) => second.push(...events));
+    expect(hub.tailed).toContain(bisect);
     await stores.events.append(bisect, 'end', { status: 'found' });
-    const deadline = Date.now() + 5000;
-    while (second.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await expect.poll(() => second.length, { timeout: 10_000 }).toBe(3);
     stopSecond();
     expect(first.map((e) => e.type)).toEqual(['status']);
     expect(second.map((e) => e.type)).toEqual(['status', 'status', 'end']);

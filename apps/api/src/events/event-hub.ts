@@ -70,6 +70,11 @@ export class EventHub {
     return stop;
   }
 
+  /** The bisects whose stream a tail reads now (one Redis connection each). */
+  get tailed(): string[] {
+    return [...this.#tails.keys()];
+  }
+
   /** Ends every tail; blocked reads return within BLOCK_MS or at once on disconnect. */
   close(): void {
     this.#closed = true;
