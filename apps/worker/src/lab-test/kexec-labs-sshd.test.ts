@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { startTestSshd, TEST_SSHD_NEEDS, type TestSshd } from '@kbisect/lab/testing';
 import type { OracleSpec } from '@kbisect/oracle';
-import { EventStream, keys, serviceLogger } from '@kbisect/queue';
+import {
+  createStores,
+  EventStream,
+  keys,
+  type LabTestJob,
+  type LabTestJobResult,
+  loadConfig,
+  serviceLogger,
+} from '@kbisect/queue';
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -17,7 +26,9 @@ import {
   testRedis,
   uniquePrefix,
 } from '../../../../test/support/test-redis.js';
+import { Interrupts } from '../interrupts.js';
 import { KexecLabs } from './kexec-labs.js';
+import { labTestProcessor } from './lab-test-processor.js';
 import { Oracles } from './oracles.js';
 
 const prefix = uniquePrefix('kexec-sshd');
@@ -156,6 +167,51 @@ describeNeeding(...TEST_SSHD_NEEDS, await testRedis())(
         }),
       );
       expect(lines.some((line) => line.includes(`"bisectId":"${bisectId}"`))).toBe(true);
+    }, 30_000);
+
+    it('passes the job logger from the lab-test processor: its lab lines reach the bisect', async () => {
+      const stores = createStores(
+        redis,
+        await loadConfig({ env: { KBISECT_REDIS_PREFIX: prefix } }),
+      );
+      const bisectId = `b-job-${randomBytes(3).toString('hex')}`;
+      const commit = 'b'.repeat(40);
+      await stores.bisects.create({
+        id: bisectId,
+        status: 'running',
+        spec: { repo: '/src', good: 'v1', bad: 'v2', oracle: { kind: 'metric', command: 'true' } },
+        range: { bad: commit, goods: [commit], firstParent: false, commits: 1 },
+        submittedBy: 'ci',
+        createdAt: new Date().toISOString(),
+      });
+      const processor = labTestProcessor({
+        stores,
+        oracles: new Oracles(dir),
+        interrupts: new Interrupts(),
+        kexecLabs: labs,
+        log,
+      });
+      const data: LabTestJob = {
+        bisectId,
+        commit,
+        lab: { name: 'sshd-lab' },
+        oracle: { kind: 'metric', command: 'echo 17 txn/s' },
+        artifact: { ...kernel(hostRelease()), worktree: '/nonexistent' },
+        sampleIndex: 0,
+      };
+      const result = await processor({ id: `${bisectId}.s0`, data } as Job<
+        LabTestJob,
+        LabTestJobResult
+      >);
+      expect(result).toMatchObject({ kind: 'sample', sample: { value: 17 } });
+      expect(await logOf(bisectId)).toContainEqual(
+        expect.objectContaining({
+          bisectId,
+          commit,
+          lab: 'sshd-lab',
+          msg: expect.stringMatching(/^metric: echo 17 txn\/s on sshd-lab \(.+\): 17 in /),
+        }),
+      );
     }, 30_000);
   },
 );
