@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LabConfig, loadLabConfig } from '@kbisect/lab';
-import { provisionLabVm, startLabVm, stopLabVm } from '../../infra/lab/vm/provision.js';
-import { VM_FILES } from '../../infra/lab/vm/qemu.js';
+import { provisionLabVm, startLabVm, stopLabVm, VM_FILES } from '@kbisect/lab/vm';
 
 export interface RunningLabVm {
   dir: string;

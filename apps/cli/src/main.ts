@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { addBisectOptions } from './commands/bisect-options.js';
 import { runCommand } from './commands/run.js';
 import { localRunOptions, parseRunFlags, type RunFlags } from './commands/run-options.js';
+import { registerKernelCommands } from './kernel/kernel-build-command.js';
+import { registerLabCommands } from './lab/lab-vm-command.js';
 import { registerServiceCommands } from './service/index.js';
 import { UsageError } from './usage-error.js';
 
@@ -25,6 +27,8 @@ addBisectOptions(
   });
 
 registerServiceCommands(program);
+registerKernelCommands(program);
+registerLabCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -90,7 +90,7 @@ export function buildCommandOf(
 }
 
 /** The kernel build of a spec, as a build job carries it; undefined for a command build. */
-export function kernelBuildOf(spec: BisectSpec): KernelJobSpec | undefined {
+export function kernelBuildOf(spec: Pick<BisectSpec, 'build'>): KernelJobSpec | undefined {
   const build = spec.build;
   if (!build || !('kernel' in build)) return undefined;
   const { config, arch, targets, makeVars, cc, crossCompile, timeoutSeconds } = build.kernel;
