@@ -154,15 +154,19 @@ export async function startWorker(
       log.info({ bisectId, webhook: attempt }, `webhook ${attempt.outcome}`),
     onError: (error) => log.error({ err: error, queue: 'webhook' }, 'worker error'),
   });
-  // One run of a watch at a time per worker: a measurement must not share the machine.
+  // A watch run is a small coordinator: it queues the build and lab-test jobs of its tip.
+  // One run at a time per worker, so the runs of a watch compare with its last good run in
+  // the order they were scheduled.
   const watch = new Worker(
     QUEUE.watch,
     watchProcessor({
       stores,
       queues,
+      queueEvents,
       repositories,
-      oracles,
-      worktreeDir: join(config.cacheDir, 'worktrees'),
+      worktrees,
+      interrupts,
+      config,
       notifier,
       log,
     }),
@@ -212,9 +216,10 @@ export async function startWorker(
     closing ??= (async () => {
       log.info('worker stopping: handing bisects back, letting running steps finish');
       if (heartbeat) clearInterval(heartbeat);
-      const coordinatorClosed = coordinator.close();
+      // Watch runs are coordinators too: handed back at once, their jobs go on.
+      const coordinatorClosed = Promise.all([coordinator.close(), watch.close()]);
       interrupts.shutdown('coordinator');
-      const stepsClosed = Promise.all([build, ...labTests, watch].map((step) => step.close()));
+      const stepsClosed = Promise.all([build, ...labTests].map((step) => step.close()));
       const finished = await Promise.race([
         stepsClosed.then(() => true),
         sleep(w.shutdownGraceMs).then(() => false),

@@ -17,11 +17,18 @@ export {
   StoredFileRef,
 } from './jobs/build-job.js';
 export { CoordinatorJob, CoordinatorJobResult } from './jobs/coordinator-job.js';
+export { describeOwner, JobOwner, ownerKey, ownerWithdrawn } from './jobs/job-owner.js';
 export { LabTestJob, LabTestJobResult } from './jobs/lab-test-job.js';
 export { oracleFailedOf, oracleFailedResult } from './jobs/oracle-failed-result.js';
 export { type Keys, keys } from './keys.js';
+export {
+  type BisectRequest,
+  type BisectStarter,
+  type CreatedBisect,
+  createBisect,
+  newBisectId,
+} from './lifecycle/create-bisect.js';
 export { type FinishOptions, finishBisect } from './lifecycle/finish-bisect.js';
-export { queueBisect } from './lifecycle/queue-bisect.js';
 export {
   BisectWebhooks,
   type LifecycleLog,
@@ -126,6 +133,7 @@ export {
   DEFAULT_REGRESSION,
   DEFAULT_WATCH_ALPHA,
   DEFAULT_WATCH_SAMPLES,
+  NightlyKernel,
   NotifyTarget,
   RegressionRule,
   WATCH_RUN_STATUSES,

@@ -79,7 +79,7 @@ export function bootFailureOf(spec: Pick<BisectSpec, 'bootFailure'>): BootFailur
 
 /** The build command of a spec, or undefined when the checkout itself is what is tested. */
 export function buildCommandOf(
-  spec: BisectSpec,
+  spec: Pick<BisectSpec, 'build'>,
 ): { command: string; timeoutMs: number } | undefined {
   const build = spec.build;
   if (!build || !('command' in build)) return undefined;

@@ -1,30 +1,22 @@
-import { randomBytes } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type JournalEntry, toBisectLog } from '@kbisect/core';
 import { DeliveryLog } from '@kbisect/notify';
 import {
   BISECT_STATUSES,
   type BisectRecord,
+  BisectRefused,
   BisectSpec,
   type BisectStatus,
-  bodyHash,
-  directionProblems,
+  createBisect,
   finishBisect,
-  goodRefs,
   isTerminal,
-  labProblems,
   loadServiceLabs,
-  queueBisect,
-  specProblems,
-  webhookSecretFor,
-  webhookTargetId,
 } from '@kbisect/queue';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { ApiContext } from '../context.js';
 import { BadRequest, Conflict, NotFound, Unprocessable } from '../errors/http-errors.js';
 import { rangeOf } from '../git/range-commits.js';
-import { resolveSubmittedRange } from '../git/submitted-range.js';
 import {
   BisectId,
   BisectList,
@@ -52,7 +44,17 @@ const IdempotencyHeaders = Type.Object({
   ),
 });
 
-const newBisectId = () => `b${randomBytes(6).toString('hex')}`;
+/** A refusal of `createBisect` as the HTTP answer that says it; anything else as it is. */
+function httpErrorOf(error: unknown): unknown {
+  if (!(error instanceof BisectRefused)) return error;
+  const details = error.problems.map((p) => ({
+    path: error.reason === 'invalid' ? `body${p.path}` : p.path,
+    message: p.message,
+  }));
+  if (error.reason === 'invalid') return new BadRequest(error.message, details);
+  if (error.reason === 'in-flight') return new Conflict(error.message);
+  return new Unprocessable(error.message, details.length > 0 ? details : undefined);
+}
 
 /** Bisects: submit, list, read, cancel, mark by hand, and the `git bisect log` export. */
 export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Promise<void> {
@@ -60,6 +62,7 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
   const { stores, queues, repositories } = ctx;
   // The labs a bisect may name: checked once at start, a bad lab file stops the API.
   const labs = await loadServiceLabs(ctx.config);
+  const starter = { stores, queues, repositories, config: ctx.config, labs };
 
   const urlOf = (request: FastifyRequest, id: string) =>
     `${ctx.config.api.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`}/v1/bisects/${id}`;
@@ -87,78 +90,21 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
       },
     },
     async (request, reply) => {
-      const spec = request.body;
-      const problems = specProblems(spec);
-      if (problems.length > 0) {
-        throw new BadRequest(
-          problems.map((p) => `body${p.path}: ${p.message}`).join('; '),
-          problems.map((p) => ({ path: `body${p.path}`, message: p.message })),
-        );
-      }
-      // 422: well-formed, but a direction against the oracle's own, or a lab not served here.
-      const unservable = [...directionProblems(spec), ...labProblems(spec, labs)];
-      if (unservable.length > 0) {
-        throw new Unprocessable(
-          unservable.map((p) => p.message).join('; '),
-          unservable.map((p) => ({ path: p.path, message: p.message })),
-        );
-      }
-      if (spec.webhook && !webhookSecretFor(ctx.config, webhookTargetId(spec.webhook))) {
-        const message =
-          'this service has no webhook signing secret, and webhooks are never sent unsigned: ' +
-          'set webhooks.secret in the service config or KBISECT_WEBHOOK_SECRET ' +
-          `(or webhooks.secrets.${webhookTargetId(spec.webhook)} for this URL), or drop "webhook"`;
-        throw new Unprocessable(message, [{ path: 'body/webhook', message }]);
-      }
       const caller = request.caller?.name ?? 'anonymous';
       const key = request.headers['idempotency-key'];
-      const id = newBisectId();
-      if (key) {
-        const claim = await stores.idempotency.claim(caller, key, {
-          bisectId: id,
-          bodyHash: bodyHash(spec),
-        });
-        if (claim.kind === 'taken') {
-          if (claim.claim.bodyHash !== bodyHash(spec)) {
-            throw new Unprocessable(
-              'this Idempotency-Key was used with a different body; use a new key for a new bisect',
-            );
-          }
-          const existing = await stores.bisects.get(claim.claim.bisectId);
-          if (!existing)
-            throw new Conflict('a request with this Idempotency-Key is still being processed');
-          reply
-            .header('location', urlOf(request, existing.id))
-            .header('idempotent-replayed', 'true');
-          return reply
-            .status(201)
-            .send({ id: existing.id, url: urlOf(request, existing.id), status: existing.status });
-        }
-      }
-      try {
-        const { range } = await resolveSubmittedRange(
-          repositories,
-          spec.repo,
-          goodRefs(spec),
-          spec.bad,
-          spec.firstParent ?? false,
-        );
-        const record: BisectRecord = {
-          id,
-          status: 'queued',
-          spec,
-          range,
-          submittedBy: caller,
-          createdAt: new Date().toISOString(),
-        };
-        await queueBisect(stores, queues, record);
-      } catch (error) {
-        if (key) await stores.idempotency.release(caller, key, id);
-        throw error;
-      }
-      request.log.info({ bisectId: id, submittedBy: caller }, 'bisect queued');
-      reply.header('location', urlOf(request, id));
-      return reply.status(201).send({ id, url: urlOf(request, id), status: 'queued' as const });
+      const { record, replayed } = await createBisect(starter, {
+        spec: request.body,
+        submittedBy: caller,
+        ...(key ? { idempotencyKey: key } : {}),
+      }).catch((error: unknown) => {
+        throw httpErrorOf(error);
+      });
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      else request.log.info({ bisectId: record.id, submittedBy: caller }, 'bisect queued');
+      reply.header('location', urlOf(request, record.id));
+      return reply
+        .status(201)
+        .send({ id: record.id, url: urlOf(request, record.id), status: record.status });
     },
   );
 

@@ -3,6 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   type BisectSpec,
   directionProblems,
+  labProblems,
+  loadServiceLabs,
   specProblems,
   WatchPatch,
   WatchRecord,
@@ -37,12 +39,16 @@ const WatchView = Type.Intersect([
 
 const newWatchId = () => `w${randomBytes(6).toString('hex')}`;
 
+/** A watch's spec read as its bisect's, for the rules they share (the refs are not checked). */
+const bisectLike = (spec: WatchSpec): BisectSpec =>
+  ({ ...spec, good: 'x', bad: 'x' }) as BisectSpec;
+
 /**
  * The rules of a watch a JSON schema cannot say: those of a bisect spec (the same fields mean
  * the same), a cron expression BullMQ can parse, a time zone the runtime knows.
  */
 function watchProblems(spec: WatchSpec): { path: string; message: string }[] {
-  const problems = specProblems({ ...spec, good: 'x', bad: 'x' } as BisectSpec);
+  const problems = specProblems(bisectLike(spec));
   if (spec.tz !== undefined) {
     try {
       new Intl.DateTimeFormat('en', { timeZone: spec.tz });
@@ -74,6 +80,8 @@ function watchProblems(spec: WatchSpec): { path: string; message: string }[] {
 export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promise<void> {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const { stores, queues, repositories } = ctx;
+  // The labs a watch may name, as for bisects: read once at start.
+  const labs = await loadServiceLabs(ctx.config);
 
   const urlOf = (request: FastifyRequest, id: string) =>
     `${ctx.config.api.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`}/v1/watches/${id}`;
@@ -123,17 +131,10 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
         })),
       );
     }
-    if (spec.build && 'kernel' in spec.build) {
-      throw new Unprocessable(
-        'watches build with build.command on the worker host; kernel build specs are not served for watches yet',
-        [{ path: '/build/kernel', message: 'not supported for watches yet: use build.command' }],
-      );
-    }
-    if (spec.lab !== undefined && spec.lab !== 'local') {
-      throw new Unprocessable(
-        `lab ${JSON.stringify(spec.lab)}: watches measure on the worker host (lab "local") only, for now`,
-        [{ path: '/lab', message: 'watches run on lab "local" only' }],
-      );
+    // The lab rules of a bisect: the watch's tip is measured where its bisect would run.
+    const unservable = labProblems(bisectLike(spec), labs);
+    if (unservable.length > 0) {
+      throw new Unprocessable(unservable.map((p) => p.message).join('; '), unservable);
     }
     let repository: Awaited<ReturnType<typeof repositories.get>>;
     try {

@@ -11,6 +11,8 @@ import {
   type ArtifactStore,
   BuildJob,
   type BuildJobResult,
+  ownerKey,
+  ownerWithdrawn,
   type Repositories,
   type Stores,
 } from '@kbisect/queue';
@@ -51,17 +53,16 @@ export function buildProcessor(options: BuildProcessorOptions) {
       throw new UnrecoverableError(`build job ${job.id}: payload does not match BuildJob`);
     }
     const data = job.data;
-    const log = options.log.child({ bisectId: data.bisectId, commit: data.commit, step: 'build' });
-    // The build's own lines (start, progress) go to the same child: the bisect's event stream.
+    const log = options.log.child({ ...data.owner, commit: data.commit, step: 'build' });
+    // The build's own lines (start, progress) go to the same child: the owner's event stream.
     const progress: BuildProgressOptions = {
       log,
       ...(options.progressIntervalMs ? { intervalMs: options.progressIntervalMs } : {}),
     };
-    const record = await stores.bisects.get(data.bisectId);
-    if (!record || record.cancelRequested) {
-      throw new UnrecoverableError(`bisect ${data.bisectId} was cancelled or removed`);
-    }
-    const step = interrupts.open(data.bisectId, [bullSignal]);
+    const withdrawn = await ownerWithdrawn(stores, data.owner);
+    if (withdrawn) throw new UnrecoverableError(withdrawn);
+    const owner = ownerKey(data.owner);
+    const step = interrupts.open(owner, [bullSignal]);
     let worktree: Worktree | undefined;
     try {
       const repository = await repositories.get(data.repo);
@@ -76,7 +77,7 @@ export function buildProcessor(options: BuildProcessorOptions) {
         let commit = data.commit;
         if (data.revert) {
           const revert = await repository.revertCommit(data.commit, data.revert, {
-            baseDir: worktrees.dirOf(data.bisectId),
+            baseDir: worktrees.dirOf(owner),
           });
           if (!revert.clean) {
             return {
@@ -94,7 +95,7 @@ export function buildProcessor(options: BuildProcessorOptions) {
           { store: stores.artifacts, host, signal: step.signal, log, progress },
         );
       }
-      const baseDir = worktrees.dirOf(data.bisectId);
+      const baseDir = worktrees.dirOf(owner);
       if (data.revert) {
         const revert = await repository.revertWorktree(data.commit, data.revert, { baseDir });
         worktree = revert;

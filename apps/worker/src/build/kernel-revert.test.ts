@@ -65,7 +65,7 @@ describe('kernel build job with the culprit reverted', () => {
       log: pino({ level: 'silent' }),
     });
     const data: BuildJob = {
-      bisectId,
+      owner: { bisectId },
       repo: repo.dir,
       commit: onto,
       revert,

@@ -69,7 +69,7 @@ describe('a kernel built on one host, deployed from another', () => {
       log,
     });
     const data: BuildJob = {
-      bisectId,
+      owner: { bisectId },
       repo: repo.dir,
       commit,
       timeoutMs: 120_000,

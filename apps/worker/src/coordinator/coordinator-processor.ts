@@ -202,7 +202,7 @@ async function coordinate(
       causes: ['journal-changed'],
     });
     const env = serviceEnvironment({
-      bisectId: id,
+      owner: { bisectId: id },
       spec,
       queues: options.queues,
       queueEvents: options.queueEvents,

@@ -13,6 +13,7 @@ import {
   BuildJobResult,
   buildCommandOf,
   buildJobId,
+  type JobOwner,
   type KernelArtifactRef,
   kernelBuildOf,
   type LabTestJob,
@@ -20,6 +21,7 @@ import {
   labTestJobId,
   labTestQueueOf,
   oracleFailedOf,
+  ownerKey,
   type Quantity,
   type Queues,
 } from '@kbisect/queue';
@@ -46,15 +48,19 @@ export interface ServiceEnvironment extends BisectEnvironment<ServicePrepared> {
   quantity(): Quantity | undefined;
 }
 
+/** What a step needs of a bisect spec; a watch's spec has the same fields. */
+export type StepSpec = Pick<BisectSpec, 'repo' | 'build' | 'lab' | 'oracle'>;
+
 export interface ServiceEnvironmentOptions {
-  bisectId: string;
-  spec: BisectSpec;
+  /** The bisect, or the watch run, the jobs work for: their ids start with its key. */
+  owner: JobOwner;
+  spec: StepSpec;
   queues: Queues;
   queueEvents: { build: QueueEvents; labTest: QueueEventsByName };
   worktrees: LocalWorktrees;
   /** Where build jobs publish kernels: a re-attached build whose kernel is gone is redone. */
   artifacts: Pick<ArtifactStore, 'has'>;
-  /** Entries in the journal now: part of every job id, see `buildJobId`. */
+  /** Entries in the journal now (0 for a watch run): part of every job id, see `buildJobId`. */
   journalLength(): number;
   log: Logger;
 }
@@ -62,9 +68,11 @@ export interface ServiceEnvironmentOptions {
 /**
  * The bisect loop's world in the service: `prepare` is a build job, each `measure` a lab-test
  * job, both with ids derived from the journal so a restarted coordinator re-attaches to them.
+ * A watch run uses the same environment for its tip: the same jobs, the same queues.
  */
 export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceEnvironment {
-  const { bisectId, spec, queues, queueEvents, worktrees, log } = options;
+  const { owner, spec, queues, queueEvents, worktrees, log } = options;
+  const key = ownerKey(owner);
   const build = buildCommandOf(spec);
   const kernel = kernelBuildOf(spec);
   const occurrences = new Map<string, number>();
@@ -99,9 +107,9 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
     const key = `${options.journalLength()}.${commit}.${kind}`;
     const occurrence = occurrences.get(key) ?? 0;
     occurrences.set(key, occurrence + 1);
-    const jobId = buildJobId(bisectId, options.journalLength(), commit, kind, occurrence);
+    const jobId = buildJobId(key, options.journalLength(), commit, kind, occurrence);
     const data: BuildJob = {
-      bisectId,
+      owner,
       repo: spec.repo,
       commit,
       timeoutMs: kernel?.timeoutMs ?? build?.timeoutMs ?? 60_000,
@@ -154,7 +162,7 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
     async measure(p, signal): Promise<Sample> {
       const sampleIndex = p.samples++;
       const data: LabTestJob = {
-        bisectId,
+        owner,
         commit: p.commit,
         lab: spec.lab ?? 'local',
         oracle: spec.oracle,

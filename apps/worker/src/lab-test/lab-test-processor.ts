@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { OracleFailed } from '@kbisect/core';
-import { LabTestJob, type LabTestJobResult, oracleFailedResult, type Stores } from '@kbisect/queue';
+import {
+  LabTestJob,
+  type LabTestJobResult,
+  oracleFailedResult,
+  ownerKey,
+  ownerWithdrawn,
+  type Stores,
+} from '@kbisect/queue';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
@@ -39,7 +46,7 @@ export function labTestProcessor(options: LabTestProcessorOptions) {
       throw new UnrecoverableError(`lab-test job ${job.id}: payload does not match LabTestJob`);
     }
     const data = job.data;
-    const log = options.log.child({ bisectId: data.bisectId, commit: data.commit, step: 'test' });
+    const log = options.log.child({ ...data.owner, commit: data.commit, step: 'test' });
     const lab = data.lab;
     const kexecLab =
       lab !== 'local' && options.kexecLabs?.serves(lab)
@@ -53,11 +60,9 @@ export function labTestProcessor(options: LabTestProcessorOptions) {
         new ArtifactMissing(data.artifact.worktree, data.artifact.host).message,
       );
     }
-    const record = await stores.bisects.get(data.bisectId);
-    if (!record || record.cancelRequested) {
-      throw new UnrecoverableError(`bisect ${data.bisectId} was cancelled or removed`);
-    }
-    const step = interrupts.open(data.bisectId, [bullSignal]);
+    const withdrawn = await ownerWithdrawn(stores, data.owner);
+    if (withdrawn) throw new UnrecoverableError(withdrawn);
+    const step = interrupts.open(ownerKey(data.owner), [bullSignal]);
     try {
       if (kexecLab) {
         const measured = await kexecLab.labs.measure(

@@ -94,15 +94,16 @@ describe('lab-test jobs go to the workers that have their lab', () => {
     const queue = queues.labTest.get(labTestQueueOf(lab, 'some-build-host'));
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
+      const bisectId = `b-routing-${randomBytes(3).toString('hex')}`;
       const data: LabTestJob = {
-        bisectId: `b-routing-${randomBytes(3).toString('hex')}`,
+        owner: { bisectId },
         commit: 'a'.repeat(40),
         lab,
         oracle: { kind: 'command', command: 'true' },
         artifact: { host: 'some-build-host', worktree: '/nonexistent' },
         sampleIndex: 0,
       };
-      const job = await queue.add('sample', data, { jobId: `${data.bisectId}.s0` });
+      const job = await queue.add('sample', data, { jobId: `${bisectId}.s0` });
       ids.push(job.id as string);
     }
     const deadline = Date.now() + 20_000;

@@ -1,62 +1,62 @@
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { shellBuild } from '@kbisect/build';
 import {
-  type BuildEvidence,
+  BisectCancelled,
   type Direction,
-  mannWhitneyU,
   median,
   OracleFailed,
+  regressionSinceLastGood,
   type Sample,
   sampleValue,
+  type TipRegressionRule,
 } from '@kbisect/core';
-import { resolveRange, type Worktree } from '@kbisect/git';
 import type { WebhookNotifier } from '@kbisect/notify';
 import {
-  type BisectRecord,
   type BisectSpec,
-  buildCommandOf,
+  type BisectStarter,
+  createBisect,
   DEFAULT_REGRESSION,
   DEFAULT_WATCH_ALPHA,
   DEFAULT_WATCH_SAMPLES,
   decisionSetup,
-  type Queues,
-  queueBisect,
-  type Repositories,
-  type Stores,
+  type JobOwner,
+  newBisectId,
+  ownerKey,
   WatchJob,
   type WatchRecord,
   type WatchRun,
 } from '@kbisect/queue';
-import { type Job, UnrecoverableError } from 'bullmq';
+import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
-import type { Oracles } from '../lab-test/oracles.js';
+import type { LocalWorktrees } from '../build/local-worktrees.js';
+import type { ServiceEnvironmentOptions } from '../coordinator/service-environment.js';
+import { type ServicePrepared, serviceEnvironment } from '../coordinator/service-environment.js';
+import { interruptCause } from '../errors/step-interrupted.js';
+import type { Interrupts } from '../interrupts.js';
 
-export interface WatchProcessorOptions {
-  stores: Stores;
-  queues: Queues;
-  repositories: Repositories;
-  oracles: Oracles;
-  /** Worktrees of the runs go under it, one directory per run, removed when it ends. */
-  worktreeDir: string;
+export interface WatchProcessorOptions extends BisectStarter {
+  queueEvents: ServiceEnvironmentOptions['queueEvents'];
+  /** Where this host's build jobs keep `lab: local` worktrees; the run removes its own. */
+  worktrees: LocalWorktrees;
+  interrupts: Interrupts;
   /** Absent: notification targets are recorded as not notified. */
   notifier?: WebhookNotifier;
   log: Logger;
 }
 
-/** Run ids are job ids made safe for labels and keys (scheduler job ids contain ':'). */
+/** Run ids are job ids made safe for labels, keys and job ids (scheduler job ids contain ':'). */
 export const runIdOf = (jobId: string) => jobId.replace(/[^A-Za-z0-9_.-]/g, '-');
 
 /**
- * One run of a watch: fetch the branch, build its tip, measure it with the watch's oracle
- * (the build command and oracle of a bisect, in a worktree of this worker), compare with the
- * last good run, and on a regression start a bisect between the last good commit and the tip.
- * The run is recorded whatever happens; a job that stalled and is run again reuses its run id.
+ * One run of a watch, a small coordinator: fetch the branch, queue a build job for its tip
+ * and lab-test jobs for its samples, exactly as a bisect step does (the same queues, so the
+ * same build specs and labs: a kernel built tonight and kexec'd on the lab), compare with the
+ * last good run, and on a regression start a bisect between the last good commit and the
+ * tip. The run is recorded whatever happens. A job run again (after a crash, or handed back
+ * at shutdown) keeps its run id, so it re-attaches to its build and lab-test jobs.
  */
 export function watchProcessor(options: WatchProcessorOptions) {
-  const { stores } = options;
-  return async (job: Job<WatchJob>, _token?: string, signal?: AbortSignal) => {
+  const { stores, interrupts } = options;
+  return async (job: Job<WatchJob>, token?: string, bullSignal?: AbortSignal) => {
     if (!Value.Check(WatchJob, job.data)) {
       throw new UnrecoverableError(`watch job ${job.id}: payload does not match`);
     }
@@ -67,10 +67,11 @@ export function watchProcessor(options: WatchProcessorOptions) {
       return { status: 'no-watch' };
     }
     const runId = runIdOf(job.id ?? `${watch.id}-${Date.now()}`);
-    const log = options.log.child({ watchId: watch.id, runId });
+    const owner: JobOwner = { watchId: watch.id, runId };
+    const log = options.log.child(owner);
     const scheduledFor =
       job.data.trigger === 'schedule' ? job.timestamp + (job.opts.delay ?? 0) : undefined;
-    // A job run again after a crash keeps the bisect its first attempt started.
+    // A job run again keeps what its first attempt recorded: its start, the bisect it began.
     const earlier = await stores.watches.getRun(watch.id, runId);
     let run: WatchRun = {
       ...(earlier?.bisectId ? { bisectId: earlier.bisectId } : {}),
@@ -78,7 +79,7 @@ export function watchProcessor(options: WatchProcessorOptions) {
       watchId: watch.id,
       trigger: job.data.trigger,
       status: 'running',
-      startedAt: new Date().toISOString(),
+      startedAt: earlier?.startedAt ?? new Date().toISOString(),
       ...(scheduledFor !== undefined ? { scheduledFor } : {}),
     };
     await stores.watches.putRun(run);
@@ -86,35 +87,45 @@ export function watchProcessor(options: WatchProcessorOptions) {
       run = { ...run, ...fields };
       await stores.watches.putRun(run);
     };
-    const current = () => run;
+    const context: RunContext = { options, watch, owner, current: () => run, save, log };
+    // A coordinator's role: handed back at once on shutdown, its jobs go on without it.
+    const step = interrupts.open(ownerKey(owner), [bullSignal], {
+      role: 'coordinator',
+      causes: ['shutdown', 'lost-lock'],
+    });
     try {
-      const outcome = await measureAndCompare(options, watch, current, save, log, signal);
-      return { status: outcome };
+      return { status: await measureAndCompare(context, step.signal) };
     } catch (error) {
+      const cause = interruptCause(step.signal);
+      if (cause === 'shutdown' && token) {
+        log.info('worker shutting down: the watch run goes back to the queue');
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      if (cause === 'lost-lock') throw error;
       const message = error instanceof Error ? error.message : String(error);
       log.error({ err: error }, `watch run failed: ${message}`);
-      await notify(options, watch, current(), save, log, {
-        status: 'error',
-        message,
-        finishedAt: new Date().toISOString(),
-      });
+      await notify(context, { status: 'error', message, finishedAt: new Date().toISOString() });
       return { status: 'error' };
+    } finally {
+      step.done();
     }
   };
 }
 
-async function measureAndCompare(
-  options: WatchProcessorOptions,
-  watch: WatchRecord,
-  current: () => WatchRun,
-  save: (fields: Partial<WatchRun>) => Promise<void>,
-  log: Logger,
-  jobSignal: AbortSignal | undefined,
-): Promise<string> {
-  const runId = current().id;
+interface RunContext {
+  options: WatchProcessorOptions;
+  watch: WatchRecord;
+  owner: JobOwner;
+  current: () => WatchRun;
+  save: (fields: Partial<WatchRun>) => Promise<void>;
+  log: Logger;
+}
+
+async function measureAndCompare(context: RunContext, signal: AbortSignal): Promise<string> {
+  const { options, watch, current, save, log } = context;
   const { stores } = options;
   const { spec } = watch;
-  const signal = jobSignal ?? new AbortController().signal;
   const repository = await options.repositories.get(spec.repo);
   await repository.fetch();
   const tip = await repository.resolveRef(spec.branch);
@@ -122,51 +133,26 @@ async function measureAndCompare(
   await save({ commit: tip, subject: info.subject });
   log.info(`watch ${watch.id}: measuring ${spec.branch} at ${tip.slice(0, 12)} ${info.subject}`);
 
-  const bisectLike = { ...spec, good: tip, bad: tip } as unknown as BisectSpec;
-  const build = buildCommandOf(bisectLike);
-  const baseDir = join(options.worktreeDir, `watch-${runId}`);
-  let worktree: Worktree | undefined;
-  const values: number[] = [];
-  const { direction } = decisionSetup(spec.oracle, spec.decision);
-  try {
-    worktree = await repository.addWorktree(tip, { baseDir });
-    const evidence: BuildEvidence = build
-      ? await shellBuild(build).run({ dir: worktree.path, commit: tip, signal })
-      : { ok: true, seconds: 0 };
-    await save({
-      buildSeconds: evidence.seconds,
-      ...(evidence.ok || !evidence.logTail ? {} : { buildLogTail: evidence.logTail }),
+  const measured = await measureTip(context, tip, signal);
+  if (measured.kind === 'build-failed') {
+    log.warn(`watch ${watch.id}: ${tip.slice(0, 12)} does not build; no bisect on a guess`);
+    await notify(context, {
+      status: 'build-failed',
+      message: measured.message,
+      finishedAt: new Date().toISOString(),
     });
-    if (!evidence.ok) {
-      log.warn(`watch ${watch.id}: ${tip.slice(0, 12)} does not build; no bisect on a guess`);
-      await notify(options, watch, current(), save, log, {
-        status: 'build-failed',
-        message: evidence.timedOut ? 'the build timed out' : 'the tip does not build',
-        finishedAt: new Date().toISOString(),
-      });
-      return 'build-failed';
-    }
-    const oracle = await options.oracles.get(spec.oracle);
-    const n = spec.samples ?? DEFAULT_WATCH_SAMPLES;
-    for (let i = 0; i < n; i++) {
-      let sample: Sample;
-      try {
-        sample = await oracle.measure({ commit: tip, dir: worktree.path, signal });
-      } catch (error) {
-        if (!(error instanceof OracleFailed)) throw error;
-        await notify(options, watch, current(), save, log, {
-          status: 'oracle-failed',
-          message: error.message,
-          samples: values,
-          finishedAt: new Date().toISOString(),
-        });
-        return 'oracle-failed';
-      }
-      values.push(figureOf(spec.oracle.kind, sample, direction));
-    }
-  } finally {
-    await worktree?.remove().catch(() => {});
+    return 'build-failed';
   }
+  if (measured.kind === 'oracle-failed') {
+    await notify(context, {
+      status: 'oracle-failed',
+      message: measured.message,
+      samples: measured.values,
+      finishedAt: new Date().toISOString(),
+    });
+    return 'oracle-failed';
+  }
+  const { values } = measured;
   await save({ samples: values, median: median(values) });
 
   const last = watch.lastGood
@@ -174,9 +160,9 @@ async function measureAndCompare(
     : undefined;
   if (!watch.lastGood || !last?.samples || last.samples.length === 0 || last.commit === undefined) {
     log.info(`watch ${watch.id}: first good run, baseline median ${median(values)}`);
-    return good(stores, watch, current(), save);
+    return good(context);
   }
-  const verdict = compare(spec.oracle.kind, last.samples, values, direction, watch);
+  const verdict = regressionSinceLastGood(last.samples, values, ruleOf(watch));
   await save({
     baseline: { runId: last.id, commit: last.commit, median: median(last.samples) },
     // JSON has no infinity (a change from a zero median): the summary says it in words.
@@ -187,11 +173,11 @@ async function measureAndCompare(
   });
   if (!verdict.regression) {
     log.info(`watch ${watch.id}: no regression (${verdict.summary})`);
-    return good(stores, watch, current(), save);
+    return good(context);
   }
   log.warn(`watch ${watch.id}: regression since ${last.commit.slice(0, 12)}: ${verdict.summary}`);
-  const bisectId = await startBisect(options, watch, current(), last.commit, tip, log);
-  await notify(options, watch, current(), save, log, {
+  const bisectId = await startBisect(context, last.commit, tip);
+  await notify(context, {
     status: 'regression',
     message: verdict.summary,
     ...(bisectId ? { bisectId } : {}),
@@ -200,17 +186,96 @@ async function measureAndCompare(
   return 'regression';
 }
 
-async function good(
-  stores: Stores,
-  watch: WatchRecord,
-  run: WatchRun,
-  save: (fields: Partial<WatchRun>) => Promise<void>,
-): Promise<string> {
-  const at = new Date().toISOString();
-  // The watch first: a run that reads as good is already the one the next runs compare with.
-  await stores.watches.setLastGood(watch.id, { runId: run.id, commit: run.commit as string, at });
-  await save({ status: 'good', finishedAt: at });
-  return 'good';
+type Measured =
+  | { kind: 'measured'; values: number[] }
+  | { kind: 'build-failed'; message: string }
+  | { kind: 'oracle-failed'; message: string; values: number[] };
+
+/**
+ * The tip through the build and lab-test queues: one build job, then one lab-test job per
+ * sample, with job ids of this run (`ownerKey`), as a bisect step of the same spec would.
+ */
+async function measureTip(
+  context: RunContext,
+  tip: string,
+  signal: AbortSignal,
+): Promise<Measured> {
+  const { options, watch, owner, save, log } = context;
+  const { spec } = watch;
+  const env = serviceEnvironment({
+    owner,
+    spec,
+    queues: options.queues,
+    queueEvents: options.queueEvents,
+    worktrees: options.worktrees,
+    artifacts: options.stores.artifacts,
+    // One step, always the first: a run asks for the same job ids every time it is run.
+    journalLength: () => 0,
+    log,
+  });
+  let prepared: ServicePrepared | undefined;
+  try {
+    prepared = await env.prepare(tip, signal);
+    const { build } = prepared;
+    const kernel = prepared.artifact.kernel;
+    await save({
+      buildSeconds: build.seconds,
+      ...(build.ok || !build.logTail ? {} : { buildLogTail: build.logTail }),
+      ...(kernel
+        ? {
+            kernel: {
+              release: kernel.release,
+              sha256: kernel.sha256,
+              ...(build.signature ? { signature: build.signature } : {}),
+              buildSeconds: build.seconds,
+            },
+          }
+        : {}),
+    });
+    if (!build.ok) {
+      return {
+        kind: 'build-failed',
+        message: build.timedOut ? 'the build timed out' : 'the tip does not build',
+      };
+    }
+    const { direction } = decisionSetup(spec.oracle, spec.decision);
+    const values: number[] = [];
+    const n = spec.samples ?? DEFAULT_WATCH_SAMPLES;
+    for (let i = 0; i < n; i++) {
+      let sample: Sample;
+      try {
+        sample = await env.measure(prepared, signal);
+      } catch (error) {
+        if (!(error instanceof OracleFailed)) throw error;
+        return { kind: 'oracle-failed', message: error.message, values };
+      }
+      values.push(figureOf(spec.oracle.kind, sample, direction));
+    }
+    return { kind: 'measured', values };
+  } catch (error) {
+    // The environment says a stopped step is a cancelled bisect; here the signal says why.
+    if (error instanceof BisectCancelled && signal.aborted) throw signal.reason;
+    throw error;
+  } finally {
+    if (prepared && !signal.aborted) await env.release(prepared).catch(() => {});
+    if (!signal.aborted) {
+      await env.settled();
+      await options.worktrees.releaseBisect(ownerKey(owner)).catch(() => {});
+    }
+  }
+}
+
+/** The rule of the watch's spec for its oracle: exit codes for a command, else the median's. */
+function ruleOf(watch: WatchRecord): TipRegressionRule {
+  const { spec } = watch;
+  if (spec.oracle.kind === 'command') return { kind: 'exit-codes' };
+  const rule = spec.regression ?? DEFAULT_REGRESSION;
+  return {
+    kind: 'median-drop',
+    direction: decisionSetup(spec.oracle, spec.decision).direction,
+    maxDropPercent: rule.maxDropPercent,
+    alpha: rule.alpha ?? DEFAULT_WATCH_ALPHA,
+  };
 }
 
 /** A command oracle's exit code, or the metric's value (a hang as the worst value). */
@@ -219,71 +284,32 @@ function figureOf(kind: string, sample: Sample, direction: Direction): number {
   return sampleValue(sample, direction);
 }
 
-interface Comparison {
-  regression: boolean;
-  summary: string;
-  changePercent?: number;
-  pValue?: number;
+async function good({ options, watch, current, save }: RunContext): Promise<string> {
+  const at = new Date().toISOString();
+  // The watch first: a run that reads as good is already the one the next runs compare with.
+  const run = current();
+  await options.stores.watches.setLastGood(watch.id, {
+    runId: run.id,
+    commit: run.commit as string,
+    at,
+  });
+  await save({ status: 'good', finishedAt: at });
+  return 'good';
 }
 
 /**
- * The watch's rule against the last good run: a command oracle regresses when the tip fails
- * it (git bisect run's exit codes); a metric when its median is worse by more than
- * `maxDropPercent` and the one-sided rank test says the tip is worse at `alpha`.
- */
-export function compare(
-  kind: string,
-  before: number[],
-  now: number[],
-  direction: Direction,
-  watch: Pick<WatchRecord, 'spec'>,
-): Comparison {
-  if (kind === 'command') {
-    const bad = now.filter((code) => code !== 0 && code !== 125);
-    return bad.length > 0
-      ? { regression: true, summary: `the oracle failed on the tip (exit codes ${bad.join(', ')})` }
-      : { regression: false, summary: 'the oracle passes on the tip' };
-  }
-  const rule = watch.spec.regression ?? DEFAULT_REGRESSION;
-  const alpha = rule.alpha ?? DEFAULT_WATCH_ALPHA;
-  const m0 = median(before);
-  const m1 = median(now);
-  // From a zero median (a stall-free good run: 0 ms/s stalled) any change is unboundedly
-  // large relative to it; calling it 0% would hide every regression of a stalls watch.
-  const change =
-    m0 === 0
-      ? m1 === 0
-        ? 0
-        : Math.sign(m1) * Number.POSITIVE_INFINITY
-      : ((m1 - m0) / Math.abs(m0)) * 100;
-  const drop = direction === 'higher-is-better' ? -change : change;
-  const percent = (x: number) =>
-    Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(1)}%` : `${x > 0 ? '+' : '-'}∞ from 0`;
-  // "Greater" on the values turned so that larger is better: the last good run is better.
-  const better = (v: number[]) => (direction === 'higher-is-better' ? v : v.map((x) => -x));
-  const { pValue } = mannWhitneyU(better(before), better(now), { alternative: 'greater' });
-  const regression = drop > rule.maxDropPercent && pValue < alpha;
-  const summary =
-    `median ${m0} → ${m1} (${percent(change)}, ` +
-    `worse by ${Number.isFinite(drop) ? `${drop.toFixed(1)}%` : percent(drop)} against a limit of ${rule.maxDropPercent}%), ` +
-    `rank test p = ${pValue.toPrecision(3)} (alpha ${alpha})`;
-  return { regression, summary, changePercent: change, pValue };
-}
-
-/**
- * The bisect between the last good commit and the tip, through the same path as
- * `POST /v1/bisects`, labelled with the watch and the run. A tip already being bisected
+ * The bisect between the last good commit and the tip, through `createBisect` as
+ * `POST /v1/bisects` does, labelled with the watch and the run. A tip already being bisected
  * (the regression is still there the next night) does not start a second one.
  */
 async function startBisect(
-  options: WatchProcessorOptions,
-  watch: WatchRecord,
-  run: WatchRun,
-  good: string,
+  context: RunContext,
+  lastGood: string,
   tip: string,
-  log: Logger,
 ): Promise<string | undefined> {
-  const { stores, queues } = options;
+  const { options, watch, current, save, log } = context;
+  const { stores } = options;
+  const run = current();
   const earlier = (await stores.watches.runs(watch.id, 20)).find(
     (r) => r.id !== run.id && r.status === 'regression' && r.commit === tip && r.bisectId,
   );
@@ -291,13 +317,15 @@ async function startBisect(
     log.info(`watch ${watch.id}: ${tip.slice(0, 12)} is already bisected by ${earlier.bisectId}`);
     return earlier.bisectId;
   }
-  // A run retried after a crash finds the bisect it started.
-  const mine = (await stores.watches.getRun(watch.id, run.id))?.bisectId;
-  if (mine) return mine;
+  // The id is recorded before the bisect exists: a run retried after a crash in between
+  // creates the bisect its first attempt named, and one retried after it finds it.
+  const id = run.bisectId ?? newBisectId();
+  if (await stores.bisects.get(id)) return id;
+  await save({ bisectId: id });
   const { spec } = watch;
   const bisect: BisectSpec = {
     repo: spec.repo,
-    good,
+    good: lastGood,
     bad: tip,
     oracle: spec.oracle,
     ...(spec.build ? { build: spec.build } : {}),
@@ -307,42 +335,20 @@ async function startBisect(
     ...(spec.confirm !== undefined ? { confirm: spec.confirm } : {}),
     labels: { ...spec.labels, watchId: watch.id, runId: run.id },
   };
-  const repository = await options.repositories.get(spec.repo);
-  const firstParent = spec.firstParent ?? false;
-  const resolved = await resolveRange(repository, { good: [good], bad: tip, firstParent });
-  const id = `b${randomBytes(6).toString('hex')}`;
-  const record: BisectRecord = {
-    id,
-    status: 'queued',
-    spec: bisect,
-    range: {
-      bad: resolved.bad,
-      goods: resolved.goods,
-      firstParent,
-      commits: resolved.commits.length,
-    },
-    submittedBy: `watch:${watch.id}`,
-    createdAt: new Date().toISOString(),
-  };
-  await stores.watches.putRun({ ...run, bisectId: id });
-  await queueBisect(stores, queues, record);
+  await createBisect(options, { spec: bisect, submittedBy: `watch:${watch.id}`, id });
   log.info(
     { bisectId: id },
-    `watch ${watch.id}: bisect ${id} started between ${good.slice(0, 12)} and ${tip.slice(0, 12)}`,
+    `watch ${watch.id}: bisect ${id} started between ${lastGood.slice(0, 12)} and ${tip.slice(0, 12)}`,
   );
   return id;
 }
 
 /** `watch.regression` to the watch's targets, for a regression and for a tip that failed. */
 async function notify(
-  options: WatchProcessorOptions,
-  watch: WatchRecord,
-  run: WatchRun,
-  save: (fields: Partial<WatchRun>) => Promise<void>,
-  log: Logger,
+  { options, watch, current, save, log }: RunContext,
   final: Partial<WatchRun>,
 ): Promise<void> {
-  const ended = { ...run, ...final };
+  const ended = { ...current(), ...final };
   const targets = watch.spec.notify ?? [];
   let notified: string[] | undefined;
   if (targets.length > 0 && options.notifier) {

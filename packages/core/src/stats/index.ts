@@ -28,6 +28,11 @@ export {
 } from './mann-whitney.js';
 export { normalSf } from './normal.js';
 export {
+  type RegressionSinceLastGood,
+  regressionSinceLastGood,
+  type TipRegressionRule,
+} from './regression-since-last-good.js';
+export {
   type RankTestEvidence,
   type StatisticalPolicyOptions,
   statisticalPolicy,

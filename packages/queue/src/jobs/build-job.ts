@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { JobOwner } from './job-owner.js';
 
 const BuildEvidence = Type.Object({
   ok: Type.Boolean(),
@@ -60,10 +61,10 @@ export const KernelArtifactRef = Type.Object({
 });
 export type KernelArtifactRef = Static<typeof KernelArtifactRef>;
 
-/** Check out one commit on a build host and build it there. */
+/** Check out one commit on a build host and build it there, for a bisect or a watch run. */
 export const BuildJob = Type.Object(
   {
-    bisectId: Type.String(),
+    owner: JobOwner,
     repo: Type.String({ description: 'the source as submitted: URL or path on the host' }),
     commit: Type.String({ pattern: '^[0-9a-f]{40,64}$' }),
     /** Absent: nothing to build, the checkout is the artifact. */

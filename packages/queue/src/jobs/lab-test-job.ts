@@ -2,6 +2,7 @@ import { OracleSpec } from '@kbisect/oracle';
 import { type Static, Type } from 'typebox';
 import { LabSpec } from '../spec/bisect-spec.js';
 import { KernelArtifactRef } from './build-job.js';
+import { JobOwner } from './job-owner.js';
 
 /**
  * One oracle run on a built commit. `lab` says where it must run, and with the build host it
@@ -10,7 +11,7 @@ import { KernelArtifactRef } from './build-job.js';
  */
 export const LabTestJob = Type.Object(
   {
-    bisectId: Type.String(),
+    owner: JobOwner,
     commit: Type.String({ pattern: '^[0-9a-f]{40,64}$' }),
     lab: LabSpec,
     oracle: OracleSpec,

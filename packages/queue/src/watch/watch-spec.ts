@@ -138,6 +138,19 @@ export const WATCH_RUN_STATUSES = [
 ] as const;
 export type WatchRunStatus = (typeof WATCH_RUN_STATUSES)[number];
 
+/**
+ * The kernel a watch run built from the tip: its release (what `uname -r` says on the lab),
+ * the image by content (its name in the artifact store), the .text signature (equal
+ * signatures mean the same code) and how long the build took.
+ */
+export const NightlyKernel = Type.Object({
+  release: Type.String(),
+  sha256: Type.String(),
+  signature: Type.Optional(Type.String()),
+  buildSeconds: Type.Number(),
+});
+export type NightlyKernel = Static<typeof NightlyKernel>;
+
 /** One night of a watch: the tip measured, its figures, and what came of them. */
 export const WatchRun = Type.Object({
   id: Type.String(),
@@ -159,6 +172,8 @@ export const WatchRun = Type.Object({
   subject: Type.Optional(Type.String()),
   buildSeconds: Type.Optional(Type.Number()),
   buildLogTail: Type.Optional(Type.String()),
+  /** The night's kernel (kernel builds): what the lab booted, for a later bisect across nights. */
+  kernel: Type.Optional(NightlyKernel),
   /** The oracle's values (exit codes for a command oracle): the night's baseline. */
   samples: Type.Optional(Type.Array(Type.Number())),
   median: Type.Optional(Type.Number()),

@@ -1,0 +1,51 @@
+import { type Static, Type } from 'typebox';
+import type { Stores } from '../store/stores.js';
+
+/**
+ * Who a build or lab-test job works for: a step of a bisect, or one run of a watch. Both
+ * queue the same jobs (a watch run builds and measures its tip as a bisect step does); the
+ * owner says whose cancel stops them, whose directory holds their worktrees, and it is the
+ * log bindings of every line they write (`bisectId`, or `watchId` and `runId`).
+ */
+export const JobOwner = Type.Union([
+  Type.Object({ bisectId: Type.String() }, { additionalProperties: false }),
+  Type.Object(
+    { watchId: Type.String(), runId: Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }) },
+    { additionalProperties: false },
+  ),
+]);
+export type JobOwner = Static<typeof JobOwner>;
+
+/**
+ * The owner as one word: the first part of its job ids (`buildJobId`), the key its steps'
+ * interrupts are registered under (a bisect's cancel notice names the bisect id), the name of
+ * its worktree directory. Watch run ids are safe for all three (`runIdOf`).
+ */
+export function ownerKey(owner: JobOwner): string {
+  return 'bisectId' in owner ? owner.bisectId : `${owner.watchId}.${owner.runId}`;
+}
+
+/** For messages: "bisect b1234" or "watch w56 run r7". */
+export function describeOwner(owner: JobOwner): string {
+  return 'bisectId' in owner
+    ? `bisect ${owner.bisectId}`
+    : `watch ${owner.watchId} run ${owner.runId}`;
+}
+
+/**
+ * Why a job's owner no longer wants it, or undefined when it still does: a bisect removed or
+ * cancelled, a watch deleted. A job taken after that ends at once instead of building.
+ */
+export async function ownerWithdrawn(
+  stores: Pick<Stores, 'bisects' | 'watches'>,
+  owner: JobOwner,
+): Promise<string | undefined> {
+  if ('bisectId' in owner) {
+    const record = await stores.bisects.get(owner.bisectId);
+    return !record || record.cancelRequested
+      ? `bisect ${owner.bisectId} was cancelled or removed`
+      : undefined;
+  }
+  const watch = await stores.watches.get(owner.watchId);
+  return watch ? undefined : `watch ${owner.watchId} was removed`;
+}

@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import {
+  GoodEqualsBad,
+  GoodNotAncestor,
+  NoGoodCommit,
+  RepositoryNotFound,
+  resolveRange,
+  UnknownRef,
+} from '@kbisect/git';
+import type { ServiceConfig } from '../config/service-config.js';
+import { labProblems, type ServiceLabs } from '../config/service-labs.js';
+import { BisectRefused } from '../errors/bisect-refused.js';
+import type { Queues } from '../queues.js';
+import type { BisectRecord, ResolvedRangeSummary } from '../record/bisect-record.js';
+import type { Repositories } from '../repositories.js';
+import type { BisectSpec } from '../spec/bisect-spec.js';
+import { directionProblems } from '../spec/oracle-direction.js';
+import { goodRefs, specProblems } from '../spec/spec-rules.js';
+import { bodyHash } from '../store/idempotency.js';
+import type { Stores } from '../store/stores.js';
+import { webhookSecretFor, webhookTargetId } from './webhook.js';
+
+export interface BisectStarter {
+  stores: Stores;
+  queues: Queues;
+  repositories: Repositories;
+  config: ServiceConfig;
+  /**
+   * The labs a bisect may name. The API passes the deployment's; a worker starting a watch's
+   * bisect passes none, since its config lists only the labs it serves and the watch's lab
+   * was checked when the watch was created.
+   */
+  labs?: ServiceLabs;
+}
+
+export interface BisectRequest {
+  spec: BisectSpec;
+  /** The token's name, or `watch:<id>`: the record's `submittedBy`, the idempotency scope. */
+  submittedBy: string;
+  /** A retry with the same key and spec returns the bisect the first request created. */
+  idempotencyKey?: string;
+  /** The id to give the bisect (a watch run records it before); a new random id otherwise. */
+  id?: string;
+}
+
+export interface CreatedBisect {
+  record: BisectRecord;
+  /** The bisect an earlier request with the same Idempotency-Key created. */
+  replayed: boolean;
+}
+
+export const newBisectId = () => `b${randomBytes(6).toString('hex')}`;
+
+/**
+ * Starts a bisect: the one way, for `POST /v1/bisects` and for a watch that found a
+ * regression. Checks the spec (the rules a schema cannot say, then what this service can
+ * run), resolves the refs in the mirror so a typo is refused now and a branch that moves
+ * later does not move the range, stores the record and queues its coordinator
+ * (jobId = bisect id). Refusals are `BisectRefused`, naming each field.
+ */
+export async function createBisect(
+  starter: BisectStarter,
+  request: BisectRequest,
+): Promise<CreatedBisect> {
+  const { stores, queues } = starter;
+  const { spec, submittedBy, idempotencyKey: key } = request;
+  const invalid = specProblems(spec);
+  if (invalid.length > 0) throw BisectRefused.of('invalid', invalid);
+  // Well-formed, but a direction against the oracle's own, or a lab not served here.
+  const unservable = [
+    ...directionProblems(spec),
+    ...(starter.labs ? labProblems(spec, starter.labs) : []),
+  ];
+  if (unservable.length > 0) throw BisectRefused.of('unservable', unservable);
+  if (spec.webhook && !webhookSecretFor(starter.config, webhookTargetId(spec.webhook))) {
+    const message =
+      'this service has no webhook signing secret, and webhooks are never sent unsigned: ' +
+      'set webhooks.secret in the service config or KBISECT_WEBHOOK_SECRET ' +
+      `(or webhooks.secrets.${webhookTargetId(spec.webhook)} for this URL), or drop "webhook"`;
+    throw new BisectRefused('unservable', message, [{ path: 'body/webhook', message }]);
+  }
+  const id = request.id ?? newBisectId();
+  if (key) {
+    const claim = await stores.idempotency.claim(submittedBy, key, {
+      bisectId: id,
+      bodyHash: bodyHash(spec),
+    });
+    if (claim.kind === 'taken') {
+      if (claim.claim.bodyHash !== bodyHash(spec)) {
+        throw new BisectRefused(
+          'unservable',
+          'this Idempotency-Key was used with a different body; use a new key for a new bisect',
+        );
+      }
+      const existing = await stores.bisects.get(claim.claim.bisectId);
+      if (!existing) {
+        throw new BisectRefused(
+          'in-flight',
+          'a request with this Idempotency-Key is still being processed',
+        );
+      }
+      return { record: existing, replayed: true };
+    }
+  }
+  try {
+    const range = await resolveSubmittedRange(starter.repositories, spec);
+    const record: BisectRecord = {
+      id,
+      status: 'queued',
+      spec,
+      range,
+      submittedBy,
+      createdAt: new Date().toISOString(),
+    };
+    await stores.bisects.create(record);
+    await stores.events.append(record.id, 'status', { status: 'queued' });
+    await queues.coordinator.add('bisect', { bisectId: record.id }, { jobId: record.id });
+    return { record, replayed: false };
+  } catch (error) {
+    if (key) await stores.idempotency.release(submittedBy, key, id);
+    throw error;
+  }
+}
+
+/** The refs of the spec as shas in a freshly fetched mirror; git's refusals as `BisectRefused`. */
+async function resolveSubmittedRange(
+  repositories: Repositories,
+  spec: BisectSpec,
+): Promise<ResolvedRangeSummary> {
+  const firstParent = spec.firstParent ?? false;
+  try {
+    const repository = await repositories.get(spec.repo);
+    // A mirror cloned last week would name last week's commit for `main`, as `kbisect run` knows.
+    await repository.fetch();
+    const resolved = await resolveRange(repository, {
+      good: goodRefs(spec),
+      bad: spec.bad,
+      firstParent,
+    });
+    return {
+      bad: resolved.bad,
+      goods: resolved.goods,
+      firstParent,
+      commits: resolved.commits.length,
+    };
+  } catch (error) {
+    const refused = (path: string, message: string) =>
+      new BisectRefused('unservable', (error as Error).message, [{ path, message }]);
+    if (error instanceof UnknownRef) {
+      throw refused(error.ref === spec.bad ? '/bad' : '/good', `unknown ref "${error.ref}"`);
+    }
+    if (error instanceof RepositoryNotFound) throw refused('/repo', 'repository not found');
+    if (
+      error instanceof GoodNotAncestor ||
+      error instanceof GoodEqualsBad ||
+      error instanceof NoGoodCommit
+    ) {
+      throw refused('/good', error.message);
+    }
+    throw error;
+  }
+}
