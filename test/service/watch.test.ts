@@ -1,11 +1,24 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { startApi } from '@kbisect/api';
 import { verifySignature } from '@kbisect/notify';
+import {
+  buildJobId,
+  closeQueues,
+  createQueues,
+  labTestJobId,
+  labTestQueueOf,
+  ownerKey,
+  type Queues,
+} from '@kbisect/queue';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Receiver, startReceiver } from '../../packages/notify/src/testing/receiver.js';
 import { kbisect } from './support/run-cli.js';
 import { ServiceHarness } from './support/service-harness.js';
+import { TEST_REDIS_URL } from './support/test-redis.js';
 import type { WorkerProcess } from './support/worker-process.js';
 
 /**
@@ -29,6 +42,8 @@ const EVERY_3_SECONDS = '*/3 * * * * *';
 interface Run {
   id: string;
   status: string;
+  kernel?: unknown;
+  buildSeconds?: number;
   trigger: string;
   commit?: string;
   samples?: number[];
@@ -148,6 +163,66 @@ describe('the watch API', () => {
     expect((await service.request('GET', '/v1/watches/wnothere')).status).toBe(404);
     expect((await post('/v1/watches/wnothere/run')).status).toBe(404);
     expect((await service.request('GET', '/v1/watches/wnothere/runs')).status).toBe(404);
+  });
+
+  it('accepts a kernel build on a named lab or a pool when the lab is configured, and names the lab when it is not', async () => {
+    // The same service with a lab in its config: a second API on the same Redis and prefix.
+    const labFile = join(service.work, 'lab-vm.json');
+    writeFileSync(
+      labFile,
+      JSON.stringify({
+        name: 'lab-vm',
+        pool: 'kvm',
+        host: '127.0.0.1',
+        port: 2222,
+        hostKeyFingerprint: 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s',
+      }),
+    );
+    const withLab = await startApi({ ...service.config, labs: [labFile], log: { level: 'warn' } });
+    try {
+      const kernelWatch = (lab: unknown) =>
+        watchSpec({
+          cron: '0 0 1 1 *',
+          build: { kernel: { config: { defconfig: 'tinyconfig' } } },
+          lab,
+          oracle: { kind: 'splice-loopback' },
+          decision: undefined,
+          notify: undefined,
+        });
+      for (const lab of [{ name: 'lab-vm' }, { pool: 'kvm' }]) {
+        const created = await fetch(`${withLab.url}/v1/watches`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${service.tokens.writer}`,
+          },
+          body: JSON.stringify(kernelWatch(lab)),
+        });
+        const body = (await created.json()) as { id: string; spec: { lab: unknown } };
+        expect([created.status, body.spec?.lab]).toEqual([201, lab]);
+        const removed = await service.request('DELETE', `/v1/watches/${body.id}`, {
+          token: service.tokens.writer,
+        });
+        expect(removed.status).toBe(204);
+      }
+      // The harness's API has no lab: the same bodies are refused, naming the field and the lab.
+      const cases: [unknown, string, RegExp][] = [
+        [{ name: 'lab-vm' }, '/lab/name', /unknown lab "lab-vm": configured labs are none/],
+        [{ pool: 'kvm' }, '/lab/pool', /no configured lab is in pool "kvm"/],
+        ['local', '/lab', /a kernel build needs a lab to boot it on/],
+      ];
+      for (const [lab, path, message] of cases) {
+        const refused = await post('/v1/watches', kernelWatch(lab));
+        const error = (await refused.json()) as {
+          message: string;
+          details?: { path: string }[];
+        };
+        expect([refused.status, error.details?.[0]?.path]).toEqual([422, path]);
+        expect(error.message).toMatch(message);
+      }
+    } finally {
+      await withLab.close();
+    }
   });
 });
 
@@ -304,6 +379,74 @@ describe('a watch every 3 s on a branch', () => {
   });
 });
 
+describe('a watch run, a coordinator of build and lab-test jobs', () => {
+  let redis: Redis;
+  let queues: Queues;
+  beforeAll(async () => {
+    redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    queues = createQueues(redis, service.config.redis.prefix);
+    git(service.project.dir, 'branch', 'coordinated', 'v1.0');
+  });
+  afterAll(async () => {
+    await queues?.build.resume();
+    if (queues) await closeQueues(queues);
+    await redis?.quit();
+  });
+
+  it('queues a build job for the tip and a lab-test job per sample, and measures nothing itself', async () => {
+    const response = await post(
+      '/v1/watches',
+      watchSpec({ branch: 'coordinated', cron: '0 0 1 1 *', samples: 3 }),
+    );
+    expect(response.status).toBe(201);
+    const { id } = (await response.json()) as { id: string };
+    // No build worker takes a job while the queue is paused: the run can only wait for it.
+    await queues.build.pause();
+    const asked = await post(`/v1/watches/${id}/run`);
+    const { runId } = (await asked.json()) as { runId: string };
+    const owner = { watchId: id, runId };
+    const tip = git(service.project.dir, 'rev-parse', 'coordinated');
+    const buildId = buildJobId(ownerKey(owner), 0, tip, 'build', 0);
+    const deadline = Date.now() + 30_000;
+    while (!(await queues.build.getJob(buildId)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const build = await queues.build.getJob(buildId);
+    expect(build?.data).toMatchObject({ owner, commit: tip, command: 'make -s' });
+    expect(await build?.getState()).toBe('waiting');
+    await new Promise((r) => setTimeout(r, 1000));
+    const waiting = (await runsOf(id))[0];
+    expect(waiting).toMatchObject({ id: runId, status: 'running', commit: tip });
+    expect(waiting?.samples).toBeUndefined();
+    expect(waiting?.buildSeconds).toBeUndefined();
+
+    await queues.build.resume();
+    const runs = await waitForRuns(id, (r) => r[0]?.status === 'good');
+    const run = runs[0] as Run;
+    expect(await build?.getState()).toBe('completed');
+    // The samples are the lab-test jobs' results, one job each, on the build host's queue.
+    const labTests = queues.labTest.get(labTestQueueOf('local', hostname()));
+    const measured: number[] = [];
+    for (const index of [0, 1, 2]) {
+      const job = await labTests.getJob(labTestJobId(buildId, index));
+      expect(job?.data).toMatchObject({ owner, commit: tip, sampleIndex: index });
+      expect(await job?.getState()).toBe('completed');
+      const result = job?.returnvalue as { kind: string; sample: { value: number } };
+      expect(result.kind).toBe('sample');
+      measured.push(result.sample.value);
+    }
+    expect(await labTests.getJob(labTestJobId(buildId, 3))).toBeUndefined();
+    expect(run.samples).toEqual(measured);
+    expect(run.samples).toEqual([65536, 65536, 65536]);
+    // A build command builds no kernel: the run records none.
+    expect(run.kernel).toBeUndefined();
+    const removed = await service.request('DELETE', `/v1/watches/${id}`, {
+      token: service.tokens.writer,
+    });
+    expect(removed.status).toBe(204);
+  });
+});
+
 describe('a watch whose tip does not build', () => {
   it('records the failure with the build log, notifies, and starts no bisect', async () => {
     const response = await post('/v1/watches', watchSpec({ branch: 'broken', cron: '0 0 1 1 *' }));
@@ -411,5 +554,7 @@ describe('kbisect watch, the CLI client', () => {
       token: service.tokens.writer,
     });
     expect(gone.status).toBe(204);
-  });
+    // Eight CLI processes (each seconds to start under tsx) and a run through the build and
+    // lab-test queues: a minute is not enough on a loaded 2-core machine.
+  }, 120_000);
 });

@@ -72,7 +72,7 @@ export interface ServiceEnvironmentOptions {
  */
 export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceEnvironment {
   const { owner, spec, queues, queueEvents, worktrees, log } = options;
-  const key = ownerKey(owner);
+  const jobIdPrefix = ownerKey(owner);
   const build = buildCommandOf(spec);
   const kernel = kernelBuildOf(spec);
   const occurrences = new Map<string, number>();
@@ -107,7 +107,7 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
     const key = `${options.journalLength()}.${commit}.${kind}`;
     const occurrence = occurrences.get(key) ?? 0;
     occurrences.set(key, occurrence + 1);
-    const jobId = buildJobId(key, options.journalLength(), commit, kind, occurrence);
+    const jobId = buildJobId(jobIdPrefix, options.journalLength(), commit, kind, occurrence);
     const data: BuildJob = {
       owner,
       repo: spec.repo,
