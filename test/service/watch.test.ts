@@ -16,9 +16,9 @@ import {
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Receiver, startReceiver } from '../../packages/notify/src/testing/receiver.js';
+import { TEST_REDIS_URL } from '../support/test-redis.js';
 import { kbisect } from './support/run-cli.js';
 import { ServiceHarness } from './support/service-harness.js';
-import { TEST_REDIS_URL } from '../support/test-redis.js';
 import type { WorkerProcess } from './support/worker-process.js';
 
 /**

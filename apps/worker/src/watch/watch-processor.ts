@@ -123,7 +123,7 @@ interface RunContext {
 }
 
 async function measureAndCompare(context: RunContext, signal: AbortSignal): Promise<string> {
-  const { options, watch, current, save, log } = context;
+  const { options, watch, save, log } = context;
   const { stores } = options;
   const { spec } = watch;
   const repository = await options.repositories.get(spec.repo);
