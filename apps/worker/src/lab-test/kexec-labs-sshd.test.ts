@@ -192,7 +192,7 @@ describeNeeding(...TEST_SSHD_NEEDS, await testRedis())(
         log,
       });
       const data: LabTestJob = {
-        bisectId,
+        owner: { bisectId },
         commit,
         lab: { name: 'sshd-lab' },
         oracle: { kind: 'metric', command: 'echo 17 txn/s' },
