@@ -1,7 +1,3 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, isAbsolute, join } from 'node:path';
-import { describe, it, type TestContext } from 'vitest';
-
 /**
  * What a test needs from this machine (a program, a service) and how to get it. Tests that
  * need one never skip without a word: under CI (CI=true) a missing requirement fails the
@@ -9,32 +5,12 @@ import { describe, it, type TestContext } from 'vitest';
  * elsewhere the test is skipped and the reason printed. Only what depends on the host
  * kernel (netem, network namespaces) may skip in CI too: `skipOnHost`.
  */
-export interface Requirement {
-  /** What the tests need, as a person names it: "sshd", "xmllint", "Redis". */
-  readonly name: string;
-  /** Why it is not usable here, or undefined when it is. */
-  readonly missing: string | undefined;
-  /** What to run to get it. */
-  readonly install: string;
-  /** The Debian package that has it, when one does (the README's install line names it). */
-  readonly debianPackage?: string;
-}
+import { accessSync, constants } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { describe, it, type TestContext } from 'vitest';
+import { explain, inCI, type Requirement, RequirementMissing } from './requirement.js';
 
-/** The README's "On a fresh machine" line installs every package `npm test` needs. */
-const README_LINE = "the README's fresh-machine line installs everything `npm test` needs";
-
-/** Thrown (under CI) where a test would otherwise have been skipped. */
-export class RequirementMissing extends Error {
-  override readonly name = 'RequirementMissing';
-  constructor(readonly requirements: readonly Requirement[]) {
-    super(`${explain(requirements)} (${README_LINE})`);
-  }
-}
-
-export function inCI(): boolean {
-  const ci = process.env.CI;
-  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
-}
+export { inCI, type Requirement, RequirementMissing } from './requirement.js';
 
 function onPath(command: string): boolean {
   const candidates = isAbsolute(command)
@@ -65,10 +41,6 @@ export const SSH_KEYGEN = program('ssh-keygen', 'openssh-client');
 export const XMLLINT = program('xmllint', 'libxml2-utils');
 export const IP = program('ip', 'iproute2');
 export const BWRAP = program('bwrap', 'bubblewrap');
-
-function explain(requirements: readonly Requirement[]): string {
-  return requirements.map((r) => `${r.missing}: ${r.install}`).join('; ');
-}
 
 function unmet(requirements: readonly Requirement[]): Requirement[] {
   return requirements.filter((r) => r.missing !== undefined);

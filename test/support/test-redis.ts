@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { Requirement } from './requirements.js';
+import type { Requirement } from './requirement.js';
 
 /**
  * The Redis every test shares (the machine's, on loopback) unless REDIS_URL says otherwise:
@@ -30,13 +30,17 @@ export async function testRedisMissing(url = TEST_REDIS_URL): Promise<string | u
     retryStrategy: () => null,
     connectTimeout: 2000,
   });
-  probe.on('error', () => {});
+  // The connection's own error (ECONNREFUSED...) says more than the failed command's.
+  let cause: string | undefined;
+  probe.on('error', (error: Error) => {
+    cause ??= error.message;
+  });
   try {
     await probe.connect();
     await probe.ping();
     return undefined;
   } catch (error) {
-    return `Redis does not answer at ${url} (${(error as Error).message})`;
+    return `Redis does not answer at ${url} (${cause ?? (error as Error).message})`;
   } finally {
     probe.disconnect();
   }
