@@ -10,11 +10,18 @@ import { KernelBuilder } from '@kbisect/build';
 import type { Confirmation, JournalEntry } from '@kbisect/core';
 import { openRepository } from '@kbisect/git';
 import { VM_FILES } from '@kbisect/lab/vm';
-import { type BisectSpec, isTerminal, loadConfig, type ResultObject } from '@kbisect/queue';
+import {
+  type BisectSpec,
+  isTerminal,
+  type LabSpec,
+  loadConfig,
+  type ResultObject,
+} from '@kbisect/queue';
 import { startWorker } from '@kbisect/worker';
 import { Redis } from 'ioredis';
 import { PLANTED_BUGS, type PlantedBug } from '../fixtures/kernel-repo/history.js';
 import { kernelRepo } from '../fixtures/kernel-repo/kernel-repo.js';
+import { runWatchScenario } from './kernel-watch.js';
 import { LAB_KERNEL_SPEC, LAB_VM_FRAGMENT } from './lab-kernel-spec.js';
 import { ensureLabVm } from './lab-vm.js';
 
@@ -37,9 +44,11 @@ const { values } = parseArgs({
     pool: { type: 'boolean', default: false },
     /** Skip the culprit re-test, the parent re-test and the revert build (saves ~1.5 min). */
     'no-confirm': { type: 'boolean', default: false },
+    /** A nightly watch instead of a bisect: kernel-watch.ts (the tail-more variant). */
+    watch: { type: 'boolean', default: false },
   },
 });
-const bug = values.bug as PlantedBug;
+const bug = (values.watch ? 'tail-more' : values.bug) as PlantedBug;
 const bootBisect = bug in PLANTED_BUGS && 'boot' in PLANTED_BUGS[bug];
 if (values.measure !== 'rate' && values.measure !== 'stalls') {
   throw new Error(`--measure ${values.measure}: expected rate or stalls`);
@@ -118,116 +127,133 @@ try {
   cleanups.push(() => worker.close());
   log(`service up: API ${api.url}, worker; JSON logs in ${serviceLog}`);
 
-  const spec: BisectSpec = {
-    repo: fixture.dir,
-    good: variant.good,
-    bad: variant.bad,
-    build: {
-      kernel: {
-        config: { defconfig: 'tinyconfig', fragments: [LAB_VM_FRAGMENT] },
-        arch: 'x86_64',
-        targets: ['bzImage'],
-        timeoutSeconds: 40 * 60,
-      },
+  const kernelBuild: NonNullable<BisectSpec['build']> = {
+    kernel: {
+      config: { defconfig: 'tinyconfig', fragments: [LAB_VM_FRAGMENT] },
+      arch: 'x86_64',
+      targets: ['bzImage'],
+      timeoutSeconds: 40 * 60,
     },
-    lab: values.pool ? { pool: vm.config.pool } : { name: vm.config.name },
-    oracle: {
-      kind: 'splice-loopback',
-      ...(values.measure === 'stalls' ? { measure: 'stalls' as const } : {}),
-    },
-    decision: { calibrationSamples: Number(values['calibration-samples']) },
-    // A kernel that stops booting is the regression itself: a boot bisect.
-    ...(bootBisect ? { bootFailure: 'bad' as const } : {}),
-    confirm: !values['no-confirm'],
   };
-  const posted = await fetch(`${api.url}/v1/bisects`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(spec),
-  });
-  const created = (await posted.json()) as { id?: string; message?: string };
-  if (posted.status !== 201 || !created.id) {
-    throw new Error(`POST /v1/bisects: ${posted.status} ${JSON.stringify(created)}`);
-  }
-  const id = created.id;
-  log(`POST /v1/bisects → 201 ${id} (lab ${JSON.stringify(spec.lab)})`);
+  const lab: LabSpec = values.pool ? { pool: vm.config.pool } : { name: vm.config.name };
+  if (values.watch) {
+    const found = await runWatchScenario({
+      apiUrl: api.url,
+      repoDir: fixture.dir,
+      variant,
+      build: kernelBuild,
+      lab,
+      timeoutMinutes: Number(values['timeout-minutes']),
+      log,
+    });
+    log(`watch scenario ${found ? 'passed' : 'FAILED'}, wall ${clock().trim()}`);
+    exitCode = found ? 0 : 1;
+  } else {
+    const spec: BisectSpec = {
+      repo: fixture.dir,
+      good: variant.good,
+      bad: variant.bad,
+      build: kernelBuild,
+      lab,
+      oracle: {
+        kind: 'splice-loopback',
+        ...(values.measure === 'stalls' ? { measure: 'stalls' as const } : {}),
+      },
+      decision: { calibrationSamples: Number(values['calibration-samples']) },
+      // A kernel that stops booting is the regression itself: a boot bisect.
+      ...(bootBisect ? { bootFailure: 'bad' as const } : {}),
+      confirm: !values['no-confirm'],
+    };
+    const posted = await fetch(`${api.url}/v1/bisects`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(spec),
+    });
+    const created = (await posted.json()) as { id?: string; message?: string };
+    if (posted.status !== 201 || !created.id) {
+      throw new Error(`POST /v1/bisects: ${posted.status} ${JSON.stringify(created)}`);
+    }
+    const id = created.id;
+    log(`POST /v1/bisects → 201 ${id} (lab ${JSON.stringify(spec.lab)})`);
 
-  // Follow over the API: the journal grows by one verdict per step, with its evidence.
-  interface View {
-    status: string;
-    progress?: { phase: string; commit: string; remaining: number; stepsLeft: number };
-    journal: JournalEntry[];
-    result?: ResultObject;
-  }
-  const deadline = Date.now() + Number(values['timeout-minutes']) * 60_000;
-  let seen = 0;
-  let lastProgress = '';
-  let view: View;
-  for (;;) {
-    const response = await fetch(`${api.url}/v1/bisects/${id}`);
-    view = (await response.json()) as View;
-    const progress = view.progress
-      ? `${view.progress.phase} ${short(view.progress.commit)} (${view.progress.remaining} candidates, ~${view.progress.stepsLeft} steps left)`
-      : '';
-    if (progress && progress !== lastProgress) log(progress);
-    lastProgress = progress;
-    for (const entry of view.journal.slice(seen)) log(`  ${stepLine(entry)}`);
-    seen = view.journal.length;
-    if (isTerminal(view.status as never)) break;
-    if (Date.now() > deadline) throw new Error(`bisect ${id} still ${view.status} at the deadline`);
-    await sleep(1000);
-  }
+    // Follow over the API: the journal grows by one verdict per step, with its evidence.
+    interface View {
+      status: string;
+      progress?: { phase: string; commit: string; remaining: number; stepsLeft: number };
+      journal: JournalEntry[];
+      result?: ResultObject;
+    }
+    const deadline = Date.now() + Number(values['timeout-minutes']) * 60_000;
+    let seen = 0;
+    let lastProgress = '';
+    let view: View;
+    for (;;) {
+      const response = await fetch(`${api.url}/v1/bisects/${id}`);
+      view = (await response.json()) as View;
+      const progress = view.progress
+        ? `${view.progress.phase} ${short(view.progress.commit)} (${view.progress.remaining} candidates, ~${view.progress.stepsLeft} steps left)`
+        : '';
+      if (progress && progress !== lastProgress) log(progress);
+      lastProgress = progress;
+      for (const entry of view.journal.slice(seen)) log(`  ${stepLine(entry)}`);
+      seen = view.journal.length;
+      if (isTerminal(view.status as never)) break;
+      if (Date.now() > deadline)
+        throw new Error(`bisect ${id} still ${view.status} at the deadline`);
+      await sleep(1000);
+    }
 
-  console.log(
-    '\nper step (build = kernel build job, boot = upload + kexec + SSH back, test = all samples):',
-  );
-  console.log(
-    `commit        verdict  build s  boot s  test s  samples (${values.measure === 'stalls' ? 'stalled ms/s' : 'txn/s'})`,
-  );
-  let buildTotal = 0;
-  let bootTotal = 0;
-  let testTotal = 0;
-  for (const entry of view.journal) {
-    const t = timings(entry);
-    buildTotal += t.build ?? 0;
-    bootTotal += t.boot ?? 0;
-    testTotal += t.test ?? 0;
     console.log(
-      `${short(entry.commit)}  ${entry.verdict.padEnd(7)} ${fmt(t.build)}${t.cached ? '*' : ' '}${fmt(t.boot)} ${fmt(t.test)}  ${t.samples.map((v) => v.toFixed(0)).join(' ')}`,
+      '\nper step (build = kernel build job, boot = upload + kexec + SSH back, test = all samples):',
     );
-  }
-  const result = view.result;
-  console.log('(* = kernel from the build cache)');
-  console.log(
-    `\nbisect ${id} ${view.status}: revisions tested ${view.journal.length}, oracle runs ${result?.oracleRuns ?? '-'}; build ${buildTotal.toFixed(0)} s, boot ${bootTotal.toFixed(0)} s, test ${testTotal.toFixed(0)} s (boot is part of test); service total ${result?.seconds?.total.toFixed(0) ?? '-'} s, wall ${clock().trim()}`,
-  );
-  if (result?.reason || result?.error) console.log(`reason: ${result.reason ?? result.error}`);
-  const skipped = view.journal.filter((e) => e.verdict === 'skip').map((e) => e.commit);
-  const tested = new Set(view.journal.map((e) => e.commit));
-  const unbuildableTested = variant.unbuildable.filter((c) => tested.has(c));
-  const confirmations = (result?.confirmations ?? []) as Confirmation[];
-  for (const c of confirmations) {
     console.log(
-      `confirmation ${c.check} ${short(c.commit)}: ${c.passed ? 'passed' : 'FAILED'}${c.note ? ` (${c.note})` : ''}${c.entry?.evidence?.decision ? ` — ${(c.entry.evidence.decision as { summary?: string }).summary ?? ''}` : ''}`,
+      `commit        verdict  build s  boot s  test s  samples (${values.measure === 'stalls' ? 'stalled ms/s' : 'txn/s'})`,
     );
+    let buildTotal = 0;
+    let bootTotal = 0;
+    let testTotal = 0;
+    for (const entry of view.journal) {
+      const t = timings(entry);
+      buildTotal += t.build ?? 0;
+      bootTotal += t.boot ?? 0;
+      testTotal += t.test ?? 0;
+      console.log(
+        `${short(entry.commit)}  ${entry.verdict.padEnd(7)} ${fmt(t.build)}${t.cached ? '*' : ' '}${fmt(t.boot)} ${fmt(t.test)}  ${t.samples.map((v) => v.toFixed(0)).join(' ')}`,
+      );
+    }
+    const result = view.result;
+    console.log('(* = kernel from the build cache)');
+    console.log(
+      `\nbisect ${id} ${view.status}: revisions tested ${view.journal.length}, oracle runs ${result?.oracleRuns ?? '-'}; build ${buildTotal.toFixed(0)} s, boot ${bootTotal.toFixed(0)} s, test ${testTotal.toFixed(0)} s (boot is part of test); service total ${result?.seconds?.total.toFixed(0) ?? '-'} s, wall ${clock().trim()}`,
+    );
+    if (result?.reason || result?.error) console.log(`reason: ${result.reason ?? result.error}`);
+    const skipped = view.journal.filter((e) => e.verdict === 'skip').map((e) => e.commit);
+    const tested = new Set(view.journal.map((e) => e.commit));
+    const unbuildableTested = variant.unbuildable.filter((c) => tested.has(c));
+    const confirmations = (result?.confirmations ?? []) as Confirmation[];
+    for (const c of confirmations) {
+      console.log(
+        `confirmation ${c.check} ${short(c.commit)}: ${c.passed ? 'passed' : 'FAILED'}${c.note ? ` (${c.note})` : ''}${c.entry?.evidence?.decision ? ` — ${(c.entry.evidence.decision as { summary?: string }).summary ?? ''}` : ''}`,
+      );
+    }
+    const confirmed =
+      values['no-confirm'] ||
+      (['culprit-is-bad', 'parent-is-good', 'revert-is-good'] as const).every((check) =>
+        confirmations.some((c) => c.check === check && c.passed),
+      );
+    const found = result?.status === 'found' && result.culprit === variant.culprit && confirmed;
+    const skipsRight = unbuildableTested.every((c) => skipped.includes(c));
+    console.log(
+      `result: ${result?.status} ${result?.culprit ?? ''}${result?.effect ? ` (${result.effect})` : ''}`,
+    );
+    console.log(
+      `planted culprit ${short(variant.culprit)}: ${found ? 'FOUND' : 'NOT FOUND'} through the service; unbuildable commit ${unbuildableTested.length ? (skipsRight ? 'tested and skipped' : 'tested and NOT skipped') : 'not visited by the bisect'}`,
+    );
+    // A boot bisect must have seen the kernel not boot: verdicts bad for that reason.
+    const bootFailures = view.journal.filter((e) => e.evidence?.badReason === 'boot-failed').length;
+    if (bootBisect) console.log(`boot failures counted bad: ${bootFailures}`);
+    exitCode = found && skipsRight && (!bootBisect || bootFailures > 0) ? 0 : 1;
   }
-  const confirmed =
-    values['no-confirm'] ||
-    (['culprit-is-bad', 'parent-is-good', 'revert-is-good'] as const).every((check) =>
-      confirmations.some((c) => c.check === check && c.passed),
-    );
-  const found = result?.status === 'found' && result.culprit === variant.culprit && confirmed;
-  const skipsRight = unbuildableTested.every((c) => skipped.includes(c));
-  console.log(
-    `result: ${result?.status} ${result?.culprit ?? ''}${result?.effect ? ` (${result.effect})` : ''}`,
-  );
-  console.log(
-    `planted culprit ${short(variant.culprit)}: ${found ? 'FOUND' : 'NOT FOUND'} through the service; unbuildable commit ${unbuildableTested.length ? (skipsRight ? 'tested and skipped' : 'tested and NOT skipped') : 'not visited by the bisect'}`,
-  );
-  // A boot bisect must have seen the kernel not boot: verdicts bad for that reason.
-  const bootFailures = view.journal.filter((e) => e.evidence?.badReason === 'boot-failed').length;
-  if (bootBisect) console.log(`boot failures counted bad: ${bootFailures}`);
-  exitCode = found && skipsRight && (!bootBisect || bootFailures > 0) ? 0 : 1;
 } finally {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
   for (const child of children) child.kill('SIGTERM');
