@@ -31,6 +31,8 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
     expect(r.code, r.stderr).toBe(0);
     expect(r.json?.status).toBe('found');
     expect(r.json?.culprit).toBe(fixture.project.culprit);
+    // Each build says what it runs and where, as the service's builds do.
+    expect(r.stderr).toMatch(/build [0-9a-f]{12}: `make -s` in \/\S+ on \S+/);
     expect(r.json?.subject).toBe('sender: flush every 512-byte record immediately');
     expect(Number(r.json?.steps)).toBeGreaterThan(2);
     expect(Number(r.json?.oracleRuns)).toBeGreaterThanOrEqual(Number(r.json?.steps) - 2);

@@ -105,6 +105,7 @@ async function execute(options: RunOptions, cacheDir: string, signal: AbortSigna
       repo,
       oracle: setup.oracle,
       worktreeDir: repo.worktreesDir,
+      buildProgress: { log },
       ...(options.build
         ? { build: shellBuild({ command: options.build, timeoutMs: options.buildTimeoutMs }) }
         : {}),

@@ -1,4 +1,4 @@
-import type { BuildCommand } from '@kbisect/build';
+import type { BuildCommand, BuildProgressOptions } from '@kbisect/build';
 import type { BisectEnvironment, PreparedCommit } from '@kbisect/core';
 import type { Repository, Worktree } from '@kbisect/git';
 import type { Oracle } from '@kbisect/oracle';
@@ -13,6 +13,8 @@ export interface LocalEnvironmentOptions {
   oracle: Oracle;
   /** Where worktrees go; the user's own checkout is never touched. */
   worktreeDir: string;
+  /** Where a build says that it started and, every interval, how long it has run. */
+  buildProgress?: BuildProgressOptions;
 }
 
 /**
@@ -22,11 +24,16 @@ export interface LocalEnvironmentOptions {
 export function localEnvironment(
   options: LocalEnvironmentOptions,
 ): BisectEnvironment<LocalPrepared> {
-  const { repo, build, oracle, worktreeDir } = options;
+  const { repo, build, oracle, worktreeDir, buildProgress } = options;
 
   const prepareIn = async (worktree: Worktree, signal: AbortSignal): Promise<LocalPrepared> => {
     if (!build) return { commit: worktree.sha, worktree, build: { ok: true, seconds: 0 } };
-    const evidence = await build.run({ dir: worktree.path, commit: worktree.sha, signal });
+    const evidence = await build.run({
+      dir: worktree.path,
+      commit: worktree.sha,
+      signal,
+      ...(buildProgress ? { progress: buildProgress } : {}),
+    });
     return { commit: worktree.sha, worktree, build: evidence };
   };
 
