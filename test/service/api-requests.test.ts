@@ -78,7 +78,7 @@ interface ErrorBody {
 
 describe('POST /v1/bisects refuses a body that cannot work, naming the field', () => {
   const cases: [string, Record<string, unknown>, string, RegExp][] = [
-    ['a missing oracle', { oracle: undefined }, 'body', /missing field "oracle"/],
+    ['a missing oracle', { oracle: undefined }, 'body/oracle', /missing field "oracle"/],
     ['a misspelt field', { orcale: {} }, 'body', /unknown field "orcale"/],
     [
       'an unknown oracle kind',
@@ -429,7 +429,7 @@ describe('Idempotency-Key', () => {
 describe('operations', () => {
   it('answers /healthz and /readyz', async () => {
     expect((await get('/healthz')).json()).toEqual({ ok: true });
-    expect((await get('/readyz')).json()).toEqual({ ok: true, redis: 'ok' });
+    expect((await get('/readyz')).json()).toEqual({ ok: true, redis: 'ok', cache: 'ok' });
   });
 
   it('serves an OpenAPI document built from the route schemas, and its UI at /docs', async () => {

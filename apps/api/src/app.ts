@@ -1,6 +1,10 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
-import { installAuth } from './auth/install-auth.js';
+import { installAuth, redactTokenInUrl } from './auth/install-auth.js';
 import { TokenTable } from './auth/tokens.js';
 import type { ApiContext } from './context.js';
 import { installErrorHandler } from './errors/error-handler.js';
@@ -26,7 +30,8 @@ export interface BuildAppOptions {
 export async function buildApp({ context, logger }: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = context;
   const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    // A token in a query string (refused, see installAuth) must not reach the log either.
+    loggerInstance: logger.child({}, { serializers: { req: requestForLog } }) as FastifyBaseLogger,
     bodyLimit: config.api.bodyLimitBytes,
     // Unknown fields are refused, not dropped: a typo like "orcale" must be a 400.
     ajv: { customOptions: { removeAdditional: false, discriminator: true, verbose: true } },
@@ -35,7 +40,7 @@ export async function buildApp({ context, logger }: BuildAppOptions): Promise<Fa
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   installErrorHandler(app);
   installAuth(app, {
-    tokens: new TokenTable(config.auth.tokens),
+    tokens: new TokenTable(config.auth.tokens, config.auth.metricsToken),
     disabled: config.auth.disabled,
     readsNeedToken: config.auth.readsNeedToken,
   });
@@ -50,4 +55,15 @@ export async function buildApp({ context, logger }: BuildAppOptions): Promise<Fa
   });
   await registerDashboard(app, context);
   return app;
+}
+
+/** What Fastify logs of a request, as its default serializer, with credentials out of the URL. */
+function requestForLog(request: FastifyRequest) {
+  return {
+    method: request.method,
+    url: redactTokenInUrl(request.url),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
 }

@@ -7,6 +7,7 @@ import {
   openServiceRedis,
   Repositories,
   redactUrl,
+  repositoryRules,
   type ServiceConfig,
   serviceLogger,
 } from '@kbisect/queue';
@@ -62,7 +63,7 @@ export async function openApi(
     redis,
     stores,
     queues: createQueues(redis, config.redis.prefix),
-    repositories: new Repositories(config.cacheDir),
+    repositories: new Repositories(config.cacheDir, repositoryRules(config)),
     hub: new EventHub(stores.events, redis, logger),
   };
   const app = await buildApp({ context, logger });

@@ -14,6 +14,7 @@ import {
   openServiceRedis,
   QUEUE,
   Repositories,
+  repositoryRules,
   redactUrl,
   type ServiceConfig,
   serviceLogger,
@@ -79,7 +80,7 @@ export async function startWorker(
   const interrupts = new Interrupts();
   await interrupts.listen(stores.control);
   const worktrees = new LocalWorktrees(join(config.cacheDir, 'worktrees'));
-  const repositories = new Repositories(config.cacheDir);
+  const repositories = new Repositories(config.cacheDir, repositoryRules(config));
   const oracles = new Oracles(config.cacheDir);
   const kernelBuilders = new KernelBuilders(
     config.kernelBuildDir ?? join(config.cacheDir, 'kernel'),

@@ -1,16 +1,22 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { access, mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { GitTimedOut } from './errors/git-timed-out.js';
 import { RepositoryNotFound } from './errors/repository-not-found.js';
 import { withFileLock } from './file-lock.js';
-import { gitIn } from './git-client.js';
+import { DEFAULT_NETWORK_LIMITS, type NetworkLimits, runNetworkGit } from './git-network.js';
 import { Repository } from './repository.js';
+import { checkSource, type SourcePolicy } from './source-policy.js';
 
 export interface OpenRepositoryOptions {
   /** A local path (work tree or bare repository) or a URL git can clone. */
   source: string;
   /** Where mirrors (`mirrors/`) and default worktrees (`worktrees/`) live. */
   cacheDir: string;
+  /** The service's repository rules, checked before anything else; absent: any source. */
+  policy?: SourcePolicy;
+  /** Bounds of clone and fetch (default DEFAULT_NETWORK_LIMITS). */
+  limits?: NetworkLimits;
 }
 
 /**
@@ -22,16 +28,25 @@ export interface OpenRepositoryOptions {
 export async function openRepository({
   source,
   cacheDir,
+  policy,
+  limits = DEFAULT_NETWORK_LIMITS,
 }: OpenRepositoryOptions): Promise<Repository> {
+  if (policy) await checkSource(source, policy);
   const normalised = await normaliseSource(source);
   const cache = resolve(cacheDir);
   const mirrorsDir = join(cache, 'mirrors');
   await mkdir(mirrorsDir, { recursive: true });
   const mirrorPath = join(mirrorsDir, mirrorName(normalised));
   await withFileLock(`${mirrorPath}.lock`, async () => {
-    if (!(await exists(mirrorPath))) await cloneMirror(normalised, mirrorsDir, mirrorPath);
+    if (!(await exists(mirrorPath)))
+      await cloneMirror(normalised, mirrorsDir, mirrorPath, limits);
   });
-  return new Repository({ source: normalised, mirrorPath, worktreesDir: join(cache, 'worktrees') });
+  return new Repository({
+    source: normalised,
+    mirrorPath,
+    worktreesDir: join(cache, 'worktrees'),
+    limits,
+  });
 }
 
 async function normaliseSource(source: string): Promise<string> {
@@ -69,7 +84,12 @@ function mirrorName(source: string): string {
   return `${name || 'repo'}-${hash}.git`;
 }
 
-async function cloneMirror(source: string, mirrorsDir: string, mirrorPath: string): Promise<void> {
+async function cloneMirror(
+  source: string,
+  mirrorsDir: string,
+  mirrorPath: string,
+  limits: NetworkLimits,
+): Promise<void> {
   const prefix = `${basename(mirrorPath)}.tmp-`;
   // Holding the lock, no one else is cloning this mirror: leftovers are from a killed clone.
   for (const entry of await readdir(mirrorsDir)) {
@@ -78,9 +98,14 @@ async function cloneMirror(source: string, mirrorsDir: string, mirrorPath: strin
   }
   const temporary = join(mirrorsDir, `${prefix}${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    await gitIn(mirrorsDir).mirror(source, temporary);
+    await runNetworkGit(['clone', '--mirror', '--quiet', '--', source, temporary], {
+      cwd: mirrorsDir,
+      source,
+      limits,
+    });
   } catch (error) {
     await rm(temporary, { recursive: true, force: true });
+    if (error instanceof GitTimedOut) throw error;
     const reason = error instanceof Error ? error.message.trim() : String(error);
     throw new RepositoryNotFound(source, `git clone --mirror failed: ${reason}`);
   }

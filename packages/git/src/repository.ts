@@ -9,6 +9,7 @@ import { UnknownRef } from './errors/unknown-ref.js';
 import { withFileLock } from './file-lock.js';
 import { exitedWith, gitIn } from './git-client.js';
 import { gitEnv } from './git-env.js';
+import { DEFAULT_NETWORK_LIMITS, type NetworkLimits, runNetworkGit } from './git-network.js';
 import { type RevListOptions, revListRange } from './rev-list.js';
 import { applyRevert, type RevertWorktree } from './revert.js';
 import { assertSha } from './sha.js';
@@ -28,6 +29,8 @@ export interface RepositoryLocation {
   mirrorPath: string;
   /** Default parent directory of worktrees. */
   worktreesDir: string;
+  /** Bounds of `fetch` (default DEFAULT_NETWORK_LIMITS). */
+  limits?: NetworkLimits;
 }
 
 /**
@@ -39,18 +42,27 @@ export class Repository {
   readonly mirrorPath: string;
   readonly worktreesDir: string;
   readonly #git: SimpleGit;
+  readonly #limits: NetworkLimits;
 
-  constructor({ source, mirrorPath, worktreesDir }: RepositoryLocation) {
+  constructor({ source, mirrorPath, worktreesDir, limits }: RepositoryLocation) {
     this.source = source;
     this.mirrorPath = mirrorPath;
     this.worktreesDir = worktreesDir;
     this.#git = gitIn(mirrorPath);
+    this.#limits = limits ?? DEFAULT_NETWORK_LIMITS;
   }
 
-  /** `git fetch --prune` from the source, serialised with other processes using the mirror. */
+  /**
+   * `git fetch --prune` from the source, serialised with other processes using the mirror,
+   * within the network limits (`runNetworkGit`).
+   */
   async fetch(): Promise<void> {
     await withFileLock(`${this.mirrorPath}.lock`, async () => {
-      await this.#git.raw(['fetch', '--prune', '--quiet', 'origin']);
+      await runNetworkGit(['fetch', '--prune', '--quiet', 'origin'], {
+        cwd: this.mirrorPath,
+        source: this.source,
+        limits: this.#limits,
+      });
     });
   }
 

@@ -6,7 +6,13 @@ export {
 } from './artifacts/artifact-store.js';
 export { fileSha256 } from './artifacts/file-sha256.js';
 export { ENV_OVERRIDES, type LoadConfigOptions, loadConfig } from './config/load-config.js';
-export { ApiToken, ServiceConfig } from './config/service-config.js';
+export {
+  ApiToken,
+  GIT_TRANSPORTS,
+  type GitTransport,
+  Recipe,
+  ServiceConfig,
+} from './config/service-config.js';
 export { labProblems, loadServiceLabs, type ServiceLabs } from './config/service-labs.js';
 export * from './errors/index.js';
 export {
@@ -77,7 +83,7 @@ export {
   redactUrl,
   type ServiceRedis,
 } from './redis.js';
-export { Repositories } from './repositories.js';
+export { Repositories, type RepositoryRules, repositoryRules } from './repositories.js';
 export {
   type CommitSubject,
   commitsToDescribe,
@@ -91,6 +97,7 @@ export {
   resultObjectOf,
 } from './result/result-object.js';
 export {
+  BisectBody,
   BisectSpec,
   BootFailure,
   BuildSpec,
@@ -98,6 +105,7 @@ export {
   DecisionSpec,
   KernelBuildSpec,
   LabSpec,
+  RecipeName,
 } from './spec/bisect-spec.js';
 export { directionOf, directionProblems, oracleDirection } from './spec/oracle-direction.js';
 export { goodRefs, type SpecProblem, specProblems } from './spec/spec-rules.js';
@@ -137,6 +145,7 @@ export {
   NotifyTarget,
   RegressionRule,
   WATCH_RUN_STATUSES,
+  WatchBody,
   WatchJob,
   WatchPatch,
   WatchRecord,

@@ -5,7 +5,12 @@ import { type RunningApi, startApi } from '@kbisect/api';
 import type { BisectSpec, ServiceConfig } from '@kbisect/queue';
 import { createLoopbackProject, type LoopbackProject } from '../../fixtures/loopback-project.js';
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../support/test-redis.js';
-import { type TestTokens, testTokens, writeTestConfig } from './test-config.js';
+import {
+  type TestConfigOptions,
+  type TestTokens,
+  testTokens,
+  writeTestConfig,
+} from './test-config.js';
 import { WorkerProcess } from './worker-process.js';
 
 /** The deterministic oracle of the fixture: the culprit shrank the records. */
@@ -30,13 +35,7 @@ export class ServiceHarness {
 
   static async start(
     name: string,
-    options: {
-      lockDurationMs?: number;
-      stalledIntervalMs?: number;
-      shutdownGraceMs?: number;
-      buildProgressMs?: number;
-      webhooks?: Record<string, unknown>;
-    } = {},
+    options: Omit<TestConfigOptions, 'redisUrl' | 'prefix' | 'cacheDir' | 'tokens'> = {},
   ): Promise<ServiceHarness> {
     const work = mkdtempSync(join(tmpdir(), `kbisect-${name}-`));
     const project = createLoopbackProject(join(work, 'repo'));

@@ -29,6 +29,15 @@ export interface TestConfigOptions {
   buildProgressMs?: number;
   /** The `webhooks` section (signing secret, retry tuning); absent: none, no secret. */
   webhooks?: Record<string, unknown>;
+  /**
+   * Most service tests read anonymously, as a dashboard on an open service would (false, the
+   * default here); `'default'` leaves the key out, so the service's own default applies.
+   */
+  readsNeedToken?: boolean | 'default';
+  /** More tokens (with policies) besides ci, viewer and ops. */
+  moreTokens?: Record<string, unknown>[];
+  /** Further top-level sections: recipes, repositories, watches. */
+  sections?: Record<string, unknown>;
 }
 
 /**
@@ -50,7 +59,11 @@ export async function writeTestConfig(
           { name: 'ci', token: options.tokens.writer },
           { name: 'viewer', token: options.tokens.reader, write: false },
           { name: 'ops', token: options.tokens.admin, admin: true },
+          ...(options.moreTokens ?? []),
         ],
+        ...(options.readsNeedToken === 'default'
+          ? {}
+          : { readsNeedToken: options.readsNeedToken ?? false }),
       },
       worker: {
         // Short enough that a killed worker's jobs move on in seconds, long enough that a
@@ -63,6 +76,7 @@ export async function writeTestConfig(
       },
       cacheDir: options.cacheDir,
       ...(options.webhooks ? { webhooks: options.webhooks } : {}),
+      ...options.sections,
       log: { level: 'info' },
     }),
   );

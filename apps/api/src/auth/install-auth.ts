@@ -19,7 +19,12 @@ export interface AuthOptions {
   readsNeedToken: boolean;
 }
 
-const EVERYONE: Caller = { name: 'anonymous', write: true, admin: true };
+const EVERYONE: Caller = {
+  name: 'anonymous',
+  write: true,
+  admin: true,
+  policy: { commands: 'any' },
+};
 
 /**
  * Bearer tokens from the configuration, installed on the root instance so every route sees
@@ -29,6 +34,21 @@ const EVERYONE: Caller = { name: 'anonymous', write: true, admin: true };
 export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('caller', undefined);
   app.addHook('onRequest', async (request, reply) => {
+    if (tokenInQuery(request.url)) {
+      // Refused rather than ignored: a client that puts its token in a URL has already leaked
+      // it to proxies and browser history, and must hear that, not see a puzzling 401.
+      await reply.status(400).send({
+        statusCode: 400,
+        error: 'Bad Request',
+        message:
+          'a token in the URL (?token=) is refused: URLs end up in logs and browser history; ' +
+          'send "Authorization: Bearer <token>" instead',
+        details: [
+          { path: 'querystring/token', message: 'send the token in the Authorization header' },
+        ],
+      });
+      return;
+    }
     if (options.disabled) {
       request.caller = EVERYONE;
       return;
@@ -43,7 +63,7 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorate(
     'requireScope',
     (scope: Scope) => async (request: FastifyRequest, reply: FastifyReply) => {
-      if (scope === 'read' && !options.readsNeedToken) return;
+      if ((scope === 'read' || scope === 'metrics') && !options.readsNeedToken) return;
       const caller = request.caller;
       if (!caller) {
         await deny(
@@ -59,6 +79,31 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
       }
     },
   );
+}
+
+/** Query parameter names that carry a credential; see `redactUrl` for the log side. */
+const TOKEN_PARAMS = ['token', 'access_token', 'api_key'];
+
+function tokenInQuery(url: string): boolean {
+  const query = url.indexOf('?');
+  if (query === -1) return false;
+  const params = new URLSearchParams(url.slice(query + 1));
+  return TOKEN_PARAMS.some((name) => params.has(name));
+}
+
+/** The URL as logged: credential parameters blanked (the request is refused, but logged first). */
+export function redactTokenInUrl(url: string): string {
+  const query = url.indexOf('?');
+  if (query === -1) return url;
+  const params = new URLSearchParams(url.slice(query + 1));
+  let changed = false;
+  for (const name of TOKEN_PARAMS) {
+    if (params.has(name)) {
+      params.set(name, '[Redacted]');
+      changed = true;
+    }
+  }
+  return changed ? `${url.slice(0, query)}?${params.toString()}` : url;
 }
 
 async function deny(

@@ -6,12 +6,26 @@ export interface Caller {
   name: string;
   write: boolean;
   admin: boolean;
+  /** The token's policy (auth.tokens[].repos, labs, pools, commands); see auth/policy.ts. */
+  policy: TokenPolicy;
+  /** auth.metricsToken: a scraper that may read /metrics and nothing else. */
+  metricsOnly?: boolean;
 }
 
-export type Scope = 'read' | 'write' | 'admin';
+export interface TokenPolicy {
+  repos?: readonly string[];
+  labs?: readonly string[];
+  pools?: readonly string[];
+  commands: 'any' | 'recipes';
+}
 
-export const allows = (caller: Caller, scope: Scope): boolean =>
-  scope === 'read' || (scope === 'write' ? caller.write : caller.admin);
+export type Scope = 'metrics' | 'read' | 'write' | 'admin';
+
+export const allows = (caller: Caller, scope: Scope): boolean => {
+  if (scope === 'metrics') return true;
+  if (caller.metricsOnly) return false;
+  return scope === 'read' || (scope === 'write' ? caller.write : caller.admin);
+};
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
@@ -22,11 +36,33 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 export class TokenTable {
   readonly #entries: { digest: Buffer; caller: Caller }[];
 
-  constructor(tokens: readonly ApiToken[]) {
+  constructor(tokens: readonly ApiToken[], metricsToken?: string) {
     this.#entries = tokens.map((t) => ({
       digest: digest(t.token),
-      caller: { name: t.name, write: t.write ?? true, admin: t.admin ?? false },
+      caller: {
+        name: t.name,
+        write: t.write ?? true,
+        admin: t.admin ?? false,
+        policy: {
+          ...(t.repos ? { repos: t.repos } : {}),
+          ...(t.labs ? { labs: t.labs } : {}),
+          ...(t.pools ? { pools: t.pools } : {}),
+          commands: t.commands ?? 'any',
+        },
+      },
     }));
+    if (metricsToken !== undefined) {
+      this.#entries.push({
+        digest: digest(metricsToken),
+        caller: {
+          name: 'metrics',
+          write: false,
+          admin: false,
+          policy: { commands: 'recipes' },
+          metricsOnly: true,
+        },
+      });
+    }
   }
 
   get size(): number {

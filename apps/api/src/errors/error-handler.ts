@@ -53,7 +53,12 @@ export function installErrorHandler(app: FastifyInstance): void {
     return reply.status(statusCode).send({
       statusCode,
       error: STATUS_TEXT[statusCode] ?? 'Error',
-      message: statusCode >= 500 ? 'internal error; see the API log' : error.message,
+      // An HttpError's message is written for the caller (a 503 says what the operator must
+      // fix); any other 5xx may carry internals and stays in the log.
+      message:
+        statusCode >= 500 && !(error instanceof HttpError)
+          ? 'internal error; see the API log'
+          : error.message,
       ...(error instanceof HttpError && error.details ? { details: error.details } : {}),
     });
   });

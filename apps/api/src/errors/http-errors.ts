@@ -20,6 +20,14 @@ export class BadRequest extends HttpError {
   }
 }
 
+/** The token may not do this: a policy rule of the config says no, and the message names it. */
+export class Forbidden extends HttpError {
+  override readonly name = 'Forbidden';
+  constructor(message: string, details?: { path: string; message: string }[]) {
+    super(403, message, details);
+  }
+}
+
 export class NotFound extends HttpError {
   override readonly name = 'NotFound';
   constructor(message: string) {
@@ -40,5 +48,13 @@ export class Unprocessable extends HttpError {
   override readonly name = 'Unprocessable';
   constructor(message: string, details?: { path: string; message: string }[]) {
     super(422, message, details);
+  }
+}
+
+/** The service cannot do it now for a reason of its own (its cache is unwritable): not the caller's fault. */
+export class ServiceUnavailable extends HttpError {
+  override readonly name = 'ServiceUnavailable';
+  constructor(message: string) {
+    super(503, message);
   }
 }

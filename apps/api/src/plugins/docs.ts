@@ -2,7 +2,10 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 
-/** The OpenAPI document, generated from the route schemas, and its UI at /docs. */
+/**
+ * The OpenAPI document, generated from the route schemas, and its UI at /docs: a read like
+ * any other, so it needs a token unless reads are open (auth.readsNeedToken).
+ */
 export async function registerDocs(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
@@ -23,5 +26,8 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiHooks: { onRequest: app.requireScope('read') },
+  });
 }

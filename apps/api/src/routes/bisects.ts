@@ -1,11 +1,12 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type JournalEntry, toBisectLog } from '@kbisect/core';
+import { RepositoryRefused } from '@kbisect/git';
 import { DeliveryLog } from '@kbisect/notify';
 import {
   BISECT_STATUSES,
+  BisectBody,
   type BisectRecord,
   BisectRefused,
-  BisectSpec,
   type BisectStatus,
   createBisect,
   finishBisect,
@@ -14,8 +15,18 @@ import {
 } from '@kbisect/queue';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { admit, checkOwner } from '../auth/policy.js';
+import type { Caller } from '../auth/tokens.js';
 import type { ApiContext } from '../context.js';
-import { BadRequest, Conflict, NotFound, Unprocessable } from '../errors/http-errors.js';
+import {
+  BadRequest,
+  Conflict,
+  Forbidden,
+  NotFound,
+  ServiceUnavailable,
+  Unprocessable,
+} from '../errors/http-errors.js';
+import { cacheDirProblem, describeCacheError } from '../git/cache-dir.js';
 import { rangeOf } from '../git/range-commits.js';
 import {
   BisectId,
@@ -45,7 +56,12 @@ const IdempotencyHeaders = Type.Object({
 });
 
 /** A refusal of `createBisect` as the HTTP answer that says it; anything else as it is. */
-function httpErrorOf(error: unknown): unknown {
+function httpErrorOf(error: unknown, cacheDir: string): unknown {
+  if (error instanceof RepositoryRefused) {
+    return new Forbidden(error.message, [{ path: 'body/repo', message: error.message }]);
+  }
+  const cacheTrouble = describeCacheError(cacheDir, error);
+  if (cacheTrouble) return new ServiceUnavailable(cacheTrouble);
   if (!(error instanceof BisectRefused)) return error;
   const details = error.problems.map((p) => ({
     path: error.reason === 'invalid' ? `body${p.path}` : p.path,
@@ -73,10 +89,23 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
     return record;
   };
 
+  /** A bisect a watch started belongs to the watch's owner. */
+  const checkBisectOwner = async (
+    request: FastifyRequest,
+    record: BisectRecord,
+    action: string,
+  ) => {
+    const watchId = /^watch:(.+)$/.exec(record.submittedBy)?.[1];
+    const owner = watchId
+      ? ((await stores.watches.get(watchId))?.createdBy ?? record.submittedBy)
+      : record.submittedBy;
+    checkOwner(request.caller as Caller, owner, action, `bisect ${record.id}`);
+  };
+
   app.post(
     '/v1/bisects',
     {
-      preHandler: app.requireScope('write'),
+      onRequest: app.requireScope('write'),
       schema: {
         summary: 'Start a bisect',
         description:
@@ -85,19 +114,22 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
         tags: ['bisects'],
         security: [{ bearer: [] }],
         headers: IdempotencyHeaders,
-        body: BisectSpec,
-        response: { 201: Created, ...errors(400, 401, 403, 409, 422) },
+        body: BisectBody,
+        response: { 201: Created, ...errors(400, 401, 403, 409, 422, 503) },
       },
     },
     async (request, reply) => {
       const caller = request.caller?.name ?? 'anonymous';
       const key = request.headers['idempotency-key'];
+      const spec = await admit(request.caller, request.body, ctx.config);
+      const unusable = await cacheDirProblem(ctx.config.cacheDir);
+      if (unusable) throw new ServiceUnavailable(unusable);
       const { record, replayed } = await createBisect(starter, {
-        spec: request.body,
+        spec,
         submittedBy: caller,
         ...(key ? { idempotencyKey: key } : {}),
       }).catch((error: unknown) => {
-        throw httpErrorOf(error);
+        throw httpErrorOf(error, ctx.config.cacheDir);
       });
       if (replayed) reply.header('idempotent-replayed', 'true');
       else request.log.info({ bisectId: record.id, submittedBy: caller }, 'bisect queued');
@@ -111,7 +143,7 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
   app.get(
     '/v1/bisects',
     {
-      preHandler: app.requireScope('read'),
+      onRequest: app.requireScope('read'),
       schema: {
         summary: 'List bisects, newest first',
         tags: ['bisects'],
@@ -143,6 +175,7 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
           id: b.id,
           url: urlOf(request, b.id),
           status: b.status,
+          submittedBy: b.submittedBy,
           createdAt: b.createdAt,
           ...(b.finishedAt ? { finishedAt: b.finishedAt } : {}),
           ...(b.spec.labels ? { labels: b.spec.labels } : {}),
@@ -158,7 +191,7 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
   app.get(
     '/v1/bisects/:id',
     {
-      preHandler: app.requireScope('read'),
+      onRequest: app.requireScope('read'),
       schema: {
         summary: 'A bisect: status, current step, journal with samples and timings, result',
         tags: ['bisects'],
@@ -177,7 +210,7 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
   app.get(
     '/v1/bisects/:id/deliveries',
     {
-      preHandler: app.requireScope('read'),
+      onRequest: app.requireScope('read'),
       schema: {
         summary: "The webhook delivery log: every POST to the bisect's webhook, with its outcome",
         tags: ['bisects'],
@@ -194,7 +227,7 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
   app.post(
     '/v1/bisects/:id/cancel',
     {
-      preHandler: app.requireScope('write'),
+      onRequest: app.requireScope('write'),
       schema: {
         summary: 'Cancel a bisect: its running build and test stop now',
         tags: ['bisects'],
@@ -208,6 +241,7 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
     },
     async (request, reply) => {
       const record = await load(request.params.id);
+      await checkBisectOwner(request, record, 'cancel');
       if (isTerminal(record.status)) {
         throw new Conflict(`bisect ${record.id} already ended: ${record.status}`);
       }
@@ -231,7 +265,7 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
   app.post(
     '/v1/bisects/:id/verdicts',
     {
-      preHandler: app.requireScope('write'),
+      onRequest: app.requireScope('write'),
       schema: {
         summary: 'Mark a commit good, bad or skip by hand, as `git bisect good|bad|skip` would',
         tags: ['bisects'],
@@ -243,6 +277,7 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
     },
     async (request, reply) => {
       const record = await load(request.params.id);
+      await checkBisectOwner(request, record, 'mark commits of');
       if (isTerminal(record.status)) {
         throw new Conflict(`bisect ${record.id} already ended: ${record.status}`);
       }
@@ -289,7 +324,7 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
   app.get(
     '/v1/bisects/:id/log',
     {
-      preHandler: app.requireScope('read'),
+      onRequest: app.requireScope('read'),
       schema: {
         summary: 'The journal as `git bisect log` text: `git bisect replay` accepts it',
         tags: ['bisects'],

@@ -24,7 +24,7 @@ export async function eventRoutes(root: FastifyInstance, ctx: ApiContext): Promi
   app.get(
     '/v1/bisects/:id/events',
     {
-      preHandler: app.requireScope('read'),
+      onRequest: app.requireScope('read'),
       schema: {
         summary: 'Follow a bisect live (Server-Sent Events)',
         description:

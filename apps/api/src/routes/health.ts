@@ -1,8 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ApiContext } from '../context.js';
+import { cacheDirProblem } from '../git/cache-dir.js';
 
-/** Liveness (the process answers) and readiness (Redis answers too). */
+const Readiness = Type.Object({
+  ok: Type.Boolean(),
+  redis: Type.String(),
+  cache: Type.String({ description: '"ok", or why the cache directory cannot be written' }),
+});
+
+/** Liveness (the process answers) and readiness (Redis answers, the cache is writable). */
 export async function healthRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.get(
     '/healthz',
@@ -19,24 +26,24 @@ export async function healthRoutes(app: FastifyInstance, ctx: ApiContext): Promi
     '/readyz',
     {
       schema: {
-        summary: 'Readiness: Redis answers PING',
+        summary: 'Readiness: Redis answers PING and the cache directory is writable',
         tags: ['operations'],
-        response: {
-          200: Type.Object({ ok: Type.Boolean(), redis: Type.String() }),
-          503: Type.Object({ ok: Type.Boolean(), redis: Type.String() }),
-        },
+        response: { 200: Readiness, 503: Readiness },
       },
     },
     async (_request, reply) => {
+      const cache = (await cacheDirProblem(ctx.config.cacheDir)) ?? 'ok';
+      let redis = 'ok';
       try {
         await Promise.race([
           ctx.redis.ping(),
           new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000).unref()),
         ]);
-        return { ok: true, redis: 'ok' };
       } catch (error) {
-        return reply.status(503).send({ ok: false, redis: (error as Error).message });
+        redis = (error as Error).message;
       }
+      const ok = redis === 'ok' && cache === 'ok';
+      return reply.status(ok ? 200 : 503).send({ ok, redis, cache });
     },
   );
 }

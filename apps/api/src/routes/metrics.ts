@@ -18,7 +18,11 @@ export async function metricRoutes(app: FastifyInstance, ctx: ApiContext): Promi
 
   app.get(
     '/metrics',
-    { schema: { summary: 'Prometheus metrics', tags: ['operations'], produces: ['text/plain'] } },
+    {
+      // A read like any other; auth.metricsToken lets a scraper in without a read token.
+      onRequest: app.requireScope('metrics'),
+      schema: { summary: 'Prometheus metrics', tags: ['operations'], produces: ['text/plain'] },
+    },
     async (_request, reply) => {
       reply.type(registry.contentType);
       return registry.metrics();

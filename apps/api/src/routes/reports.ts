@@ -14,7 +14,7 @@ export async function reportRoutes(root: FastifyInstance, ctx: ApiContext): Prom
   app.get(
     '/v1/bisects/:id/report.txt',
     {
-      preHandler: app.requireScope('read'),
+      onRequest: app.requireScope('read'),
       schema: {
         summary:
           'The result as a plain-text regression report: culprit, effect, tested commits, log',

@@ -6,17 +6,22 @@ import {
   labProblems,
   loadServiceLabs,
   specProblems,
+  WatchBody,
   WatchPatch,
   WatchRecord,
   WatchRun,
-  WatchSpec,
+  type WatchSpec,
   webhookSecretFor,
 } from '@kbisect/queue';
 import { getNextMillis } from 'bullmq';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { admit, checkOwner } from '../auth/policy.js';
+import type { Caller } from '../auth/tokens.js';
 import type { ApiContext } from '../context.js';
-import { BadRequest, NotFound, Unprocessable } from '../errors/http-errors.js';
+import { BadRequest, NotFound, ServiceUnavailable, Unprocessable } from '../errors/http-errors.js';
+import { cacheDirProblem } from '../git/cache-dir.js';
+import { shortestCronInterval } from '../schedule/cron-interval.js';
 import { ErrorBody } from '../schemas/http.js';
 
 const errors = (...codes: number[]) =>
@@ -105,6 +110,14 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
   /** 400 for rules between fields, 422 for what this server cannot do or find. */
   const check = async (spec: WatchSpec) => {
     const problems = watchProblems(spec);
+    const minimum = ctx.config.watches.minIntervalSeconds;
+    const interval = problems.length === 0 ? shortestCronInterval(spec.cron, spec.tz) : undefined;
+    if (interval !== undefined && interval < minimum) {
+      problems.push({
+        path: '/cron',
+        message: `fires every ${interval} s at times; this service runs a watch at most every ${minimum} s (watches.minIntervalSeconds)`,
+      });
+    }
     if (problems.length > 0) {
       throw new BadRequest(
         problems.map((p) => `body${p.path}: ${p.message}`).join('; '),
@@ -136,6 +149,8 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
     if (unservable.length > 0) {
       throw new Unprocessable(unservable.map((p) => p.message).join('; '), unservable);
     }
+    const unusable = await cacheDirProblem(ctx.config.cacheDir);
+    if (unusable) throw new ServiceUnavailable(unusable);
     let repository: Awaited<ReturnType<typeof repositories.get>>;
     try {
       repository = await repositories.get(spec.repo);
@@ -152,6 +167,29 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
     });
   };
 
+  /**
+   * The spec after a PATCH, admitted like a new body (repo and lab against the caller's policy,
+   * the commands the patch brings too). A patch naming a recipe takes build and oracle from it;
+   * one bringing its own build or oracle leaves the old recipe behind; otherwise a watch made
+   * from a recipe is resolved from it again.
+   */
+  const patchedSpec = async (
+    caller: Caller | undefined,
+    old: WatchSpec,
+    patch: WatchPatch,
+  ): Promise<WatchSpec> => {
+    const { build, oracle, recipe, ...kept } = old;
+    const own = patch.build !== undefined || patch.oracle !== undefined;
+    const base =
+      patch.recipe !== undefined
+        ? kept
+        : own || recipe === undefined
+          ? { ...kept, ...(build ? { build } : {}), oracle }
+          : { ...kept, recipe };
+    const merged = { ...base, ...patch } as WatchBody;
+    return admit(caller, merged, ctx.config, patch);
+  };
+
   const schedule = (record: WatchRecord) =>
     queues.watch.upsertJobScheduler(
       record.id,
@@ -162,17 +200,17 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
   app.post(
     '/v1/watches',
     {
-      preHandler: app.requireScope('write'),
+      onRequest: app.requireScope('write'),
       schema: {
         summary: 'Watch a branch: measure its tip on a schedule, bisect when it regresses',
         tags: ['watches'],
         security: [{ bearer: [] }],
-        body: WatchSpec,
+        body: WatchBody,
         response: { 201: WatchView, ...errors(400, 401, 403, 422) },
       },
     },
     async (request, reply) => {
-      const spec = request.body;
+      const spec: WatchSpec = await admit(request.caller, request.body, ctx.config);
       await check(spec);
       const now = new Date().toISOString();
       const record: WatchRecord = {
@@ -198,7 +236,7 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
   app.get(
     '/v1/watches',
     {
-      preHandler: app.requireScope('read'),
+      onRequest: app.requireScope('read'),
       schema: {
         summary: 'List watches, newest first',
         tags: ['watches'],
@@ -217,7 +255,7 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
   app.get(
     '/v1/watches/:id',
     {
-      preHandler: app.requireScope('read'),
+      onRequest: app.requireScope('read'),
       schema: {
         summary: 'A watch: its spec, last good run and next scheduled run',
         tags: ['watches'],
@@ -231,7 +269,7 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
   app.patch(
     '/v1/watches/:id',
     {
-      preHandler: app.requireScope('write'),
+      onRequest: app.requireScope('write'),
       schema: {
         summary: 'Change a watch: the fields given replace the old ones; the schedule follows',
         tags: ['watches'],
@@ -243,7 +281,8 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
     },
     async (request) => {
       const record = await load(request.params.id);
-      const spec = { ...record.spec, ...request.body } as WatchSpec;
+      checkOwner(request.caller as Caller, record.createdBy, 'change', `watch ${record.id}`);
+      const spec = await patchedSpec(request.caller, record.spec, request.body);
       await check(spec);
       // Another repository or branch: the old last good run says nothing about the new one.
       const moved = spec.repo !== record.spec.repo || spec.branch !== record.spec.branch;
@@ -263,7 +302,7 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
   app.delete(
     '/v1/watches/:id',
     {
-      preHandler: app.requireScope('write'),
+      onRequest: app.requireScope('write'),
       schema: {
         summary: 'Stop watching: the schedule and the history go; bisects it started stay',
         tags: ['watches'],
@@ -273,7 +312,8 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
       },
     },
     async (request, reply) => {
-      await load(request.params.id);
+      const record = await load(request.params.id);
+      checkOwner(request.caller as Caller, record.createdBy, 'delete', `watch ${record.id}`);
       await queues.watch.removeJobScheduler(request.params.id);
       await stores.watches.delete(request.params.id);
       return reply.status(204).send(null);
@@ -283,7 +323,7 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
   app.post(
     '/v1/watches/:id/run',
     {
-      preHandler: app.requireScope('write'),
+      onRequest: app.requireScope('write'),
       schema: {
         summary: 'Run the watch now, outside its schedule',
         tags: ['watches'],
@@ -306,7 +346,7 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
   app.get(
     '/v1/watches/:id/runs',
     {
-      preHandler: app.requireScope('read'),
+      onRequest: app.requireScope('read'),
       schema: {
         summary: "The watch's runs, newest first, with each night's figures",
         tags: ['watches'],

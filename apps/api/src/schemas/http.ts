@@ -55,6 +55,7 @@ export const BisectSummary = Type.Object({
   id: Type.String(),
   url: Type.String(),
   status: BisectStatus,
+  submittedBy: Type.String({ description: 'the owner: the name of the token that submitted it' }),
   createdAt: Type.String(),
   finishedAt: Type.Optional(Type.String()),
   labels: Type.Optional(Type.Record(Type.String(), Type.String())),

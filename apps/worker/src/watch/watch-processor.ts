@@ -333,6 +333,7 @@ async function startBisect(
     ...(spec.decision ? { decision: spec.decision } : {}),
     ...(spec.firstParent !== undefined ? { firstParent: spec.firstParent } : {}),
     ...(spec.confirm !== undefined ? { confirm: spec.confirm } : {}),
+    ...(spec.recipe ? { recipe: spec.recipe } : {}),
     labels: { ...spec.labels, watchId: watch.id, runId: run.id },
   };
   await createBisect(options, { spec: bisect, submittedBy: `watch:${watch.id}`, id });

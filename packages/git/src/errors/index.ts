@@ -5,3 +5,5 @@ export { MirrorLocked } from './mirror-locked.js';
 export { NoGoodCommit } from './no-good-commit.js';
 export { RepositoryNotFound } from './repository-not-found.js';
 export { UnknownRef } from './unknown-ref.js';
+export { GitTimedOut } from './git-timed-out.js';
+export { RepositoryRefused } from './repository-refused.js';

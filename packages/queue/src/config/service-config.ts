@@ -1,7 +1,9 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { OracleSpec } from '@kbisect/oracle';
 import { type Static, Type } from 'typebox';
 import { ARTIFACT_DEFAULTS } from '../artifacts/artifact-store.js';
+import { BuildSpec } from '../spec/bisect-spec.js';
 
 const defaultCacheDir = () =>
   join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kbisect');
@@ -17,10 +19,56 @@ export const ApiToken = Type.Object(
     }),
     token: Type.String({ minLength: 8, maxLength: 512 }),
     write: Type.Optional(Type.Boolean({ default: true, description: 'may start, cancel, mark' })),
-    admin: Type.Optional(Type.Boolean({ default: false, description: 'may open /admin/queues' })),
+    admin: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'may open /admin/queues, and cancel, mark or delete what others own',
+      }),
+    ),
+    repos: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), {
+        description:
+          'repository patterns this token may bisect and watch (`*` within a path segment, ' +
+          '`**` across segments); absent: any repository the service allows (repositories.allow)',
+      }),
+    ),
+    labs: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
+        description:
+          'lab names this token may use (`local` is the worker host); absent, with `pools` also absent: any',
+      }),
+    ),
+    pools: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
+        description: 'lab pools this token may use; absent, with `labs` also absent: any',
+      }),
+    ),
+    commands: Type.Optional(
+      Type.Union([Type.Literal('any'), Type.Literal('recipes')], {
+        default: 'any',
+        description:
+          '`recipes`: no build or oracle command of its own, only recipes from the config (and the splice-loopback oracle)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
+
+/**
+ * A build and/or oracle an operator writes once in the config; a bisect or a watch names it
+ * (`recipe: "name"`) instead of giving commands, which is how a token limited to recipes works.
+ */
+export const Recipe = Type.Object(
+  {
+    description: Type.Optional(Type.String({ maxLength: 1024 })),
+    build: Type.Optional(BuildSpec),
+    oracle: Type.Optional(OracleSpec),
+  },
+  { additionalProperties: false },
+);
+
+/** The git transports a repository may use; `ext` and `fd` run programs, and never are. */
+export const GIT_TRANSPORTS = ['file', 'https', 'http', 'ssh', 'git'] as const;
 
 /**
  * The service configuration: one YAML or JSON file, then environment overrides (see
@@ -54,9 +102,17 @@ export const ServiceConfig = Type.Object(
       {
         tokens: Type.Array(ApiToken, { default: [] }),
         readsNeedToken: Type.Boolean({
-          default: false,
-          description: 'also require a token to read bisects and follow them',
+          default: true,
+          description:
+            'reads (bisects, logs, events, /metrics, /docs) need a token; false opens them to anyone who can reach the API',
         }),
+        metricsToken: Type.Optional(
+          Type.String({
+            minLength: 8,
+            maxLength: 512,
+            description: 'a bearer token that may read /metrics only, for a Prometheus scraper',
+          }),
+        ),
         disabled: Type.Boolean({
           default: false,
           description: 'no tokens at all: only for a trusted single-user machine',
@@ -96,6 +152,51 @@ export const ServiceConfig = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     cacheDir: Type.String({ minLength: 1, default: defaultCacheDir() }),
+    repositories: Type.Object(
+      {
+        allow: Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), {
+          default: ['/**', 'https://**'],
+          description:
+            'the repositories a bisect or watch may name: absolute-path or URL patterns (`*` within a segment, `**` across)',
+        }),
+        protocols: Type.Array(Type.Union(GIT_TRANSPORTS.map((t) => Type.Literal(t))), {
+          default: ['file', 'https'],
+          description: 'git transports allowed (GIT_ALLOW_PROTOCOL); ext and fd never are',
+        }),
+        networkTimeoutSeconds: Type.Integer({
+          minimum: 1,
+          maximum: 24 * 3600,
+          default: 600,
+          description: 'a clone or fetch running longer is killed (its whole process group)',
+        }),
+        lowSpeedBytesPerSecond: Type.Integer({
+          minimum: 1,
+          default: 1000,
+          description: 'with lowSpeedSeconds: an http(s) transfer slower than this is aborted',
+        }),
+        lowSpeedSeconds: Type.Integer({
+          minimum: 1,
+          maximum: 3600,
+          default: 30,
+          description: 'how long a transfer may stay below lowSpeedBytesPerSecond',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    recipes: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), Recipe, {
+      default: {},
+      description: 'named build and oracle definitions a bisect or watch may use by name',
+    }),
+    watches: Type.Object(
+      {
+        minIntervalSeconds: Type.Integer({
+          minimum: 1,
+          default: 300,
+          description: 'a watch cron that fires more often than this is refused',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     labs: Type.Array(Type.String({ minLength: 1 }), {
       default: [],
       description:
@@ -184,3 +285,5 @@ export const ServiceConfig = Type.Object(
 
 export type ServiceConfig = Static<typeof ServiceConfig>;
 export type ApiToken = Static<typeof ApiToken>;
+export type Recipe = Static<typeof Recipe>;
+export type GitTransport = (typeof GIT_TRANSPORTS)[number];

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
+  GitCommandFailed,
+  GitTimedOut,
   GoodEqualsBad,
   GoodNotAncestor,
   NoGoodCommit,
@@ -131,7 +133,15 @@ async function resolveSubmittedRange(
   try {
     const repository = await repositories.get(spec.repo);
     // A mirror cloned last week would name last week's commit for `main`, as `kbisect run` knows.
-    await repository.fetch();
+    await repository.fetch().catch((error: unknown) => {
+      // A source that has gone is the request's problem to hear about, naming it, not a 500.
+      if (!(error instanceof GitCommandFailed)) throw error;
+      throw new BisectRefused(
+        'unservable',
+        `cannot fetch ${spec.repo}: ${error.stderr.trim() || `git exited with code ${error.exitCode}`}`,
+        [{ path: '/repo', message: 'cannot fetch the repository' }],
+      );
+    });
     const resolved = await resolveRange(repository, {
       good: goodRefs(spec),
       bad: spec.bad,
@@ -150,6 +160,8 @@ async function resolveSubmittedRange(
       throw refused(error.ref === spec.bad ? '/bad' : '/good', `unknown ref "${error.ref}"`);
     }
     if (error instanceof RepositoryNotFound) throw refused('/repo', 'repository not found');
+    // A remote that does not answer in time (a clone or a fetch): the request's problem too.
+    if (error instanceof GitTimedOut) throw refused('/repo', 'git timed out');
     if (
       error instanceof GoodNotAncestor ||
       error instanceof GoodEqualsBad ||

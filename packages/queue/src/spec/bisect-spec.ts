@@ -160,54 +160,72 @@ export const DecisionSpec = Type.Object(
   { additionalProperties: false },
 );
 
-export const BisectSpec = Type.Object(
-  {
-    repo: Type.String({
-      minLength: 1,
+/** The name of a recipe: also its key in the config's `recipes:`. */
+export const RecipeName = Type.String({
+  pattern: '^[A-Za-z0-9_.-]{1,64}$',
+  description:
+    'a recipe of the service config (`recipes:`): its build and oracle are used, and its name stays on the record',
+});
+
+const bisectFields = {
+  repo: Type.String({
+    minLength: 1,
+    maxLength: 2048,
+    description: 'a git URL, or a path on the service host',
+  }),
+  good: Type.Union([Ref, Type.Array(Ref, { minItems: 1, maxItems: 64 })], {
+    description: 'one or more known good commits',
+  }),
+  bad: Ref,
+  build: Type.Optional(BuildSpec),
+  lab: Type.Optional(LabSpec),
+  bootFailure: Type.Optional(BootFailure),
+  oracle: OracleSpec,
+  decision: Type.Optional(DecisionSpec),
+  firstParent: Type.Optional(
+    Type.Boolean({ default: false, description: 'follow only first parents of merges' }),
+  ),
+  confirm: Type.Optional(
+    Type.Boolean({
+      default: true,
+      description: 're-test culprit, parent and revert before naming the culprit',
+    }),
+  ),
+  labels: Type.Optional(
+    Type.Record(
+      Type.String({ pattern: '^[A-Za-z0-9_.:/-]{1,64}$' }),
+      Type.String({ maxLength: 1024 }),
+      {
+        maxProperties: 32,
+        additionalProperties: false,
+        description: 'free-form, e.g. {"ci": "https://ci.example/run/42"}',
+      },
+    ),
+  ),
+  webhook: Type.Optional(
+    Type.String({
       maxLength: 2048,
-      description: 'a git URL, or a path on the service host',
+      pattern: '^https?://',
+      description: 'POSTed the result object when the bisect ends',
     }),
-    good: Type.Union([Ref, Type.Array(Ref, { minItems: 1, maxItems: 64 })], {
-      description: 'one or more known good commits',
-    }),
-    bad: Ref,
-    build: Type.Optional(BuildSpec),
-    lab: Type.Optional(LabSpec),
-    bootFailure: Type.Optional(BootFailure),
-    oracle: OracleSpec,
-    decision: Type.Optional(DecisionSpec),
-    firstParent: Type.Optional(
-      Type.Boolean({ default: false, description: 'follow only first parents of merges' }),
-    ),
-    confirm: Type.Optional(
-      Type.Boolean({
-        default: true,
-        description: 're-test culprit, parent and revert before naming the culprit',
-      }),
-    ),
-    labels: Type.Optional(
-      Type.Record(
-        Type.String({ pattern: '^[A-Za-z0-9_.:/-]{1,64}$' }),
-        Type.String({ maxLength: 1024 }),
-        {
-          maxProperties: 32,
-          additionalProperties: false,
-          description: 'free-form, e.g. {"ci": "https://ci.example/run/42"}',
-        },
-      ),
-    ),
-    webhook: Type.Optional(
-      Type.String({
-        maxLength: 2048,
-        pattern: '^https?://',
-        description: 'POSTed the result object when the bisect ends',
-      }),
-    ),
-  },
+  ),
+  recipe: Type.Optional(RecipeName),
+};
+
+export const BisectSpec = Type.Object(bisectFields, { additionalProperties: false });
+
+/**
+ * The body of `POST /v1/bisects`: a BisectSpec whose oracle (and build) may come from the
+ * recipe it names. The API resolves the recipe before it stores the bisect, so every stored
+ * spec is a whole BisectSpec.
+ */
+export const BisectBody = Type.Object(
+  { ...bisectFields, oracle: Type.Optional(OracleSpec) },
   { additionalProperties: false },
 );
 
 export type BisectSpec = Static<typeof BisectSpec>;
+export type BisectBody = Static<typeof BisectBody>;
 export type BuildSpec = Static<typeof BuildSpec>;
 export type LabSpec = Static<typeof LabSpec>;
 export type BootFailure = Static<typeof BootFailure>;

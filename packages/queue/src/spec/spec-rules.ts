@@ -30,6 +30,7 @@ export function specProblems(spec: BisectSpec): SpecProblem[] {
       message: `${decision.maxSamples} is below samples ${decision.samples}`,
     });
   }
+  problems.push(...controlCharacterProblems(spec));
   // The same checks the worker's oracleFor makes: bad flags or files are a 400 now, not a
   // failed first sample.
   for (const problem of oracleSpecProblems(spec.oracle)) {
@@ -42,3 +43,49 @@ export function specProblems(spec: BisectSpec): SpecProblem[] {
 export function goodRefs(spec: BisectSpec): string[] {
   return typeof spec.good === 'string' ? [spec.good] : [...spec.good];
 }
+
+/**
+ * Control characters in commands and paths: a NUL cannot reach `sh -c` at all (the spawn would
+ * fail at the first build, long after the 201), and an escape or carriage return hides what a
+ * command really does from whoever reads it in a log. Commands may hold tabs and newlines (a
+ * multi-line script); paths, flags and values none.
+ */
+function controlCharacterProblems(spec: Pick<BisectSpec, 'build' | 'oracle'>): SpecProblem[] {
+  const fields: [path: string, value: string | undefined, script: boolean][] = [];
+  const { build, oracle } = spec;
+  if (build && 'command' in build) fields.push(['/build/command', build.command, true]);
+  if (build && 'kernel' in build) {
+    const { kernel } = build;
+    if (typeof kernel.config === 'string')
+      fields.push(['/build/kernel/config', kernel.config, false]);
+    else {
+      for (const [i, fragment] of (kernel.config.fragments ?? []).entries())
+        fields.push([`/build/kernel/config/fragments/${i}`, fragment, false]);
+    }
+    fields.push(['/build/kernel/cc', kernel.cc, false]);
+    for (const [name, value] of Object.entries(kernel.makeVars ?? {}))
+      fields.push([`/build/kernel/makeVars/${name}`, value, false]);
+  }
+  if (oracle && 'command' in oracle) fields.push(['/oracle/command', oracle.command, true]);
+  if (oracle && oracle.kind === 'splice-loopback')
+    fields.push(['/oracle/args', oracle.args, false]);
+  const problems: SpecProblem[] = [];
+  for (const [path, value, script] of fields) {
+    if (value === undefined) continue;
+    const found = (script ? SCRIPT_CONTROL : ANY_CONTROL).exec(value);
+    if (!found) continue;
+    const code = found[0].charCodeAt(0);
+    const name =
+      code === 0 ? 'a NUL byte' : `control character U+${code.toString(16).padStart(4, '0')}`;
+    problems.push({
+      path,
+      message: `contains ${name} at offset ${found.index}; ${script ? 'commands are text (tabs and newlines allowed)' : 'no control characters allowed'}`,
+    });
+  }
+  return problems;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
+const SCRIPT_CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
+const ANY_CONTROL = /[\x00-\x1f\x7f]/;

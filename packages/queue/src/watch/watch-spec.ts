@@ -1,6 +1,6 @@
 import { OracleSpec } from '@kbisect/oracle';
 import { type Static, Type } from 'typebox';
-import { BuildSpec, DecisionSpec, LabSpec } from '../spec/bisect-spec.js';
+import { BuildSpec, DecisionSpec, LabSpec, RecipeName } from '../spec/bisect-spec.js';
 
 /**
  * The body of `POST /v1/watches`: a branch measured on a schedule. The build, lab, oracle and
@@ -80,10 +80,18 @@ const fields = {
   confirm: Type.Optional(Type.Boolean()),
   labels: Type.Optional(Labels),
   notify: Type.Optional(Type.Array(NotifyTarget, { maxItems: 16 })),
+  recipe: Type.Optional(RecipeName),
 };
 
 export const WatchSpec = Type.Object(fields, { additionalProperties: false });
 export type WatchSpec = Static<typeof WatchSpec>;
+
+/** The body of `POST /v1/watches`: the oracle (and build) may come from a named recipe. */
+export const WatchBody = Type.Object(
+  { ...fields, oracle: Type.Optional(OracleSpec) },
+  { additionalProperties: false },
+);
+export type WatchBody = Static<typeof WatchBody>;
 
 /** `PATCH /v1/watches/:id`: any field of the spec; the others keep their value. */
 export const WatchPatch = Type.Object(
@@ -102,6 +110,7 @@ export const WatchPatch = Type.Object(
     confirm: Type.Optional(Type.Boolean()),
     labels: Type.Optional(Labels),
     notify: Type.Optional(Type.Array(NotifyTarget, { maxItems: 16 })),
+    recipe: Type.Optional(RecipeName),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -1,5 +1,18 @@
 import type { Redis } from 'ioredis';
+import { LuaScript } from '../store/lua-script.js';
 import type { WatchRecord, WatchRun } from './watch-spec.js';
+
+/**
+ * A run is written only while its watch exists: a run that ends after DELETE would otherwise
+ * re-create the history keys of a watch that is gone, keys nothing would ever remove.
+ */
+const PUT_RUN = new LuaScript(
+  `if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+   local created = redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+   if created == 1 then redis.call('RPUSH', KEYS[3], ARGV[1]) end
+   return created`,
+  3,
+);
 
 type LastGoodValue = NonNullable<WatchRecord['lastGood']>;
 
@@ -65,10 +78,17 @@ export class WatchStore {
     return removed === 1;
   }
 
-  /** Creates or replaces a run; a new run id goes to the end of the history. */
-  async putRun(run: WatchRun): Promise<void> {
-    const created = await this.redis.hset(this.#runs(run.watchId), run.id, JSON.stringify(run));
-    if (created === 1) await this.redis.rpush(this.#order(run.watchId), run.id);
+  /**
+   * Creates or replaces a run; a new run id goes to the end of the history. False when the
+   * watch was deleted (nothing is written then).
+   */
+  async putRun(run: WatchRun): Promise<boolean> {
+    const created = await PUT_RUN.run(
+      this.redis,
+      [this.#watch(run.watchId), this.#runs(run.watchId), this.#order(run.watchId)],
+      [run.id, JSON.stringify(run)],
+    );
+    return created !== -1;
   }
 
   async getRun(watchId: string, runId: string): Promise<WatchRun | undefined> {
