@@ -38,8 +38,7 @@ export async function openRepository({
   await mkdir(mirrorsDir, { recursive: true });
   const mirrorPath = join(mirrorsDir, mirrorName(normalised));
   await withFileLock(`${mirrorPath}.lock`, async () => {
-    if (!(await exists(mirrorPath)))
-      await cloneMirror(normalised, mirrorsDir, mirrorPath, limits);
+    if (!(await exists(mirrorPath))) await cloneMirror(normalised, mirrorsDir, mirrorPath, limits);
   });
   return new Repository({
     source: normalised,
