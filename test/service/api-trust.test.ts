@@ -87,6 +87,7 @@ beforeAll(async () => {
       { name: 'labbed', token: more.labbed, labs: ['rack1'], pools: ['x86'] },
     ],
     sections: {
+      watches: { minIntervalSeconds: 300 },
       recipes: {
         'record-check': {
           description: 'the fixture: make, then the record-size check',

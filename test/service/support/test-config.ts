@@ -76,6 +76,8 @@ export async function writeTestConfig(
       },
       cacheDir: options.cacheDir,
       ...(options.webhooks ? { webhooks: options.webhooks } : {}),
+      // Watches every few seconds keep the watch tests short.
+      watches: { minIntervalSeconds: 1 },
       ...options.sections,
       log: { level: 'info' },
     }),
