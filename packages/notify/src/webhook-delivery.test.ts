@@ -15,7 +15,12 @@ import { startWebhookWorker, type WebhookWorker } from './webhook-worker.js';
 
 const ATTEMPTS = 4;
 const BACKOFF_MS = 20;
-const TIMEOUT_MS = 400;
+/**
+ * Long enough that a receiver on loopback always answers within it on a loaded 2-core
+ * machine (at 400 ms a stalled event loop made one delivery two requests); the receiver
+ * that never answers pays it on each attempt.
+ */
+const TIMEOUT_MS = 1500;
 
 let redis: Redis;
 let prefix: string;
