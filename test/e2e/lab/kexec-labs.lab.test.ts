@@ -65,6 +65,38 @@ describe('KexecLabs on the QEMU lab VM', () => {
     expect(second.sample.detail?.lab).toBe(vm.config.name);
   });
 
+  // Written without a VM at hand (the same calls pass against the loopback sshd in
+  // apps/worker/src/lab-test/kexec-labs-sshd.test.ts); first run on the lab VM pending.
+  it('runs command and metric oracles with their files on the booted kernel', async () => {
+    const kernel = artifact(culprit.image as string, culprit.release as string);
+    // The script answers from the lab itself: it passes only on the kernel it was given.
+    const files = [
+      {
+        path: 'on-kernel.sh',
+        content: `#!/bin/sh\ntest "$(uname -r)" = "$(cat want)" || exit 1\ncat /proc/uptime\n`,
+        mode: 0o755,
+      },
+      { path: 'want', content: `${culprit.release}\n` },
+    ];
+    const command = await labs.measure(
+      { name: vm.config.name },
+      'c5',
+      kernel,
+      { kind: 'command', command: './on-kernel.sh', files },
+      signal,
+    );
+    expect(command.sample.exitCode).toBe(0);
+    expect(command.sample.detail?.kernel).toBe(culprit.release);
+    const metric = await labs.measure(
+      { name: vm.config.name },
+      'c5',
+      kernel,
+      { kind: 'metric', command: './on-kernel.sh | cut -d" " -f1', files },
+      signal,
+    );
+    expect(metric.sample.value).toBeGreaterThan(0);
+  });
+
   it('turns a kernel that boots as something else into a boot failure, after a power cycle', async () => {
     const error = await labs
       .measure(
