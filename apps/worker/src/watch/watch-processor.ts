@@ -28,8 +28,11 @@ import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
 import type { LocalWorktrees } from '../build/local-worktrees.js';
-import type { ServiceEnvironmentOptions } from '../coordinator/service-environment.js';
-import { type ServicePrepared, serviceEnvironment } from '../coordinator/service-environment.js';
+import {
+  type ServiceEnvironmentOptions,
+  type ServicePrepared,
+  serviceEnvironment,
+} from '../coordinator/service-environment.js';
 import { interruptCause } from '../errors/step-interrupted.js';
 import type { Interrupts } from '../interrupts.js';
 
