@@ -11,7 +11,7 @@ const file = flag === -1 ? undefined : process.argv[flag + 1];
 
 try {
   const config = await loadConfig(file ? { file } : {});
-  const worker = await startWorker(config);
+  const worker = await startWorker(config, file ? { configFile: file } : {});
   const stop = (signal: NodeJS.Signals) => {
     worker.log.info({ signal }, 'stop requested');
     worker.close().then(

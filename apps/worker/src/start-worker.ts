@@ -2,6 +2,7 @@ import { closeSync, openSync, utimesSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { LabConfig } from '@kbisect/lab';
 import { startWebhookWorker, WebhookNotifier } from '@kbisect/notify';
 import {
   closeQueues,
@@ -20,6 +21,7 @@ import {
   serviceLogger,
   webhookSecretFor,
 } from '@kbisect/queue';
+import { ProcessGroups, Sandbox } from '@kbisect/sandbox';
 import { QueueEvents, Worker, type WorkerOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import { buildProcessor } from './build/build-processor.js';
@@ -49,6 +51,8 @@ export interface RunningWorker {
 export interface StartWorkerOptions {
   /** Where JSON log lines go; stdout by default. */
   logDestination?: import('pino').DestinationStream;
+  /** The file the config came from: hidden from commands (KBISECT_CONFIG when absent). */
+  configFile?: string;
 }
 
 /** Starts the coordinator, build and lab-test processors of one worker process. */
@@ -81,10 +85,16 @@ export async function startWorker(
   await interrupts.listen(stores.control);
   const worktrees = new LocalWorktrees(join(config.cacheDir, 'worktrees'));
   const repositories = new Repositories(config.cacheDir, repositoryRules(config));
-  const oracles = new Oracles(config.cacheDir);
-  const kernelBuilders = new KernelBuilders(
-    config.kernelBuildDir ?? join(config.cacheDir, 'kernel'),
-  );
+  const kernelBuildDir = config.kernelBuildDir ?? join(config.cacheDir, 'kernel');
+  const configFile = options.configFile ?? process.env.KBISECT_CONFIG;
+  const sandbox = await workerSandbox(config, configFile, kernelBuildDir, labs.values());
+  // A worker killed with SIGKILL leaves its builds and oracles running: they die before this
+  // worker takes any job (and before every local measurement, LocalRunner).
+  for (const orphan of await sandbox.reapOrphans()) {
+    log.warn(orphan, `killed process group ${orphan.pgid} left by dead worker ${orphan.owner}`);
+  }
+  const oracles = new Oracles(config.cacheDir, sandbox);
+  const kernelBuilders = new KernelBuilders(kernelBuildDir, sandbox);
   // Kernels built on other hosts arrive through Redis (stores.artifacts) and are kept here.
   const kernelFiles = new KernelFiles({
     store: stores.artifacts,
@@ -125,6 +135,7 @@ export async function startWorker(
       repositories,
       worktrees,
       interrupts,
+      sandbox,
       kernelBuilders,
       progressIntervalMs: w.buildProgressMs,
       log,
@@ -205,7 +216,7 @@ export async function startWorker(
   await reconcileOpenBisects(stores, queues, log);
   log.info(
     { redis: redactUrl(config.redis.url), prefix, concurrency: w.concurrency, labTestQueues },
-    'worker ready: coordinator, build, lab-test, watch and webhook queues',
+    `worker ready: coordinator, build, lab-test, watch and webhook queues; commands run with ${sandbox.description}`,
   );
 
   const heartbeat = w.heartbeatFile
@@ -245,6 +256,34 @@ export async function startWorker(
     return closing;
   };
   return { log, close };
+}
+
+/**
+ * The sandbox of this worker's commands. Hidden from them: the config file, the lab files and
+ * their SSH keys, and the cache (mirrors, other bisects' worktrees, this worker's records);
+ * each command gets its own worktree or build tree bound back in.
+ */
+function workerSandbox(
+  config: ServiceConfig,
+  configFile: string | undefined,
+  kernelBuildDir: string,
+  labs: Iterable<LabConfig>,
+): Promise<Sandbox> {
+  const stateDir = join(config.cacheDir, 'sandbox');
+  const labFiles = [...labs].flatMap((lab) => (lab.privateKeyPath ? [lab.privateKeyPath] : []));
+  return Sandbox.create({
+    config: config.sandbox,
+    stateDir,
+    hidden: [
+      ...(configFile ? [configFile] : []),
+      ...config.labs,
+      ...labFiles,
+      config.cacheDir,
+      kernelBuildDir,
+    ],
+    workDirs: [config.cacheDir, kernelBuildDir],
+    groups: new ProcessGroups(join(stateDir, 'process-groups')),
+  });
 }
 
 /**

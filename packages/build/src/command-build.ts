@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import type { BuildEvidence } from '@kbisect/core';
+import type { Sandbox } from '@kbisect/sandbox';
 import { type BuildProgressOptions, startProgressTicker } from './progress-ticker.js';
 
 export interface BuildContext {
@@ -22,39 +22,46 @@ export interface ShellBuildOptions {
   /** The user's build command line, e.g. `make -j2`. */
   command: string;
   timeoutMs: number;
+  /** Where the command runs: a clean environment, maybe another user and bwrap. */
+  sandbox: Sandbox;
+  /** The spec asked for network for its build. */
+  network?: boolean;
   /** How many lines of output to keep as evidence of a failure. */
   tailLines?: number;
 }
 
 /**
- * Runs the user's build command with `sh -c` in the worktree. The command runs in its own
- * process group so that a timeout or a cancel kills every compiler it started, by pid.
+ * Runs the user's build command with `sh -c` in the worktree, in the sandbox: the worktree is
+ * all it may write, and the commit is all it learns of the service. The command runs in its
+ * own process group so that a timeout or a cancel kills every compiler it started, by pid.
  */
 export function shellBuild({
   command,
   timeoutMs,
+  sandbox,
+  network = false,
   tailLines = 30,
 }: ShellBuildOptions): BuildCommand {
   return {
     description: command,
-    run({ dir, commit, signal, progress = {} }) {
-      return new Promise<BuildEvidence>((resolve, reject) => {
-        const started = performance.now();
-        const short = commit.slice(0, 12);
-        progress.log?.info(
-          { command, dir, host: hostname() },
-          `build ${short}: \`${command}\` in ${dir} on ${hostname()}`,
-        );
-        const ticker = startProgressTicker(progress, () => ({
-          commit: short,
-          elapsedSeconds: (performance.now() - started) / 1000,
-        }));
-        const child = spawn('sh', ['-c', command], {
-          cwd: dir,
-          detached: true,
-          stdio: ['ignore', 'pipe', 'pipe'],
-          env: { ...process.env, KBISECT_COMMIT: commit },
+    async run({ dir, commit, signal, progress = {} }) {
+      const started = performance.now();
+      const short = commit.slice(0, 12);
+      progress.log?.info(
+        { command, dir, host: hostname() },
+        `build ${short}: \`${command}\` in ${dir} on ${hostname()}`,
+      );
+      const ticker = startProgressTicker(progress, () => ({
+        commit: short,
+        elapsedSeconds: (performance.now() - started) / 1000,
+      }));
+      const child = await sandbox
+        .spawn(['sh', '-c', command], { cwd: dir, env: { KBISECT_COMMIT: commit }, network })
+        .catch((error: unknown) => {
+          ticker.stop();
+          throw error;
         });
+      return new Promise<BuildEvidence>((resolve, reject) => {
         const output = new TailBuffer(tailLines);
         child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
         child.stderr.on('data', (chunk: Buffer) => output.push(chunk));

@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import type { BuildEvidence } from '@kbisect/core';
+import { Sandbox, type SandboxRequest } from '@kbisect/sandbox';
 import { ArtifactCache, type KernelArtifact } from './artifact-cache.js';
 import { withBuildDirLock } from './build-dir-lock.js';
 import { BuildLogObjects } from './build-log-objects.js';
@@ -69,6 +68,11 @@ export interface KernelBuilderOptions {
   cacheDir: string;
   /** Lines of build output kept in the evidence of a failure. */
   tailLines?: number;
+  /**
+   * Where the tree's Makefiles and scripts run (they are the commit's code); a clean
+   * environment only, when absent.
+   */
+  sandbox?: Sandbox;
 }
 
 // A fixed build stamp: the same tree gives the same image, and ccache is not defeated by
@@ -79,8 +83,6 @@ const REPRODUCIBLE_VARS = [
   'KBUILD_BUILD_VERSION=1',
   'KBUILD_BUILD_TIMESTAMP=Thu Jan  1 00:00:00 UTC 2026',
 ];
-
-const execFileAsync = promisify(execFile);
 
 const seconds = (from: number) => (performance.now() - from) / 1000;
 
@@ -100,20 +102,23 @@ export class KernelBuilder {
     readonly configHash: string,
     private readonly cacheDir: string,
     private readonly tailLines: number,
+    private readonly sandbox: Sandbox,
   ) {
     this.artifacts = new ArtifactCache(join(cacheDir, 'artifacts'));
   }
 
   static async create(options: KernelBuilderOptions): Promise<KernelBuilder> {
     const spec = resolveKernelBuildSpec(options.spec, availableParallelism());
-    const toolchain = await resolveToolchain(spec);
     const cacheDir = resolve(options.cacheDir);
+    const sandbox = options.sandbox ?? Sandbox.cleanEnvironmentOnly(join(cacheDir, 'sandbox'));
+    const toolchain = await resolveToolchain(spec, sandbox);
     return new KernelBuilder(
       spec,
       toolchain,
       await configHash(spec),
       cacheDir,
       options.tailLines ?? 40,
+      sandbox,
     );
   }
 
@@ -213,17 +218,25 @@ export class KernelBuilder {
       ...Object.entries(this.spec.makeVars).map(([name, value]) => `${name}=${value}`),
       ...args,
     ];
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      CCACHE_DIR: process.env.CCACHE_DIR ?? join(this.cacheDir, 'ccache'),
-      // Paths under the tree directory become relative (../src/...), the same in every tree
-      // directory: a new build directory for the same sources then hits the cache.
-      CCACHE_BASEDIR: treeDir,
-      // make output in English, for log tails a person can search.
-      LC_ALL: 'C',
-    };
+    const ccacheDir = process.env.CCACHE_DIR ?? join(this.cacheDir, 'ccache');
+    await mkdir(ccacheDir, { recursive: true });
+    // The tree's Makefiles are the commit's code: they read the sources and the config
+    // fragments, and write only the build directory and the compiler cache.
+    const request = (cwd: string): SandboxRequest => ({
+      cwd,
+      env: {
+        CCACHE_DIR: ccacheDir,
+        // Paths under the tree directory become relative (../src/...), the same in every tree
+        // directory: a new build directory for the same sources then hits the cache.
+        CCACHE_BASEDIR: treeDir,
+        // make output in English, for log tails a person can search.
+        LC_ALL: 'C',
+      },
+      writable: [out, ccacheDir],
+      readable: [src, ...this.readableConfig()],
+    });
     const run = (argv: string[], cwd = src) =>
-      runInGroup(argv, { cwd, env, deadline, signal, logPath });
+      runInGroup(argv, { sandbox: this.sandbox, request: request(cwd), deadline, signal, logPath });
 
     let failed: GroupRunResult | undefined;
     const step = async (argv: string[], cwd?: string) => {
@@ -309,7 +322,10 @@ export class KernelBuilder {
     }
 
     const release = (
-      await this.captureRelease(make(`LOCALVERSION=${localVersion}`, '-s', 'kernelrelease'), env)
+      await this.captureRelease(
+        make(`LOCALVERSION=${localVersion}`, '-s', 'kernelrelease'),
+        request(src),
+      )
     ).trim();
     const image = join(out, imagePath(this.spec.arch, this.spec.targets));
     const signature = await kernelSignature(out, image, this.toolchain.crossCompile);
@@ -435,9 +451,17 @@ export class KernelBuilder {
     );
   }
 
-  private async captureRelease(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
-    const [file, ...args] = argv as [string, ...string[]];
-    const { stdout } = await execFileAsync(file, args, { env, timeout: 60_000 });
+  /** The config file and fragments of the spec: make reads them in the sandbox. */
+  private readableConfig(): string[] {
+    const config = this.spec.config;
+    return config.kind === 'file' ? [config.path] : [...(config.fragments ?? [])];
+  }
+
+  private async captureRelease(argv: string[], request: SandboxRequest): Promise<string> {
+    const { exitCode, stdout, stderr } = await this.sandbox.output(argv, request, 60_000);
+    if (exitCode !== 0) {
+      throw new Error(`${argv.join(' ')} exited with ${exitCode}: ${stderr.trim().slice(-500)}`);
+    }
     return (
       stdout
         .split('\n')

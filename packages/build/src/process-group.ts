@@ -1,9 +1,11 @@
-import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import type { Sandbox, SandboxRequest } from '@kbisect/sandbox';
 
 export interface GroupRunOptions {
-  cwd: string;
-  env: NodeJS.ProcessEnv;
+  /** The tree's Makefiles and scripts are the commit's code: they run in the sandbox. */
+  sandbox: Sandbox;
+  /** Working directory, the variables kbisect sets, the directories make may write. */
+  request: SandboxRequest;
   /** The run is stopped (SIGTERM, then SIGKILL) when this many ms have passed. */
   deadline: number;
   signal: AbortSignal;
@@ -28,21 +30,18 @@ export interface GroupRunResult {
  * truncated object newer than its source would poison every later incremental build), and
  * SIGKILL after the grace period for whatever is left.
  */
-export function runInGroup(
+export async function runInGroup(
   argv: readonly string[],
   options: GroupRunOptions,
 ): Promise<GroupRunResult> {
-  const [file, ...args] = argv as [string, ...string[]];
   const started = performance.now();
+  const log = createWriteStream(options.logPath, { flags: 'a' });
+  log.write(`$ ${argv.join(' ')}\n`);
+  const child = await options.sandbox.spawn(argv, options.request).catch((error: unknown) => {
+    log.end();
+    throw error;
+  });
   return new Promise((resolve, reject) => {
-    const log = createWriteStream(options.logPath, { flags: 'a' });
-    log.write(`$ ${argv.join(' ')}\n`);
-    const child = spawn(file, args, {
-      cwd: options.cwd,
-      env: options.env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     let timedOut = false;
     let aborted = false;
     let killed = false;

@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { promisify } from 'node:util';
+import type { Sandbox } from '@kbisect/sandbox';
 import type { ResolvedKernelBuildSpec } from './kernel-build-spec.js';
-
-const execFileAsync = promisify(execFile);
 
 export interface Toolchain {
   /** The CC make variable, e.g. `ccache gcc`. Kept identical for every build of a directory:
@@ -33,25 +30,30 @@ export async function findOnPath(program: string): Promise<string | undefined> {
   return undefined;
 }
 
-async function firstLine(file: string, args: string[]): Promise<string> {
+/** The compiler is the spec's own choice: it is asked for its version in the sandbox. */
+async function firstLine(sandbox: Sandbox, file: string, args: string[]): Promise<string> {
   try {
-    const { stdout } = await execFileAsync(file, args, { timeout: 10_000 });
-    return stdout.split('\n')[0]?.trim() ?? '';
+    const run = await sandbox.output([file, ...args], { cwd: '/', writable: [] }, 10_000);
+    if (run.exitCode !== 0) return `unavailable: ${file} exited with ${run.exitCode}`;
+    return run.stdout.split('\n')[0]?.trim() ?? '';
   } catch (error) {
     return `unavailable: ${(error as Error).message.split('\n')[0]}`;
   }
 }
 
 /** Resolves the compiler command line and identifies the toolchain. */
-export async function resolveToolchain(spec: ResolvedKernelBuildSpec): Promise<Toolchain> {
+export async function resolveToolchain(
+  spec: ResolvedKernelBuildSpec,
+  sandbox: Sandbox,
+): Promise<Toolchain> {
   const useCcache =
     spec.ccache === 'on' || (spec.ccache === 'auto' && (await findOnPath('ccache')) !== undefined);
   const alreadyCcache = spec.cc.split(/\s+/)[0] === 'ccache';
   const cc = useCcache && !alreadyCcache ? `ccache ${spec.cc}` : spec.cc;
   const compiler = cc.split(/\s+/).filter((word) => word !== 'ccache');
   const [ccFile, ...ccArgs] = compiler as [string, ...string[]];
-  const ccVersion = await firstLine(ccFile, [...ccArgs, '--version']);
-  const ldVersion = await firstLine(`${spec.crossCompile}ld`, ['--version']);
+  const ccVersion = await firstLine(sandbox, ccFile, [...ccArgs, '--version']);
+  const ldVersion = await firstLine(sandbox, `${spec.crossCompile}ld`, ['--version']);
   const description = `${ccVersion}; ${ldVersion}`;
   const id = createHash('sha256').update(description).digest('hex').slice(0, 12);
   return {

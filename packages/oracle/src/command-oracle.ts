@@ -7,6 +7,8 @@ export interface CommandOracleOptions {
   /** A shell command line, as given to `git bisect run sh -c '...'`. */
   command: string;
   timeoutMs: number;
+  /** The spec asked for network; a sandboxed run has none otherwise. */
+  network?: boolean;
 }
 
 /**
@@ -15,7 +17,12 @@ export interface CommandOracleOptions {
  * The command line is the user's own shell text, so it runs under `sh -c` on purpose;
  * the commit is passed in the environment, never spliced into the text.
  */
-export function commandOracle({ runner, command, timeoutMs }: CommandOracleOptions): Oracle {
+export function commandOracle({
+  runner,
+  command,
+  timeoutMs,
+  network,
+}: CommandOracleOptions): Oracle {
   return {
     description: `command: ${command}`,
     async measure({ commit, dir, signal }: OracleContext) {
@@ -23,7 +30,8 @@ export function commandOracle({ runner, command, timeoutMs }: CommandOracleOptio
         cwd: dir,
         timeoutMs,
         signal,
-        env: { ...process.env, KBISECT_COMMIT: commit },
+        env: { KBISECT_COMMIT: commit },
+        ...(network ? { network } : {}),
       });
       if (run.timedOut) {
         throw new OracleFailed(

@@ -7,6 +7,8 @@ export interface MetricOracleOptions {
   /** A shell command line that prints the measurement; the last number on stdout counts. */
   command: string;
   timeoutMs: number;
+  /** The spec asked for network; a sandboxed run has none otherwise. */
+  network?: boolean;
 }
 
 const NUMBER = /[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/g;
@@ -24,7 +26,7 @@ export function lastNumber(stdout: string): number | undefined {
  * anything about the commit, so it is an `OracleFailed` (the commit is skipped with the
  * output as evidence) — except exit 125, which the user chose to mean "skip" as in git.
  */
-export function metricOracle({ runner, command, timeoutMs }: MetricOracleOptions): Oracle {
+export function metricOracle({ runner, command, timeoutMs, network }: MetricOracleOptions): Oracle {
   return {
     description: `metric: ${command}`,
     quantity: { metric: 'metric' },
@@ -33,7 +35,8 @@ export function metricOracle({ runner, command, timeoutMs }: MetricOracleOptions
         cwd: dir,
         timeoutMs,
         signal,
-        env: { ...process.env, KBISECT_COMMIT: commit },
+        env: { KBISECT_COMMIT: commit },
+        ...(network ? { network } : {}),
       });
       const tail = outputTail(run.stdout + run.stderr);
       if (run.timedOut) {

@@ -48,6 +48,7 @@ export async function oracleFor(
         runner,
         command: spec.command,
         timeoutMs: timeoutMs ?? 1000 * DEFAULT_ORACLE_TIMEOUT_SECONDS,
+        network: spec.network ?? false,
       });
       files = spec.files ?? [];
       break;

@@ -1,3 +1,4 @@
+import { CommandNetwork } from '@kbisect/sandbox';
 import { type Static, Type } from 'typebox';
 import { discriminated } from './discriminated.js';
 import { OracleSpecInvalid } from './errors/oracle-spec-invalid.js';
@@ -32,6 +33,7 @@ export const CommandOracleSpec = Type.Object(
     command: OracleCommand,
     files: Type.Optional(OracleFiles),
     timeoutSeconds: OracleTimeout,
+    network: Type.Optional(CommandNetwork),
   },
   {
     additionalProperties: false,
@@ -45,6 +47,7 @@ export const MetricOracleSpec = Type.Object(
     command: OracleCommand,
     files: Type.Optional(OracleFiles),
     timeoutSeconds: OracleTimeout,
+    network: Type.Optional(CommandNetwork),
   },
   { additionalProperties: false, description: 'a command that prints a number' },
 );

@@ -48,13 +48,20 @@ describe('LocalRunner', () => {
     expect(result.stdout).toBe('a b|$HOME|;ls|*|');
   });
 
-  it('runs in the given directory with the given environment', async () => {
-    const result = await runner.run(['sh', '-c', 'pwd; echo "$KB_PROBE"'], {
-      timeoutMs: 5000,
-      cwd: tmpdir(),
-      env: { PATH: process.env.PATH, KB_PROBE: 'yes' },
-    });
-    expect(result.stdout).toBe(`${tmpdir()}\nyes\n`);
+  it('runs in the given directory with the given variables and nothing of its own environment', async () => {
+    process.env.KB_RUNNER_SECRET = 'not for programs';
+    try {
+      const result = await runner.run(['sh', '-c', 'pwd; echo "$KB_PROBE"; env'], {
+        timeoutMs: 5000,
+        cwd: tmpdir(),
+        env: { KB_PROBE: 'yes' },
+      });
+      expect(result.stdout).toMatch(new RegExp(`^${tmpdir()}\nyes\n`));
+      expect(result.stdout).toContain('PATH=/usr/local/sbin:');
+      expect(result.stdout).not.toContain('KB_RUNNER_SECRET');
+    } finally {
+      delete process.env.KB_RUNNER_SECRET;
+    }
   });
 
   it('kills the program and its children when the timeout expires', async () => {

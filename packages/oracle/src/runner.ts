@@ -1,4 +1,6 @@
-import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Sandbox, type SandboxedProcess } from '@kbisect/sandbox';
 import { RunAborted } from './errors/run-aborted.js';
 import { RunFailedToStart } from './errors/run-failed-to-start.js';
 
@@ -6,8 +8,13 @@ export interface RunOptions {
   /** The run is killed (its whole process group) after this long; `timedOut` says so. */
   timeoutMs: number;
   cwd?: string;
-  /** Replaces the environment, as with spawn: pass `{ ...process.env, ... }` to extend it. */
-  env?: NodeJS.ProcessEnv;
+  /**
+   * What the run is given besides a clean environment (PATH, HOME, LANG): the commit, the
+   * spec's variables. Never the runner's own environment, which holds the service's secrets.
+   */
+  env?: Readonly<Record<string, string>>;
+  /** The spec asked for network (a sandbox gives none otherwise). */
+  network?: boolean;
   /** Aborting kills the run and rejects with `RunAborted`. */
   signal?: AbortSignal;
 }
@@ -34,6 +41,8 @@ export interface Runner {
 export interface LocalRunnerOptions {
   /** Per stream; the tail is kept because the end of a log says why a run failed. */
   maxOutputBytes?: number;
+  /** Where programs run: the worker's sandbox; a clean environment only when absent. */
+  sandbox?: Sandbox;
 }
 
 const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
@@ -72,31 +81,41 @@ class OutputTail {
  */
 export class LocalRunner implements Runner {
   private readonly maxOutputBytes: number;
+  private readonly sandbox: Sandbox;
 
   constructor(options: LocalRunnerOptions = {}) {
     this.maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    this.sandbox =
+      options.sandbox ?? Sandbox.cleanEnvironmentOnly(join(tmpdir(), 'kbisect-runner'));
   }
 
-  run(argv: readonly string[], options: RunOptions): Promise<RunResult> {
-    const [file, ...args] = argv;
-    if (file === undefined) return Promise.reject(new RangeError('run: argv is empty'));
+  /**
+   * Before the run starts, the process groups a dead worker left on this host are killed:
+   * a measurement never shares the machine with an orphaned one.
+   */
+  async run(argv: readonly string[], options: RunOptions): Promise<RunResult> {
+    if (argv.length === 0) throw new RangeError('run: argv is empty');
     const { signal } = options;
-    if (signal?.aborted) return Promise.reject(new RunAborted(argv, '', ''));
+    if (signal?.aborted) throw new RunAborted(argv, '', '');
+    await this.sandbox.reapOrphans();
+    const started = performance.now();
+    let child: SandboxedProcess;
+    try {
+      child = await this.sandbox.spawn(argv, {
+        cwd: options.cwd ?? process.cwd(),
+        ...(options.env ? { env: options.env } : {}),
+        ...(options.network ? { network: true } : {}),
+      });
+    } catch (error) {
+      throw new RunFailedToStart(argv, error as Error);
+    }
 
     return new Promise<RunResult>((resolve, reject) => {
-      const started = performance.now();
       const stdout = new OutputTail(this.maxOutputBytes);
       const stderr = new OutputTail(this.maxOutputBytes);
       let timedOut = false;
       let aborted = false;
       let settled = false;
-
-      const child = spawn(file, args, {
-        cwd: options.cwd,
-        env: options.env,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
       const killGroup = () => {
         if (child.pid === undefined) return;
         try {
@@ -114,6 +133,7 @@ export class LocalRunner implements Runner {
         killGroup();
       }, options.timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) onAbort();
       const cleanUp = () => {
         settled = true;
         clearTimeout(timer);

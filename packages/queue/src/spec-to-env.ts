@@ -80,12 +80,13 @@ export function bootFailureOf(spec: Pick<BisectSpec, 'bootFailure'>): BootFailur
 /** The build command of a spec, or undefined when the checkout itself is what is tested. */
 export function buildCommandOf(
   spec: Pick<BisectSpec, 'build'>,
-): { command: string; timeoutMs: number } | undefined {
+): { command: string; timeoutMs: number; network: boolean } | undefined {
   const build = spec.build;
   if (!build || !('command' in build)) return undefined;
   return {
     command: build.command,
     timeoutMs: 1000 * (build.timeoutSeconds ?? DEFAULT_BUILD_TIMEOUT_SECONDS),
+    network: build.network ?? false,
   };
 }
 

@@ -21,6 +21,7 @@ import {
   resultObjectOf,
 } from '@kbisect/queue';
 import { writeCiReports } from '@kbisect/report';
+import { Sandbox } from '@kbisect/sandbox';
 import type { Logger } from 'pino';
 import { requireCommandOnPath } from '../local/command-check.js';
 import { localEnvironment } from '../local/local-environment.js';
@@ -33,6 +34,16 @@ const defaultCacheDir = () =>
   process.env.KBISECT_CACHE_DIR ??
   join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kbisect');
 
+/**
+ * Build and oracle commands get a clean environment: a CI job's own secrets (KBISECT_TOKEN,
+ * cloud credentials) stay out of the build logs that end up in reports. The user's PATH is
+ * kept: it names their toolchain, and this is their machine.
+ */
+const localSandbox = (cacheDir: string) =>
+  Sandbox.cleanEnvironmentOnly(join(cacheDir, 'sandbox'), {
+    ...(process.env.PATH ? { path: process.env.PATH } : {}),
+  });
+
 /** The oracle and the decision policy, derived as the service derives them from a spec. */
 async function setUpOracle(options: RunOptions, cacheDir: string) {
   const { oracle, decision } = oracleAndDecisionOf(options);
@@ -40,7 +51,10 @@ async function setUpOracle(options: RunOptions, cacheDir: string) {
     await requireCommandOnPath(oracle.command, `--oracle ${oracle.kind}`);
   }
   return {
-    oracle: await oracleFor(oracle, { target: localTarget(new LocalRunner()), cacheDir }),
+    oracle: await oracleFor(oracle, {
+      target: localTarget(new LocalRunner({ sandbox: localSandbox(cacheDir) })),
+      cacheDir,
+    }),
     ...decisionSetup(oracle, decision),
   };
 }
@@ -107,7 +121,13 @@ async function execute(options: RunOptions, cacheDir: string, signal: AbortSigna
       worktreeDir: repo.worktreesDir,
       buildProgress: { log },
       ...(options.build
-        ? { build: shellBuild({ command: options.build, timeoutMs: options.buildTimeoutMs }) }
+        ? {
+            build: shellBuild({
+              command: options.build,
+              timeoutMs: options.buildTimeoutMs,
+              sandbox: localSandbox(cacheDir),
+            }),
+          }
         : {}),
     });
     outcome = await runBisect({

@@ -16,6 +16,7 @@ import {
   type Repositories,
   type Stores,
 } from '@kbisect/queue';
+import type { Sandbox } from '@kbisect/sandbox';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
@@ -30,6 +31,8 @@ export interface BuildProcessorOptions {
   repositories: Repositories;
   worktrees: LocalWorktrees;
   interrupts: Interrupts;
+  /** Where build commands run (docs/security.md). */
+  sandbox: Sandbox;
   /** Kernel builds (`build.kernel`); without it a kernel build job fails. */
   kernelBuilders?: KernelBuilders;
   /** This host's name in build results; hostname() unless a test plays another host. */
@@ -109,7 +112,12 @@ export function buildProcessor(options: BuildProcessorOptions) {
       }
       log.debug({ worktree: worktree.path }, `building ${data.commit.slice(0, 12)}`);
       const evidence: BuildEvidence = data.command
-        ? await shellBuild({ command: data.command, timeoutMs: data.timeoutMs }).run({
+        ? await shellBuild({
+            command: data.command,
+            timeoutMs: data.timeoutMs,
+            sandbox: options.sandbox,
+            network: data.network ?? false,
+          }).run({
             dir: worktree.path,
             commit: data.commit,
             signal: step.signal,

@@ -1,5 +1,6 @@
 import { KernelBuilder, type KernelBuildSpec } from '@kbisect/build';
 import type { KernelJobSpec } from '@kbisect/queue';
+import type { Sandbox } from '@kbisect/sandbox';
 
 /**
  * Kernel builders by spec, made once per process (each resolves its toolchain and hashes its
@@ -11,13 +12,20 @@ import type { KernelJobSpec } from '@kbisect/queue';
 export class KernelBuilders {
   readonly #bySpec = new Map<string, Promise<KernelBuilder>>();
 
-  constructor(private readonly cacheDir: string) {}
+  constructor(
+    private readonly cacheDir: string,
+    private readonly sandbox: Sandbox,
+  ) {}
 
   get(spec: KernelJobSpec): Promise<KernelBuilder> {
     const key = JSON.stringify(spec);
     let builder = this.#bySpec.get(key);
     if (!builder) {
-      builder = KernelBuilder.create({ spec: spec as KernelBuildSpec, cacheDir: this.cacheDir });
+      builder = KernelBuilder.create({
+        spec: spec as KernelBuildSpec,
+        cacheDir: this.cacheDir,
+        sandbox: this.sandbox,
+      });
       builder.catch(() => this.#bySpec.delete(key));
       this.#bySpec.set(key, builder);
     }

@@ -13,6 +13,7 @@ import {
   type Repositories,
   type Stores,
 } from '@kbisect/queue';
+import { Sandbox } from '@kbisect/sandbox';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -56,12 +57,14 @@ describe('kernel build job with the culprit reverted', () => {
 
   const runBuild = async (onto: string, revert: string) => {
     const repository = await openRepository({ source: repo.dir, cacheDir });
+    const sandbox = Sandbox.cleanEnvironmentOnly(tempDir('sandbox'));
     const processor = buildProcessor({
       stores,
       repositories: { get: async () => repository } as unknown as Repositories,
       worktrees: new LocalWorktrees(tempDir('worktrees')),
       interrupts: new Interrupts(),
-      kernelBuilders: new KernelBuilders(join(cacheDir, 'kernels')),
+      sandbox,
+      kernelBuilders: new KernelBuilders(join(cacheDir, 'kernels'), sandbox),
       log: pino({ level: 'silent' }),
     });
     const data: BuildJob = {

@@ -13,6 +13,7 @@ import {
   type Repositories,
   type Stores,
 } from '@kbisect/queue';
+import { Sandbox } from '@kbisect/sandbox';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -56,6 +57,7 @@ describe('a kernel built on one host, deployed from another', () => {
 
   /** Runs one build job through the build worker's processor, as host A. */
   const buildOnHostA = async (overrides: Partial<Stores> = {}) => {
+    const sandbox = Sandbox.cleanEnvironmentOnly(tempDir('sandbox'));
     const processor = buildProcessor({
       stores: { ...stores, ...overrides },
       // The fake tree is its own mirror and knows every commit it made.
@@ -64,7 +66,8 @@ describe('a kernel built on one host, deployed from another', () => {
       } as unknown as Repositories,
       worktrees: new LocalWorktrees(tempDir('worktrees')),
       interrupts: new Interrupts(),
-      kernelBuilders: new KernelBuilders(buildCache),
+      sandbox,
+      kernelBuilders: new KernelBuilders(buildCache, sandbox),
       host: BUILD_HOST,
       log,
     });

@@ -114,6 +114,7 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
       commit,
       timeoutMs: kernel?.timeoutMs ?? build?.timeoutMs ?? 60_000,
       ...(build ? { command: build.command } : {}),
+      ...(build?.network ? { network: true } : {}),
       ...(kernel ? { kernel } : {}),
       ...(revert ? { revert } : {}),
     };

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   LocalRunner,
   localTarget,
@@ -6,28 +7,41 @@ import {
   type OracleTarget,
   oracleFor,
 } from '@kbisect/oracle';
+import { Sandbox } from '@kbisect/sandbox';
 
 /**
  * Oracles by spec and target, made once per process: an oracle may compile its
  * benchmark on first use, which must not happen again for every sample. The worker host is
  * the default target; a lab hands its own (one object per lab, so one oracle per lab).
+ * On the worker host, command and metric oracles are the user's code and run in the sandbox;
+ * splice-bench is kbisect's own program and runs unconfined (it sets lo's MTU), with the same
+ * clean environment and process-group records.
  */
 export class Oracles {
   readonly #made = new Map<OracleTarget, Map<string, Promise<Oracle>>>();
-  readonly #local: OracleTarget = localTarget(new LocalRunner());
+  readonly #local: OracleTarget;
+  readonly #localUnconfined: OracleTarget;
 
-  constructor(private readonly cacheDir: string) {}
+  /** Without `sandbox`, commands get a clean environment only (tests of the lab path). */
+  constructor(
+    private readonly cacheDir: string,
+    sandbox: Sandbox = Sandbox.cleanEnvironmentOnly(join(cacheDir, 'sandbox')),
+  ) {
+    this.#local = localTarget(new LocalRunner({ sandbox }));
+    this.#localUnconfined = localTarget(new LocalRunner({ sandbox: sandbox.unconfined() }));
+  }
 
-  get(spec: OracleSpec, target: OracleTarget = this.#local): Promise<Oracle> {
-    let bySpec = this.#made.get(target);
+  get(spec: OracleSpec, target?: OracleTarget): Promise<Oracle> {
+    const on = target ?? (spec.kind === 'splice-loopback' ? this.#localUnconfined : this.#local);
+    let bySpec = this.#made.get(on);
     if (!bySpec) {
       bySpec = new Map();
-      this.#made.set(target, bySpec);
+      this.#made.set(on, bySpec);
     }
     const key = JSON.stringify(spec);
     const made = bySpec.get(key);
     if (made) return made;
-    const oracle = oracleFor(spec, { target, cacheDir: this.cacheDir });
+    const oracle = oracleFor(spec, { target: on, cacheDir: this.cacheDir });
     oracle.catch(() => bySpec.delete(key));
     bySpec.set(key, oracle);
     return oracle;

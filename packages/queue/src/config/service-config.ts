@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { OracleSpec } from '@kbisect/oracle';
+import { SandboxConfig } from '@kbisect/sandbox';
 import { type Static, Type } from 'typebox';
 import { ARTIFACT_DEFAULTS } from '../artifacts/artifact-store.js';
 import { BuildSpec } from '../spec/bisect-spec.js';
@@ -151,6 +152,7 @@ export const ServiceConfig = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    sandbox: SandboxConfig,
     cacheDir: Type.String({ minLength: 1, default: defaultCacheDir() }),
     repositories: Type.Object(
       {

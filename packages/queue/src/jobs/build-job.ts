@@ -70,6 +70,8 @@ export const BuildJob = Type.Object(
     /** Absent: nothing to build, the checkout is the artifact. */
     command: Type.Optional(Type.String()),
     timeoutMs: Type.Number({ exclusiveMinimum: 0 }),
+    /** The build command may use the network (the spec's `build.network`). */
+    network: Type.Optional(Type.Boolean()),
     /** A kernel build (KernelBuilder) instead of `command`: the spec's kernel, paths on the host. */
     kernel: Type.Optional(KernelJobSpec),
     /** Build `commit` with this commit reverted on top (the "revert is good" check). */

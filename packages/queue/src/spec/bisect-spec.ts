@@ -1,4 +1,5 @@
 import { OracleSpec } from '@kbisect/oracle';
+import { CommandNetwork } from '@kbisect/sandbox';
 import { type Static, Type } from 'typebox';
 
 /**
@@ -30,6 +31,7 @@ export const CommandBuildSpec = Type.Object(
       description: 'run with sh -c in the worktree of each commit; non-zero exit skips it',
     }),
     timeoutSeconds: Type.Optional(Seconds('a longer build is killed and skipped', 3600)),
+    network: Type.Optional(CommandNetwork),
   },
   { additionalProperties: false },
 );

@@ -30,7 +30,9 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   const api = await startApi(config);
   let worker: RunningWorker | undefined;
   try {
-    worker = flags.worker ? await startWorker(config) : undefined;
+    worker = flags.worker
+      ? await startWorker(config, flags.config ? { configFile: flags.config } : {})
+      : undefined;
   } catch (error) {
     await api.close();
     throw error;
@@ -50,7 +52,10 @@ export async function workerCommand(
     ...(flags.config ? { file: flags.config } : {}),
     overrides: overridesOf(flags),
   });
-  const worker: RunningWorker = await startWorker(config);
+  const worker: RunningWorker = await startWorker(
+    config,
+    flags.config ? { configFile: flags.config } : {},
+  );
   await untilStopped(() => worker.close());
   return 0;
 }
