@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { findBwrap, probeBwrap } from '@kbisect/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bwrapProblemHere } from '../../packages/sandbox/src/testing/bwrap-here.js';
 import { ServiceHarness } from './support/service-harness.js';
 
 /**
@@ -63,7 +63,8 @@ describe('a build command that tries to print the service secrets', () => {
   });
 
   it('says in the worker start line how commands run', async () => {
-    const problem = await bwrapProblemHere();
+    const bwrap = await findBwrap();
+    const problem = bwrap ? await probeBwrap(bwrap) : 'bwrap is not installed';
     await service.workers[0]?.waitFor(
       problem ? /commands run with clean environment/ : /commands run with .*in bwrap/,
     );

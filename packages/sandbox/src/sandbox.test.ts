@@ -12,10 +12,11 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BWRAP, describeNeeding, skipOnHost } from '../../../test/support/requirements.js';
+import { findBwrap, probeBwrap } from './bwrap.js';
 import { NetworkNotAllowed } from './errors/network-not-allowed.js';
 import { SandboxUnavailable } from './errors/sandbox-unavailable.js';
 import { Sandbox } from './sandbox.js';
-import { bwrapMissingInCi, bwrapProblemHere } from './testing/bwrap-here.js';
 
 let work: string;
 beforeAll(() => {
@@ -82,10 +83,8 @@ describe('the clean environment', () => {
 });
 
 describe('runAs', () => {
-  const root = process.getuid?.() === 0;
-  if (!root) it.skip('needs a root test process to switch users (skipped: not root)', () => {});
-
-  it.runIf(root)('runs the command as that user, in a worktree given to it', async () => {
+  it('runs the command as that user, in a worktree given to it', async (context) => {
+    skipOnHost(context, process.getuid?.() === 0 ? undefined : 'switching users needs root');
     const { worktree, state } = place();
     const sandbox = await Sandbox.create({
       config: { mode: 'none', runAs: 'nobody', allowNetwork: true },
@@ -109,15 +108,13 @@ describe('runAs', () => {
   });
 });
 
-describe('bwrap', async () => {
-  const problem = await bwrapProblemHere();
-  if (problem && process.env.CI === 'true') {
-    it('is installed and works (CI runs the sandbox tests)', () => {
-      throw new Error(bwrapMissingInCi(problem));
-    });
-  } else if (problem) {
-    it.skip(`skipped: ${problem}`, () => {});
-  }
+describeNeeding(BWRAP)('bwrap', () => {
+  // Installed but unusable (no user namespaces for this user) depends on the host kernel.
+  let problem: string | undefined;
+  beforeAll(async () => {
+    const bwrap = await findBwrap();
+    problem = bwrap ? await probeBwrap(bwrap) : 'bwrap is not installed';
+  });
 
   let server: Server;
   let port: number;
@@ -139,77 +136,72 @@ describe('bwrap', async () => {
       hidden,
     });
 
-  it.skipIf(problem)(
-    'lets a command write its worktree and nothing else, and hides the service files',
-    async () => {
-      const { worktree, state, cache, root } = place();
-      const config = join(root, 'kbisect.yaml');
-      writeFileSync(config, 'auth: {tokens: [{name: ops, token: config-secret-token}]}\n');
-      const outside = join(root, 'outside');
-      mkdirSync(outside);
-      const varTmp = `/var/tmp/kbisect-sandbox-test-${process.pid}-${dirs}`;
-      const sandbox = await bwrapSandbox(state, [config, cache]);
-      try {
-        const { stdout, stderr } = await run(
-          sandbox,
-          [
-            'touch built.o',
-            `touch ${outside}/escaped`,
-            `touch ${varTmp}`,
-            `cat ${config}`,
-            `ls ${join(cache, 'worktrees')}`,
-            `cat /proc/${process.pid}/environ`,
-            'echo done',
-          ].join('; '),
-          worktree,
-        );
-        expect(stdout).toContain('done');
-        expect(existsSync(join(worktree, 'built.o'))).toBe(true);
-        expect(existsSync(join(outside, 'escaped'))).toBe(false);
-        expect(existsSync(varTmp)).toBe(false);
-        expect(stderr).toMatch(/Read-only file system/);
-        // The config is /dev/null inside; the cache shows only this command's own worktree.
-        expect(stdout + stderr).not.toContain('config-secret-token');
-        expect(stdout.trim().split('\n')).toContain('wt');
-        // Its own pid namespace: the test process (the "worker") is not there to read.
-        expect(stderr).toMatch(new RegExp(`/proc/${process.pid}/environ`));
-      } finally {
-        rmSync(varTmp, { force: true });
-      }
-    },
-  );
+  it('lets a command write its worktree and nothing else, and hides the service files', async (context) => {
+    skipOnHost(context, problem);
+    const { worktree, state, cache, root } = place();
+    const config = join(root, 'kbisect.yaml');
+    writeFileSync(config, 'auth: {tokens: [{name: ops, token: config-secret-token}]}\n');
+    const outside = join(root, 'outside');
+    mkdirSync(outside);
+    const varTmp = `/var/tmp/kbisect-sandbox-test-${process.pid}-${dirs}`;
+    const sandbox = await bwrapSandbox(state, [config, cache]);
+    try {
+      const { stdout, stderr } = await run(
+        sandbox,
+        [
+          'touch built.o',
+          `touch ${outside}/escaped`,
+          `touch ${varTmp}`,
+          `cat ${config}`,
+          `ls ${join(cache, 'worktrees')}`,
+          `cat /proc/${process.pid}/environ`,
+          'echo done',
+        ].join('; '),
+        worktree,
+      );
+      expect(stdout).toContain('done');
+      expect(existsSync(join(worktree, 'built.o'))).toBe(true);
+      expect(existsSync(join(outside, 'escaped'))).toBe(false);
+      expect(existsSync(varTmp)).toBe(false);
+      expect(stderr).toMatch(/Read-only file system/);
+      // The config is /dev/null inside; the cache shows only this command's own worktree.
+      expect(stdout + stderr).not.toContain('config-secret-token');
+      expect(stdout.trim().split('\n')).toContain('wt');
+      // Its own pid namespace: the test process (the "worker") is not there to read.
+      expect(stderr).toMatch(new RegExp(`/proc/${process.pid}/environ`));
+    } finally {
+      rmSync(varTmp, { force: true });
+    }
+  });
 
-  it.skipIf(problem)(
-    'has no network unless the spec asks, and then reaches a port on 127.0.0.1',
-    async () => {
-      const { worktree, state } = place();
-      const sandbox = await bwrapSandbox(state, []);
-      const connect = [
-        process.execPath,
-        '-e',
-        `require('net').connect(${port}, '127.0.0.1')` +
-          `.on('connect', () => process.exit(0)).on('error', (e) => { console.log(e.code); process.exit(3); })`,
-      ];
-      const before = connections;
-      const offline = await sandbox.output(connect, { cwd: worktree }, 20_000);
-      expect(offline.exitCode).toBe(3);
-      expect(connections).toBe(before);
-      const online = await sandbox.output(connect, { cwd: worktree, network: true }, 20_000);
-      expect(online.exitCode).toBe(0);
-      await expect.poll(() => connections).toBe(before + 1);
-    },
-  );
+  it('has no network unless the spec asks, and then reaches a port on 127.0.0.1', async (context) => {
+    skipOnHost(context, problem);
+    const { worktree, state } = place();
+    const sandbox = await bwrapSandbox(state, []);
+    const connect = [
+      process.execPath,
+      '-e',
+      `require('net').connect(${port}, '127.0.0.1')` +
+        `.on('connect', () => process.exit(0)).on('error', (e) => { console.log(e.code); process.exit(3); })`,
+    ];
+    const before = connections;
+    const offline = await sandbox.output(connect, { cwd: worktree }, 20_000);
+    expect(offline.exitCode).toBe(3);
+    expect(connections).toBe(before);
+    const online = await sandbox.output(connect, { cwd: worktree, network: true }, 20_000);
+    expect(online.exitCode).toBe(0);
+    await expect.poll(() => connections).toBe(before + 1);
+  });
 
-  it.skipIf(problem || process.getuid?.() !== 0)(
-    'runs as the runAs user inside bwrap',
-    async () => {
-      const { worktree, state } = place();
-      const sandbox = await bwrapSandbox(state, [], 'nobody');
-      const { stdout, exitCode } = await run(sandbox, 'id -u; touch built.o', worktree);
-      expect(exitCode).toBe(0);
-      const nobody = spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim();
-      expect(stdout.trim()).toBe(nobody);
-      expect(statSync(join(worktree, 'built.o')).uid).toBe(Number(nobody));
-    },
-  );
+  it('runs as the runAs user inside bwrap', async (context) => {
+    skipOnHost(context, problem);
+    skipOnHost(context, process.getuid?.() === 0 ? undefined : 'switching users needs root');
+    const { worktree, state } = place();
+    const sandbox = await bwrapSandbox(state, [], 'nobody');
+    const { stdout, exitCode } = await run(sandbox, 'id -u; touch built.o', worktree);
+    expect(exitCode).toBe(0);
+    const nobody = spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim();
+    expect(stdout.trim()).toBe(nobody);
+    expect(statSync(join(worktree, 'built.o')).uid).toBe(Number(nobody));
+  });
 });
