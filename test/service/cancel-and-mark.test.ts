@@ -7,7 +7,9 @@ import { readSse } from './support/sse.js';
 let service: ServiceHarness;
 
 beforeAll(async () => {
-  service = await ServiceHarness.start('cancel');
+  // The build writes its pid (a host pid) outside its worktree for the test: no bwrap, whose
+  // pid namespace and read-only host would hide both.
+  service = await ServiceHarness.start('cancel', { sandbox: { mode: 'none' } });
   await service.startWorker();
 });
 afterAll(() => service?.close());

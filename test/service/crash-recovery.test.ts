@@ -19,7 +19,12 @@ let markers: string;
 const slowBuild = () => ({ command: `touch ${markers}/$KBISECT_COMMIT; sleep 0.5; make -s` });
 
 beforeAll(async () => {
-  service = await ServiceHarness.start('crash', { lockDurationMs: 1500, stalledIntervalMs: 750 });
+  // Builds leave markers outside their worktrees for the test: no bwrap (read-only host).
+  service = await ServiceHarness.start('crash', {
+    lockDurationMs: 1500,
+    stalledIntervalMs: 750,
+    sandbox: { mode: 'none' },
+  });
   markers = join(service.work, 'builds-started');
   mkdirSync(markers);
 });
