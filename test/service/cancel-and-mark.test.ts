@@ -9,7 +9,7 @@ let service: ServiceHarness;
 beforeAll(async () => {
   // The build writes its pid (a host pid) outside its worktree for the test: no bwrap, whose
   // pid namespace and read-only host would hide both.
-  service = await ServiceHarness.start('cancel', { sandbox: { mode: 'none' } });
+  service = await ServiceHarness.start('cancel', { sections: { sandbox: { mode: 'none' } } });
   await service.startWorker();
 });
 afterAll(() => service?.close());

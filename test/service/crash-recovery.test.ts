@@ -23,7 +23,7 @@ beforeAll(async () => {
   service = await ServiceHarness.start('crash', {
     lockDurationMs: 1500,
     stalledIntervalMs: 750,
-    sandbox: { mode: 'none' },
+    sections: { sandbox: { mode: 'none' } },
   });
   markers = join(service.work, 'builds-started');
   mkdirSync(markers);
