@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['test/e2e/**', '**/node_modules/**'],
+    // test/faults runs as `npm run test:faults` (it mounts file systems, as root).
+    exclude: ['test/e2e/**', 'test/faults/**', '**/node_modules/**'],
     globalSetup: ['test/support/check-test-redis.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

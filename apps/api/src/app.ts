@@ -10,6 +10,8 @@ import type { ApiContext } from './context.js';
 import { installErrorHandler } from './errors/error-handler.js';
 import { registerDashboard } from './plugins/dashboard.js';
 import { registerDocs } from './plugins/docs.js';
+import { installRedisGate } from './plugins/redis-gate.js';
+import { bisectResumeRoutes } from './routes/bisect-resume.js';
 import { bisectRoutes } from './routes/bisects.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -38,7 +40,8 @@ export async function buildApp({ context, logger }: BuildAppOptions): Promise<Fa
   });
   // Response schemas document the API; JSON.stringify keeps every field the store returns.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  installErrorHandler(app);
+  installErrorHandler(app, context.redis);
+  installRedisGate(app, context.redis);
   installAuth(app, {
     tokens: new TokenTable(config.auth.tokens, config.auth.metricsToken),
     disabled: config.auth.disabled,
@@ -49,6 +52,7 @@ export async function buildApp({ context, logger }: BuildAppOptions): Promise<Fa
     await healthRoutes(scope, context);
     await metricRoutes(scope, context);
     await bisectRoutes(scope, context);
+    await bisectResumeRoutes(scope, context);
     await eventRoutes(scope, context);
     await reportRoutes(scope, context);
     await watchRoutes(scope, context);

@@ -47,9 +47,11 @@ export async function openApi(
         '(auth.disabled: true only on a trusted single-user machine)',
     ]);
   }
+  // Requests fail fast while Redis is away (503 at once, never executed later).
   const { redis, logErrorsTo } = await openServiceRedis(
     config.redis.url,
     `kbisect-api-${hostname()}-${process.pid}`,
+    { failFast: true },
   );
   const stores = createStores(redis, config);
   const logger = serviceLogger({
@@ -66,6 +68,10 @@ export async function openApi(
     repositories: new Repositories(config.cacheDir, repositoryRules(config)),
     hub: new EventHub(stores.events, redis, logger),
   };
+  // The connection logs its errors (throttled); without a listener BullMQ prints each again.
+  for (const queue of [context.queues.coordinator, context.queues.build, context.queues.watch]) {
+    queue.on('error', () => {});
+  }
   const app = await buildApp({ context, logger });
   app.addHook('onClose', async () => {
     context.hub.close();

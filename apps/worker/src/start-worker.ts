@@ -31,6 +31,7 @@ import { coordinatorProcessor } from './coordinator/coordinator-processor.js';
 import { CoordinatorRuns } from './coordinator/coordinator-runs.js';
 import { QueueEventsByName } from './coordinator/queue-events-by-name.js';
 import { reconcileOpenBisects } from './coordinator/reconcile.js';
+import { infrastructureBackoff, waitingLine } from './faults/infrastructure-retry.js';
 import { Interrupts } from './interrupts.js';
 import { KernelFiles } from './lab-test/kernel-files.js';
 import { KexecLabs } from './lab-test/kexec-labs.js';
@@ -54,6 +55,9 @@ export interface StartWorkerOptions {
   /** The file the config came from: hidden from commands (KBISECT_CONFIG when absent). */
   configFile?: string;
 }
+
+/** How long closing may take beyond the steps' grace before connections are dropped. */
+const CLOSE_MARGIN_MS = 3000;
 
 /** Starts the coordinator, build and lab-test processors of one worker process. */
 export async function startWorker(
@@ -84,7 +88,9 @@ export async function startWorker(
   const interrupts = new Interrupts();
   await interrupts.listen(stores.control);
   const worktrees = new LocalWorktrees(join(config.cacheDir, 'worktrees'));
-  const repositories = new Repositories(config.cacheDir, repositoryRules(config));
+  const repositories = new Repositories(config.cacheDir, repositoryRules(config), {
+    sourceMayBeGone: true,
+  });
   const kernelBuildDir = config.kernelBuildDir ?? join(config.cacheDir, 'kernel');
   const configFile = options.configFile ?? process.env.KBISECT_CONFIG;
   const sandbox = await workerSandbox(config, configFile, kernelBuildDir, labs.values());
@@ -111,6 +117,7 @@ export async function startWorker(
     stalledInterval: w.stalledIntervalMs,
     maxStalledCount: w.maxStalledCount,
     name: `${hostname()}:${process.pid}`,
+    settings: { backoffStrategy: infrastructureBackoff(config.infrastructure) },
   };
   const runs = new CoordinatorRuns();
   const coordinator = new Worker(
@@ -187,9 +194,14 @@ export async function startWorker(
   const workers = [coordinator, build, ...labTests, watch];
   for (const worker of workers) {
     worker.on('error', (error) => log.error({ err: error, queue: worker.name }, 'worker error'));
-    worker.on('failed', (job, error) =>
-      log.warn({ queue: worker.name, job: job?.id, err: error.message }, 'job failed'),
-    );
+    worker.on('failed', (job, error) => {
+      log.warn({ queue: worker.name, job: job?.id, err: error.message }, 'job failed');
+      // In the bisect's progress: its step waits for the machine, it did not fail.
+      const waiting = job && waitingLine(job, error, config.infrastructure);
+      // The job's owner (a bisect, or a watch run) binds the line to its event stream.
+      const owner = (job?.data as { owner?: Record<string, string> } | undefined)?.owner;
+      if (waiting) log.warn({ ...owner, job: job.id, err: error.message }, waiting);
+    });
   }
   // The lock of a coordinator could not be renewed: another worker may run the bisect now.
   coordinator.on('lockRenewalFailed', (jobIds) => {
@@ -223,35 +235,58 @@ export async function startWorker(
     ? startHeartbeat(w.heartbeatFile, () => redis.ping())
     : undefined;
 
+  const closeGracefully = async () => {
+    log.info('worker stopping: handing bisects back, letting running steps finish');
+    if (heartbeat) clearInterval(heartbeat);
+    // Watch runs are coordinators too: handed back at once, their jobs go on.
+    const coordinatorClosed = Promise.all([coordinator.close(), watch.close()]);
+    interrupts.shutdown('coordinator');
+    const stepsClosed = Promise.all([build, ...labTests].map((step) => step.close()));
+    const finished = await Promise.race([
+      stepsClosed.then(() => true),
+      sleep(w.shutdownGraceMs).then(() => false),
+    ]);
+    if (!finished) {
+      log.info('grace period over: handing the running steps back');
+      interrupts.shutdown('step');
+    }
+    await Promise.all([stepsClosed, coordinatorClosed]);
+    await Promise.all([
+      queueEvents.build.close(),
+      queueEvents.labTest.close(),
+      coordinatorEvents.close(),
+    ]);
+    await closeQueues(queues);
+    kexecLabs.close();
+    await Promise.all([webhooks.close(), notifier.close(), stores.webhooks.close()]);
+    await interrupts.close();
+    log.info('worker stopped');
+    await redis.quit().catch(() => redis.disconnect());
+  };
+  // Without Redis, handing jobs back and closing connections would wait for it forever.
+  const forceClose = (afterMs: number) => {
+    log.warn(
+      { afterMs, redis: redis.status },
+      'could not stop cleanly (is Redis unreachable?): disconnecting; the jobs of this worker ' +
+        'are taken over by another worker when their locks expire',
+    );
+    interrupts.shutdown('step');
+    for (const connection of [...workers, webhooks.worker, queueEvents.build, coordinatorEvents]) {
+      connection.disconnect().catch(() => {});
+    }
+    queueEvents.labTest.close().catch(() => {});
+    redis.disconnect();
+  };
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      log.info('worker stopping: handing bisects back, letting running steps finish');
-      if (heartbeat) clearInterval(heartbeat);
-      // Watch runs are coordinators too: handed back at once, their jobs go on.
-      const coordinatorClosed = Promise.all([coordinator.close(), watch.close()]);
-      interrupts.shutdown('coordinator');
-      const stepsClosed = Promise.all([build, ...labTests].map((step) => step.close()));
-      const finished = await Promise.race([
-        stepsClosed.then(() => true),
-        sleep(w.shutdownGraceMs).then(() => false),
+      // Without Redis nothing can be handed back or recorded: no grace for the steps then.
+      const deadline = (redis.status === 'ready' ? w.shutdownGraceMs : 0) + CLOSE_MARGIN_MS;
+      const stopped = await Promise.race([
+        closeGracefully().then(() => true),
+        sleep(deadline).then(() => false),
       ]);
-      if (!finished) {
-        log.info('grace period over: handing the running steps back');
-        interrupts.shutdown('step');
-      }
-      await Promise.all([stepsClosed, coordinatorClosed]);
-      await Promise.all([
-        queueEvents.build.close(),
-        queueEvents.labTest.close(),
-        coordinatorEvents.close(),
-      ]);
-      await closeQueues(queues);
-      kexecLabs.close();
-      await Promise.all([webhooks.close(), notifier.close(), stores.webhooks.close()]);
-      await interrupts.close();
-      log.info('worker stopped');
-      await redis.quit().catch(() => redis.disconnect());
+      if (!stopped) forceClose(deadline);
     })();
     return closing;
   };

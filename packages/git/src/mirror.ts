@@ -17,6 +17,11 @@ export interface OpenRepositoryOptions {
   policy?: SourcePolicy;
   /** Bounds of clone and fetch (default DEFAULT_NETWORK_LIMITS). */
   limits?: NetworkLimits;
+  /**
+   * A local source removed after its mirror was made: open the mirror anyway (a worker whose
+   * bisects were given shas the mirror holds), instead of failing with `RepositoryNotFound`.
+   */
+  sourceMayBeGone?: boolean;
 }
 
 /**
@@ -30,11 +35,21 @@ export async function openRepository({
   cacheDir,
   policy,
   limits = DEFAULT_NETWORK_LIMITS,
+  sourceMayBeGone = false,
 }: OpenRepositoryOptions): Promise<Repository> {
   if (policy) await checkSource(source, policy);
-  const normalised = await normaliseSource(source);
   const cache = resolve(cacheDir);
   const mirrorsDir = join(cache, 'mirrors');
+  const normalised = await normaliseSource(source).catch(async (error: unknown) => {
+    const gone = resolve(source);
+    const mirrored =
+      sourceMayBeGone &&
+      error instanceof RepositoryNotFound &&
+      !isUrl(source) &&
+      (await exists(join(mirrorsDir, mirrorName(gone))));
+    if (mirrored) return gone;
+    throw error;
+  });
   await mkdir(mirrorsDir, { recursive: true });
   const mirrorPath = join(mirrorsDir, mirrorName(normalised));
   await withFileLock(`${mirrorPath}.lock`, async () => {

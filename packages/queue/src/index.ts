@@ -15,6 +15,7 @@ export {
 } from './config/service-config.js';
 export { labProblems, loadServiceLabs, type ServiceLabs } from './config/service-labs.js';
 export * from './errors/index.js';
+export { type DiskSpace, describeDiskSpace, diskSpace } from './faults/disk-space.js';
 export {
   BuildJob,
   BuildJobResult,
@@ -35,6 +36,7 @@ export {
   newBisectId,
 } from './lifecycle/create-bisect.js';
 export { type FinishOptions, finishBisect } from './lifecycle/finish-bisect.js';
+export { type ResumeOutcome, resumeBisect } from './lifecycle/resume-bisect.js';
 export {
   BisectWebhooks,
   type LifecycleLog,
@@ -62,6 +64,7 @@ export { type ProgressLine, progressLine } from './progress/progress-line.js';
 export {
   closeQueues,
   createQueues,
+  INFRASTRUCTURE_BACKOFF,
   type LabTestQueue,
   LabTestQueues,
   type Queues,
@@ -77,11 +80,13 @@ export {
   TERMINAL_STATUSES,
 } from './record/bisect-record.js';
 export {
+  type ConnectOptions,
   connectRedis,
   openServiceRedis,
   pingRedis,
   redactUrl,
   type ServiceRedis,
+  WAIT_OUT_OUTAGES,
 } from './redis.js';
 export { Repositories, type RepositoryRules, repositoryRules } from './repositories.js';
 export {

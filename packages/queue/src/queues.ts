@@ -16,6 +16,9 @@ export interface Queues {
 
 const DAY = 24 * 3600;
 
+/** The backoff type of build and lab-test jobs; every worker of those queues defines it. */
+export const INFRASTRUCTURE_BACKOFF = 'infrastructure';
+
 export type LabTestQueue = Queue<LabTestJob, LabTestJobResult>;
 
 /** The lab-test queues by name (names.ts says which job goes to which), all with one set of options. */
@@ -54,17 +57,15 @@ export function createQueues(connection: Redis, prefix: string): Queues {
     removeOnFail: { age: 30 * DAY },
   };
   // A coordinator handles its own failures (it ends the bisect); a build or a test that
-  // failed for the infrastructure (git racing a killed worker's leftovers, a lost lab) is
-  // tried again. A failed build or an oracle that cannot measure is a result, not a failure.
+  // failed for the infrastructure (a full disk, a lost lab, git racing a killed worker's
+  // leftovers) is tried again. A failed build or an oracle that cannot measure is a result,
+  // not a failure. How often and when: the workers' `infrastructure` backoff strategy
+  // (apps/worker/src/faults/infrastructure-retry.ts) decides; `attempts` is only a ceiling.
   const coordinator = { connection, prefix, defaultJobOptions: { ...kept, attempts: 1 } };
   const work = {
     connection,
     prefix,
-    defaultJobOptions: {
-      ...kept,
-      attempts: 3,
-      backoff: { type: 'exponential' as const, delay: 1000 },
-    },
+    defaultJobOptions: { ...kept, attempts: 1000, backoff: { type: INFRASTRUCTURE_BACKOFF } },
   };
   return {
     coordinator: new Queue(QUEUE.coordinator, coordinator),

@@ -35,9 +35,14 @@ export function repositoryRules(config: Pick<ServiceConfig, 'repositories'>): Re
 export class Repositories {
   readonly #open = new Map<string, Promise<Repository>>();
 
+  /**
+   * `sourceMayBeGone`: a worker's mirrors outlive a removed local source, so its running
+   * bisects go on (their commits are in the mirror); the API checks the source at submit.
+   */
   constructor(
     private readonly cacheDir: string,
     private readonly rules?: RepositoryRules,
+    private readonly options: { sourceMayBeGone?: boolean } = {},
   ) {}
 
   get(source: string): Promise<Repository> {
@@ -48,6 +53,7 @@ export class Repositories {
         source,
         cacheDir: join(this.cacheDir, 'mirrors'),
         ...(this.rules ?? {}),
+        ...(this.options.sourceMayBeGone ? { sourceMayBeGone: true } : {}),
       });
       repository.catch(() => this.#open.delete(source));
       this.#open.set(source, repository);

@@ -35,17 +35,22 @@ export class ServiceHarness {
 
   static async start(
     name: string,
-    options: Omit<TestConfigOptions, 'redisUrl' | 'prefix' | 'cacheDir' | 'tokens'> = {},
+    options: Omit<TestConfigOptions, 'redisUrl' | 'prefix' | 'cacheDir' | 'tokens'> & {
+      /** A Redis of the test's own (one it stops and starts); the shared one by default. */
+      redisUrl?: string;
+      /** Where mirrors and worktrees go (a small file system, say); under the work dir by default. */
+      cacheDir?: string;
+    } = {},
   ): Promise<ServiceHarness> {
     const work = mkdtempSync(join(tmpdir(), `kbisect-${name}-`));
     const project = createLoopbackProject(join(work, 'repo'));
     const tokens = testTokens();
     const { file, config } = await writeTestConfig(work, {
-      redisUrl: TEST_REDIS_URL,
       prefix: uniquePrefix(name),
-      cacheDir: join(work, 'cache'),
       tokens,
       ...options,
+      redisUrl: options.redisUrl ?? TEST_REDIS_URL,
+      cacheDir: options.cacheDir ?? join(work, 'cache'),
     });
     const api = await startApi({ ...config, log: { level: 'warn' } });
     return new ServiceHarness(work, project, config, file, tokens, api);
@@ -126,7 +131,7 @@ export class ServiceHarness {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.stop()));
     await this.api.close();
-    await deleteKeys(TEST_REDIS_URL, this.config.redis.prefix);
+    await deleteKeys(this.config.redis.url, this.config.redis.prefix);
     rmSync(this.work, { recursive: true, force: true });
   }
 }

@@ -38,6 +38,8 @@ export interface TestConfigOptions {
   moreTokens?: Record<string, unknown>[];
   /** Further top-level sections: recipes, repositories, watches. */
   sections?: Record<string, unknown>;
+  /** The `infrastructure` section (retries of host faults, the free-space floor). */
+  infrastructure?: Record<string, unknown>;
 }
 
 /**
@@ -79,6 +81,7 @@ export async function writeTestConfig(
       // Watches every few seconds keep the watch tests short.
       watches: { minIntervalSeconds: 1 },
       ...options.sections,
+      ...(options.infrastructure ? { infrastructure: options.infrastructure } : {}),
       log: { level: 'info' },
     }),
   );

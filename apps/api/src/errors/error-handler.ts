@@ -1,4 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { asRedisUnavailable } from '../plugins/redis-gate.js';
 import { HttpError } from './http-errors.js';
 
 interface AjvError {
@@ -28,9 +30,14 @@ const STATUS_TEXT: Record<number, string> = {
  * failure names each field by its path and says what was expected, e.g.
  * `body/oracle/kind: must be one of command, metric, splice-loopback`.
  */
-export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error.validation) {
+export function installErrorHandler(app: FastifyInstance, redis?: Redis): void {
+  app.setErrorHandler((thrown: FastifyError, request, reply) => {
+    // Redis going away mid-request is a 503 that says so, not an internal error.
+    const error: FastifyError | HttpError =
+      redis && !(thrown instanceof HttpError) && (thrown.statusCode ?? 500) >= 500
+        ? (asRedisUnavailable(thrown, redis) ?? thrown)
+        : thrown;
+    if ('validation' in error && error.validation) {
       const details = validationDetails(error.validation as AjvError[], error.validationContext);
       return reply.status(400).send({
         statusCode: 400,
@@ -39,7 +46,7 @@ export function installErrorHandler(app: FastifyInstance): void {
         details,
       });
     }
-    const unreadable = unreadableBody(error, request.headers['content-type']);
+    const unreadable = unreadableBody(error as FastifyError, request.headers['content-type']);
     if (unreadable) {
       return reply.status(unreadable.statusCode).send({
         statusCode: unreadable.statusCode,
@@ -48,8 +55,11 @@ export function installErrorHandler(app: FastifyInstance): void {
         details: [{ path: 'body', message: unreadable.message }],
       });
     }
-    const statusCode = error instanceof HttpError ? error.statusCode : (error.statusCode ?? 500);
-    if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    const statusCode =
+      error instanceof HttpError ? error.statusCode : ((error as FastifyError).statusCode ?? 500);
+    // A 503 says what is unavailable (Redis, mostly): one line, not a stack per request.
+    if (statusCode === 503) request.log.warn({ err: error.message }, 'request refused');
+    else if (statusCode >= 500) request.log.error({ err: thrown }, 'request failed');
     return reply.status(statusCode).send({
       statusCode,
       error: STATUS_TEXT[statusCode] ?? 'Error',

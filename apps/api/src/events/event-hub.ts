@@ -1,4 +1,9 @@
-import { compareStreamIds, type EventStream, type StreamEvent } from '@kbisect/queue';
+import {
+  compareStreamIds,
+  type EventStream,
+  type StreamEvent,
+  WAIT_OUT_OUTAGES,
+} from '@kbisect/queue';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -87,7 +92,8 @@ export class EventHub {
     if (existing) return existing;
     const tail: Tail = {
       followers: new Set(),
-      connection: this.redis.duplicate(),
+      // The API's own connection fails fast; a follower's tail waits an outage out instead.
+      connection: this.redis.duplicate(WAIT_OUT_OUTAGES),
       stopped: false,
     };
     this.#tails.set(bisectId, tail);

@@ -5,7 +5,13 @@ import { parseRunFlags, type RunFlags } from '../commands/run-options.js';
 import { UsageError } from '../usage-error.js';
 import { ApiRequestFailed, ServerUnreachable } from './client/errors.js';
 import { followToEnd } from './commands/follow-to-end.js';
-import { cancelCommand, listCommand, markCommand, statusCommand } from './commands/inspect.js';
+import {
+  cancelCommand,
+  listCommand,
+  markCommand,
+  resumeCommand,
+  statusCommand,
+} from './commands/inspect.js';
 import { serveCommand, workerCommand } from './commands/serve.js';
 import { startCommand } from './commands/start.js';
 import { registerWatchCommands } from './commands/watch.js';
@@ -50,7 +56,7 @@ interface StartFlags extends RunFlags, ClientFlags, KernelFlags {
 }
 
 /**
- * The service commands: the client side (start, follow, status, list, cancel, mark) and the
+ * The service commands: the client side (start, follow, status, list, cancel, resume, mark) and the
  * server side (serve, worker).
  */
 export function registerServiceCommands(program: Command): void {
@@ -133,6 +139,21 @@ export function registerServiceCommands(program: Command): void {
       cancelCommand(clientFrom(flags), id, flags.json ?? false),
     ),
   );
+
+  addClientOptions(
+    program
+      .command('resume <id>')
+      .description('run a bisect that ended in error again from its journal'),
+  )
+    .option('--wait', 'follow it to the end and exit as `kbisect run` does')
+    .action(
+      action(async (id: string, flags: ClientFlags & { wait?: boolean }) =>
+        resumeCommand(clientFrom(flags), id, {
+          json: flags.json ?? false,
+          wait: flags.wait ?? false,
+        }),
+      ),
+    );
 
   addClientOptions(
     program

@@ -21,6 +21,7 @@ import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
 import { interruptCause } from '../errors/step-interrupted.js';
+import { hostFaultOf } from '../faults/host-fault.js';
 import type { Interrupts } from '../interrupts.js';
 import type { KernelBuilders } from './kernel-builders.js';
 import type { LocalWorktrees } from './local-worktrees.js';
@@ -95,7 +96,14 @@ export function buildProcessor(options: BuildProcessorOptions) {
           await options.kernelBuilders.get(data.kernel),
           repository,
           commit,
-          { store: stores.artifacts, host, signal: step.signal, log, progress },
+          {
+            store: stores.artifacts,
+            host,
+            dir: worktrees.dirOf(owner),
+            signal: step.signal,
+            log,
+            progress,
+          },
         );
       }
       const baseDir = worktrees.dirOf(owner);
@@ -131,6 +139,7 @@ export function buildProcessor(options: BuildProcessorOptions) {
           `build ${data.commit.slice(0, 12)}: ${evidence.ok ? 'built' : 'failed'} in ${formatDuration(evidence.seconds)}`,
         );
       }
+      throwIfHostFault(evidence, host, baseDir);
       worktrees.keep(worktree);
       const built: BuildJobResult = {
         kind: 'built',
@@ -148,7 +157,8 @@ export function buildProcessor(options: BuildProcessorOptions) {
         throw new WaitingError();
       }
       if (cause === 'cancel') throw new UnrecoverableError('bisect cancelled');
-      throw error;
+      // A full or read-only cache is the host's fault: tried again later, not the commit's.
+      throw hostFaultOf({ error }, host, worktrees.dirOf(owner)) ?? error;
     } finally {
       step.done();
       await worktree?.remove().catch(() => {});
@@ -169,6 +179,7 @@ async function buildKernel(
   context: {
     store: ArtifactStore;
     host: string;
+    dir: string;
     signal: AbortSignal;
     log: Logger;
     progress: BuildProgressOptions;
@@ -177,6 +188,7 @@ async function buildKernel(
   const { signal, log } = context;
   const { evidence, artifact } = await builder.build(repository, commit, signal, context.progress);
   if (signal.aborted) throw signal.reason;
+  throwIfHostFault(evidence, context.host, context.dir);
   log.info(
     { release: evidence.release, cached: evidence.cached, seconds: evidence.seconds },
     `kernel ${commit.slice(0, 12)} ${evidence.ok ? 'built' : 'does not build'}${evidence.cached ? ' (cached)' : ''}`,
@@ -194,4 +206,11 @@ async function buildKernel(
     build: evidence,
     ...(kernel ? { kernel } : {}),
   };
+}
+
+/** A build that failed because the disk did (its output says so) is not evidence about the commit. */
+function throwIfHostFault(evidence: BuildEvidence, host: string, dir: string): void {
+  if (evidence.ok || !evidence.logTail) return;
+  const fault = hostFaultOf({ buildOutput: evidence.logTail }, host, dir);
+  if (fault) throw fault;
 }

@@ -171,7 +171,14 @@ async function coordinate(
   // The shas were fixed when the bisect was submitted; the mirror only has to contain them.
   // A worker killed mid `git worktree add` leaves git running for a moment, and git commands
   // in the same mirror can fail until it is done: such failures are tried again.
-  await retried(() => repository.fetch(), log, 'git fetch');
+  // A source that went away (or cannot be reached) is no reason to stop: the mirror holds
+  // every commit of the range, and rev-list below says so or fails.
+  await retried(() => repository.fetch(), log, 'git fetch').catch((error: unknown) =>
+    log.warn(
+      { err: (error as Error).message },
+      'cannot fetch from the source; going on with the commits in the mirror',
+    ),
+  );
   const range: BisectRange = {
     bad: record.range.bad,
     goods: record.range.goods,

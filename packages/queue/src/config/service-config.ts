@@ -71,6 +71,29 @@ export const Recipe = Type.Object(
 /** The git transports a repository may use; `ext` and `fd` run programs, and never are. */
 export const GIT_TRANSPORTS = ['file', 'https', 'http', 'ssh', 'git'] as const;
 
+/** Faults of the machines rather than the commit: retries, and the free-space floor. */
+const Infrastructure = Type.Object(
+  {
+    retryFirstMs: Milliseconds(
+      15_000,
+      'a build or test that failed for the infrastructure (disk full, read-only or unwritable cache, lab unreachable) is tried again after this, then after twice as long each time',
+    ),
+    retryMaxMs: Milliseconds(5 * 60_000, 'the longest wait between two tries'),
+    retryForMs: Milliseconds(
+      30 * 60_000,
+      'tries stop once their waits add up to this; the bisect ends in error and can be resumed',
+    ),
+    minFreeMb: Type.Integer({
+      minimum: 0,
+      maximum: 1024 * 1024,
+      default: 512,
+      description:
+        'free space in cacheDir below this makes /readyz answer 503 with the figure (0: no check)',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 /**
  * The service configuration: one YAML or JSON file, then environment overrides (see
  * `ENV_OVERRIDES`), then command-line flags. Every field has a default but the tokens.
@@ -265,6 +288,7 @@ export const ServiceConfig = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    infrastructure: Infrastructure,
     events: Type.Object(
       { maxLen: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 10_000 }) },
       { additionalProperties: false, default: {} },

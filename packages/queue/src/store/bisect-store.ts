@@ -43,6 +43,24 @@ return 1
   1,
 );
 
+/**
+ * Opens an ended bisect again: `error` → `queued`, its result and end time dropped, the
+ * status sets moved, atomically (two resumes at once: one wins). The journal is not touched.
+ * KEYS: record, set of `queued`, set of `error`. ARGV: id, the status it must be in (JSON).
+ */
+const REOPEN = new LuaScript(
+  `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('HGET', KEYS[1], 'status') ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'status', cjson.encode('queued'))
+redis.call('HDEL', KEYS[1], 'result', 'finishedAt', 'commits', 'progress')
+redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1
+`,
+  3,
+);
+
 type Fields = Partial<Omit<BisectRecord, 'id' | 'status'>>;
 
 export interface ListOptions {
@@ -116,6 +134,19 @@ export class BisectStore {
   finish(id: string, to: BisectStatus, fields: Fields = {}): Promise<boolean> {
     const open = BISECT_STATUSES.filter((s) => !TERMINAL_STATUSES.includes(s));
     return this.setStatus(id, to, open, { ...fields, finishedAt: new Date().toISOString() });
+  }
+
+  /**
+   * An `error` bisect back to `queued`, to be run again from its journal. Resolves false when
+   * the bisect is missing or not in `error` (resumed already, or ended otherwise).
+   */
+  async reopen(id: string): Promise<boolean> {
+    const result = await REOPEN.run(
+      this.redis,
+      [this.keys.bisect(id), this.keys.status('queued'), this.keys.status('error')],
+      [id, JSON.stringify('error')],
+    );
+    return result === 1;
   }
 
   async update(id: string, fields: Fields): Promise<boolean> {

@@ -85,6 +85,11 @@ export class ApiClient {
     return this.#json('POST', `/v1/bisects/${encodeURIComponent(id)}/cancel`);
   }
 
+  /** A bisect that ended in error runs again from its journal; `after` skips its old end. */
+  resume(id: string): Promise<{ id: string; status: string; after?: string }> {
+    return this.#json('POST', `/v1/bisects/${encodeURIComponent(id)}/resume`);
+  }
+
   mark(
     id: string,
     commit: string,

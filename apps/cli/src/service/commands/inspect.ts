@@ -1,5 +1,6 @@
 import type { ApiClient, BisectSummary, BisectView } from '../client/api-client.js';
 import { serviceReport } from '../render/service-report.js';
+import { followToEnd } from './follow-to-end.js';
 
 const short = (sha: string) => sha.slice(0, 12);
 
@@ -74,6 +75,32 @@ export async function cancelCommand(client: ApiClient, id: string, json: boolean
   const answer = await client.cancel(id);
   process.stdout.write(
     json ? `${JSON.stringify(answer)}\n` : `bisect ${answer.id}: ${answer.status}\n`,
+  );
+  return 0;
+}
+
+/**
+ * `kbisect resume ID [--wait]`: a bisect that ended in error runs again from its journal;
+ * with --wait, followed to its end from the resume on (not from its earlier end).
+ */
+export async function resumeCommand(
+  client: ApiClient,
+  id: string,
+  flags: { json: boolean; wait: boolean },
+): Promise<number> {
+  const answer = await client.resume(id);
+  if (flags.wait) {
+    return followToEnd(client, id, {
+      json: flags.json,
+      eventsAsJson: false,
+      ...(answer.after ? { after: answer.after } : {}),
+    });
+  }
+  process.stdout.write(
+    flags.json
+      ? `${JSON.stringify(answer)}\n`
+      : `bisect ${answer.id}: ${answer.status}, resuming from its journal; follow it with ` +
+          `kbisect follow ${answer.id}${answer.after ? ` --after ${answer.after}` : ''}\n`,
   );
   return 0;
 }

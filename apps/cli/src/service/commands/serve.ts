@@ -65,7 +65,12 @@ function untilStopped(stop: () => Promise<void>): Promise<void> {
     const onSignal = () => {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
-      stop().then(resolve, reject);
+      stop().then(() => {
+        // Stopped: a Redis connection still retrying (Redis is away) must not keep the
+        // process alive. Exits with the command's code once it is set.
+        setTimeout(() => process.exit(), 1000).unref();
+        resolve();
+      }, reject);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
