@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedJournal } from '../service/support/expected-journal.js';
+import { kbisect } from '../service/support/run-cli.js';
 import { ServiceHarness } from '../service/support/service-harness.js';
 import { SmallDisk } from './support/small-disk.js';
 import { ended, verdictsOf, waitForBisect, waitForLogLine } from './support/wait.js';
@@ -92,9 +93,13 @@ describe('a disk that fills up in the middle of a bisect', () => {
       service.request('POST', `/v1/bisects/${id}/resume`, { token: service.tokens.writer });
     const anonymous = await service.request('POST', `/v1/bisects/${id}/resume`);
     expect(anonymous.status).toBe(401);
-    const resumed = await resume();
-    expect(resumed.status).toBe(202);
-    expect(await resumed.json()).toMatchObject({ id, status: 'queued' });
+    // `kbisect resume ID` is the client of POST /v1/bisects/:id/resume.
+    const resumed = await kbisect(['resume', id, '--json'], {
+      KBISECT_SERVER: service.api.url,
+      KBISECT_TOKEN: service.tokens.writer,
+    });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.json).toMatchObject({ id, status: 'queued', after: expect.any(String) });
     const again = await resume();
     expect(again.status).toBe(409);
     expect(((await again.json()) as { message: string }).message).toMatch(

@@ -313,6 +313,7 @@ describe('unknown things are 404, malformed ids and queries 400', () => {
     ['GET', '/v1/bisects/bdeadbeef0000/events'],
     ['POST', '/v1/bisects/bdeadbeef0000/cancel'],
     ['POST', '/v1/bisects/bdeadbeef0000/verdicts'],
+    ['POST', '/v1/bisects/bdeadbeef0000/resume'],
     ['GET', '/v1/nothing-here'],
   ] as const) {
     it(`answers 404 for ${method} ${url}`, async () => {
@@ -388,6 +389,12 @@ describe('a bisect no worker has taken yet', () => {
       verdict: 'good',
     });
     expect(mark.statusCode).toBe(409);
+    // Only a bisect that ended in error is resumed; a cancel was somebody's decision.
+    const resume = await post(`/v1/bisects/${id}/resume`, {});
+    expect(resume.statusCode).toBe(409);
+    expect(resume.json<ErrorBody>().message).toMatch(
+      /is cancelled: only a bisect that ended in error can be resumed \(a cancelled one cannot/,
+    );
   });
 });
 
@@ -429,7 +436,12 @@ describe('Idempotency-Key', () => {
 describe('operations', () => {
   it('answers /healthz and /readyz', async () => {
     expect((await get('/healthz')).json()).toEqual({ ok: true });
-    expect((await get('/readyz')).json()).toEqual({ ok: true, redis: 'ok', cache: 'ok' });
+    expect((await get('/readyz')).json()).toEqual({
+      ok: true,
+      redis: 'ok',
+      cache: 'ok',
+      disk: expect.stringMatching(/^\d+\.\d MB free of \d+\.\d MB in \//),
+    });
   });
 
   it('serves an OpenAPI document built from the route schemas, and its UI at /docs', async () => {
@@ -444,6 +456,7 @@ describe('operations', () => {
         '/v1/bisects/{id}/verdicts',
         '/v1/bisects/{id}/log',
         '/v1/bisects/{id}/cancel',
+        '/v1/bisects/{id}/resume',
         '/metrics',
       ]),
     );
