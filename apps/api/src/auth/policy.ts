@@ -1,10 +1,12 @@
 import { isAbsolute } from 'node:path';
 import { checkSource, matchesPattern, RepositoryRefused, transportOf } from '@kbisect/git';
 import {
+  type BisectRecord,
   type LabSpec,
   type RepositoryRules,
   repositoryRules,
   type ServiceConfig,
+  type WatchStore,
 } from '@kbisect/queue';
 import { BadRequest, Forbidden } from '../errors/http-errors.js';
 import { applyRecipe, type OracleSpec, type RecipeFields } from './recipes.js';
@@ -127,4 +129,21 @@ export async function admit<T extends Submission & RecipeFields>(
     Object.keys(config.recipes),
   );
   return applyRecipe(body, config.recipes);
+}
+
+/**
+ * Cancel, mark and resume of a bisect: its submitter or an admin. A bisect a watch started
+ * (submittedBy `watch:<id>`) belongs to the watch's owner.
+ */
+export async function checkBisectOwner(
+  caller: Caller,
+  record: BisectRecord,
+  watches: Pick<WatchStore, 'get'>,
+  action: string,
+): Promise<void> {
+  const watchId = /^watch:(.+)$/.exec(record.submittedBy)?.[1];
+  const owner = watchId
+    ? ((await watches.get(watchId))?.createdBy ?? record.submittedBy)
+    : record.submittedBy;
+  checkOwner(caller, owner, action, `bisect ${record.id}`);
 }

@@ -2,6 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { resumeBisect } from '@kbisect/queue';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { checkBisectOwner } from '../auth/policy.js';
+import type { Caller } from '../auth/tokens.js';
 import type { ApiContext } from '../context.js';
 import { Conflict, NotFound } from '../errors/http-errors.js';
 import { BisectId, ErrorBody } from '../schemas/http.js';
@@ -23,7 +25,7 @@ export async function bisectResumeRoutes(root: FastifyInstance, ctx: ApiContext)
   app.post(
     '/v1/bisects/:id/resume',
     {
-      preHandler: app.requireScope('write'),
+      onRequest: app.requireScope('write'),
       schema: {
         summary: 'Resume a bisect that ended in error, from its journal',
         description:
@@ -42,6 +44,7 @@ export async function bisectResumeRoutes(root: FastifyInstance, ctx: ApiContext)
       const { id } = request.params;
       const record = await ctx.stores.bisects.get(id);
       if (!record) throw new NotFound(`no bisect with id ${id}`);
+      await checkBisectOwner(request.caller as Caller, record, ctx.stores.watches, 'resume');
       const outcome = await resumeBisect(ctx.stores, ctx.queues, id);
       if (outcome.kind === 'not-in-error') {
         const now = (await ctx.stores.bisects.get(id))?.status ?? record.status;

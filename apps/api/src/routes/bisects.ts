@@ -15,7 +15,7 @@ import {
 } from '@kbisect/queue';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { admit, checkOwner } from '../auth/policy.js';
+import { admit, checkBisectOwner as checkOwnerOfBisect } from '../auth/policy.js';
 import type { Caller } from '../auth/tokens.js';
 import type { ApiContext } from '../context.js';
 import {
@@ -89,18 +89,8 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
     return record;
   };
 
-  /** A bisect a watch started belongs to the watch's owner. */
-  const checkBisectOwner = async (
-    request: FastifyRequest,
-    record: BisectRecord,
-    action: string,
-  ) => {
-    const watchId = /^watch:(.+)$/.exec(record.submittedBy)?.[1];
-    const owner = watchId
-      ? ((await stores.watches.get(watchId))?.createdBy ?? record.submittedBy)
-      : record.submittedBy;
-    checkOwner(request.caller as Caller, owner, action, `bisect ${record.id}`);
-  };
+  const checkBisectOwner = (request: FastifyRequest, record: BisectRecord, action: string) =>
+    checkOwnerOfBisect(request.caller as Caller, record, stores.watches, action);
 
   app.post(
     '/v1/bisects',
