@@ -70,8 +70,12 @@ export function coordinatorProcessor(options: CoordinatorOptions) {
     }
     const id = job.data.bisectId;
     const log = options.log.child({ bisectId: id });
-    const record = await stores.bisects.get(id);
-    if (!record) throw new UnrecoverableError(`no bisect ${id} in the store`);
+    const record = await committedRecord(stores, id);
+    if (!record) {
+      throw new UnrecoverableError(
+        `no bisect ${id} in the store: the request that queued it never committed it`,
+      );
+    }
     if (isTerminal(record.status)) return { status: record.status };
     // Worktrees go before the status: a bisect that reads as ended has left nothing behind.
     const env = { settled: async () => {} };
@@ -322,4 +326,21 @@ async function end(
 ): Promise<BisectStatus> {
   if (status === 'cancelled') log.warn('bisect cancelled; its builds and tests were stopped');
   return finishBisect(options.stores, id, status, log, { ...(result ? { result } : {}), ...extra });
+}
+
+/** How long a coordinator waits for the record of a POST still in flight (its last write). */
+const COMMIT_WAIT_MS = 30_000;
+
+/**
+ * The bisect's record. A POST queues the coordinator before it writes the record (the commit
+ * point, createBisect), so a job may start a moment before its record exists: wait for it a
+ * while, and give up on a request that never committed.
+ */
+async function committedRecord(stores: Stores, id: string): Promise<BisectRecord | undefined> {
+  const deadline = Date.now() + COMMIT_WAIT_MS;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 2_000)) {
+    const record = await stores.bisects.get(id);
+    if (record || Date.now() >= deadline) return record;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
 }

@@ -114,13 +114,31 @@ export async function createBisect(
       submittedBy,
       createdAt: new Date().toISOString(),
     };
-    await stores.bisects.create(record);
-    await stores.events.append(record.id, 'status', { status: 'queued' });
+    // The record is the commit point, written last: a request that fails before it (Redis
+    // gone mid-POST, a client that gave up) leaves a coordinator job that finds no record and
+    // ends without doing anything, never a bisect that starts after its caller heard 503.
     await queues.coordinator.add('bisect', { bisectId: record.id }, { jobId: record.id });
+    await stores.events.append(record.id, 'status', { status: 'queued' });
+    await stores.bisects.create(record);
+    if (request.id) await rearmCoordinator(queues, id);
     return { record, replayed: false };
   } catch (error) {
     if (key) await stores.idempotency.release(submittedBy, key, id);
     throw error;
+  }
+}
+
+/**
+ * A caller that chose the id (a watch run retried after a crash) may be committing a bisect
+ * whose coordinator job, queued by the crashed attempt, already gave up waiting for the record:
+ * run that job again. Best effort after the commit point; a worker's reconcile catches the rest.
+ */
+async function rearmCoordinator(queues: Queues, id: string): Promise<void> {
+  try {
+    const job = await queues.coordinator.getJob(id);
+    if (job && (await job.isFailed())) await job.retry('failed');
+  } catch {
+    // The record is committed; an unreachable queue is the reconcile's to repair.
   }
 }
 
