@@ -292,7 +292,7 @@ describe('owners', () => {
     expect(mine.find((b) => b.id === id)?.submittedBy).toBe('ci');
   });
 
-  it('a non-owner may not change or delete a watch; an admin may', async () => {
+  it('a non-owner may not change, run or delete a watch; an admin may', async () => {
     const created = await call('POST', '/v1/watches', tokens.writer, {
       repo: project.dir,
       branch: 'main',
@@ -308,6 +308,9 @@ describe('owners', () => {
     const remove = await call('DELETE', `/v1/watches/${id}`, more.bob);
     expect(remove.statusCode).toBe(403);
     expect(remove.json<ErrorBody>().message).toMatch(/watch .* belongs to "ci"/);
+    const run = await call('POST', `/v1/watches/${id}/run`, more.bob);
+    expect(run.statusCode).toBe(403);
+    expect(run.json<ErrorBody>().message).toContain('may run it');
     expect((await call('DELETE', `/v1/watches/${id}`, tokens.admin)).statusCode).toBe(204);
   });
 });

@@ -337,6 +337,8 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
     },
     async (request, reply) => {
       const record = await load(request.params.id);
+      // A run builds and measures on the owner's behalf: the same rule as change and delete.
+      checkOwner(request.caller as Caller, record.createdBy, 'run', `watch ${record.id}`);
       const runId = `${record.id}.manual.${Date.now()}${randomBytes(2).toString('hex')}`;
       await queues.watch.add('run', { watchId: record.id, trigger: 'manual' }, { jobId: runId });
       return reply.status(202).send({ watchId: record.id, runId });
