@@ -551,3 +551,45 @@ describe('a bisect named by its recipe', () => {
     expect(view.result?.culprit).toBe(service.project.culprit);
   }, 120_000);
 });
+
+describe('a service whose sandbox allows no network', () => {
+  let closed: OpenApi;
+  beforeAll(async () => {
+    const config = api.context.config;
+    closed = await openApi({
+      ...config,
+      sandbox: { ...config.sandbox, allowNetwork: false },
+      log: { level: 'silent' },
+    });
+  });
+  afterAll(async () => {
+    await closed?.app.close();
+  });
+
+  it('refuses a command that asks for network at submission, naming the field', async () => {
+    const post = (url: string, payload: object) =>
+      closed.app.inject({
+        method: 'POST',
+        url,
+        headers: { authorization: `Bearer ${tokens.writer}` },
+        payload,
+      });
+    const bisect = await post(
+      '/v1/bisects',
+      spec({ build: { command: 'make -s', network: true } }),
+    );
+    expect(bisect.statusCode, bisect.body).toBe(422);
+    expect(bisect.json<ErrorBody>().details?.map((d) => d.path)).toEqual(['/build/network']);
+    const watch = await post('/v1/watches', {
+      repo: project.dir,
+      branch: 'main',
+      cron: '0 2 * * *',
+      build: { command: 'make -s' },
+      oracle: { kind: 'command', command: RECORD_ORACLE, network: true },
+    });
+    expect(watch.statusCode, watch.body).toBe(422);
+    expect(watch.json<ErrorBody>().details?.map((d) => d.path)).toEqual(['/oracle/network']);
+    // Without asking, the same bisect is accepted.
+    expect((await post('/v1/bisects', spec())).statusCode).toBe(201);
+  });
+});

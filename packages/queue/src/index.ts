@@ -113,7 +113,7 @@ export {
   RecipeName,
 } from './spec/bisect-spec.js';
 export { directionOf, directionProblems, oracleDirection } from './spec/oracle-direction.js';
-export { goodRefs, type SpecProblem, specProblems } from './spec/spec-rules.js';
+export { goodRefs, networkProblems, type SpecProblem, specProblems } from './spec/spec-rules.js';
 export {
   bootFailureOf,
   buildCommandOf,

@@ -5,6 +5,7 @@ import {
   directionProblems,
   labProblems,
   loadServiceLabs,
+  networkProblems,
   specProblems,
   WatchBody,
   WatchPatch,
@@ -145,7 +146,10 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
       );
     }
     // The lab rules of a bisect: the watch's tip is measured where its bisect would run.
-    const unservable = labProblems(bisectLike(spec), labs);
+    const unservable = [
+      ...labProblems(bisectLike(spec), labs),
+      ...networkProblems(bisectLike(spec), ctx.config.sandbox.allowNetwork),
+    ];
     if (unservable.length > 0) {
       throw new Unprocessable(unservable.map((p) => p.message).join('; '), unservable);
     }

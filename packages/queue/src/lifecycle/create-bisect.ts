@@ -17,7 +17,7 @@ import type { BisectRecord, ResolvedRangeSummary } from '../record/bisect-record
 import type { Repositories } from '../repositories.js';
 import type { BisectSpec } from '../spec/bisect-spec.js';
 import { directionProblems } from '../spec/oracle-direction.js';
-import { goodRefs, specProblems } from '../spec/spec-rules.js';
+import { goodRefs, networkProblems, specProblems } from '../spec/spec-rules.js';
 import { bodyHash } from '../store/idempotency.js';
 import type { Stores } from '../store/stores.js';
 import { webhookSecretFor, webhookTargetId } from './webhook.js';
@@ -72,6 +72,7 @@ export async function createBisect(
   const unservable = [
     ...directionProblems(spec),
     ...(starter.labs ? labProblems(spec, starter.labs) : []),
+    ...networkProblems(spec, starter.config.sandbox.allowNetwork),
   ];
   if (unservable.length > 0) throw BisectRefused.of('unservable', unservable);
   if (spec.webhook && !webhookSecretFor(starter.config, webhookTargetId(spec.webhook))) {

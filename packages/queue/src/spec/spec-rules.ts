@@ -89,3 +89,21 @@ function controlCharacterProblems(spec: Pick<BisectSpec, 'build' | 'oracle'>): S
 const SCRIPT_CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
 const ANY_CONTROL = /[\x00-\x1f\x7f]/;
+
+/**
+ * A command that asks for network (`build.network`, `oracle.network`) where this service's
+ * sandbox forbids it (`sandbox.allowNetwork: false`): a 422 at submission, not a failed step.
+ */
+export function networkProblems(
+  spec: Pick<BisectSpec, 'build' | 'oracle'>,
+  allowNetwork: boolean,
+): SpecProblem[] {
+  if (allowNetwork) return [];
+  const message = 'this service runs commands without network (sandbox.allowNetwork: false)';
+  const build = spec.build && 'command' in spec.build && spec.build.network;
+  const oracle = 'network' in spec.oracle && spec.oracle.network;
+  return [
+    ...(build ? [{ path: '/build/network', message }] : []),
+    ...(oracle ? [{ path: '/oracle/network', message }] : []),
+  ];
+}
