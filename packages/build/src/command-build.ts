@@ -55,51 +55,24 @@ export function shellBuild({
         commit: short,
         elapsedSeconds: (performance.now() - started) / 1000,
       }));
-      const child = await sandbox
-        .spawn(['sh', '-c', command], { cwd: dir, env: { KBISECT_COMMIT: commit }, network })
-        .catch((error: unknown) => {
-          ticker.stop();
-          throw error;
-        });
-      return new Promise<BuildEvidence>((resolve, reject) => {
-        const output = new TailBuffer(tailLines);
-        child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
-        child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
-        let timedOut = false;
-        const killGroup = () => {
-          if (child.pid === undefined) return;
-          try {
-            process.kill(-child.pid, 'SIGKILL');
-          } catch {
-            // The group is already gone.
-          }
+      const output = new TailBuffer(tailLines);
+      const keep = (chunk: Buffer) => output.push(chunk);
+      try {
+        const run = await sandbox.run(
+          ['sh', '-c', command],
+          { cwd: dir, env: { KBISECT_COMMIT: commit }, network },
+          { timeoutMs, signal, onStdout: keep, onStderr: keep },
+        );
+        const ok = run.exitCode === 0 && !run.timedOut;
+        return {
+          ok,
+          seconds: run.durationMs / 1000,
+          ...(ok ? {} : { logTail: output.text() }),
+          ...(run.timedOut ? { timedOut: true } : {}),
         };
-        const timer = setTimeout(() => {
-          timedOut = true;
-          killGroup();
-        }, timeoutMs);
-        const onAbort = () => killGroup();
-        signal.addEventListener('abort', onAbort, { once: true });
-        child.on('error', (error) => {
-          ticker.stop();
-          clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        });
-        child.on('close', (code) => {
-          ticker.stop();
-          clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
-          const seconds = (performance.now() - started) / 1000;
-          const ok = code === 0 && !timedOut;
-          resolve({
-            ok,
-            seconds,
-            ...(ok ? {} : { logTail: output.text() }),
-            ...(timedOut ? { timedOut: true } : {}),
-          });
-        });
-      });
+      } finally {
+        ticker.stop();
+      }
     },
   };
 }

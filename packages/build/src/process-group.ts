@@ -25,82 +25,36 @@ export interface GroupRunResult {
 }
 
 /**
- * Runs one build command in its own process group. Stopping it signals the whole group by
- * pid: SIGTERM first, because make and gcc then delete the targets they were writing (a
- * truncated object newer than its source would poison every later incremental build), and
- * SIGKILL after the grace period for whatever is left.
+ * Runs one build command in its own process group, every byte of its output appended to the
+ * build log. Stopping it signals the whole group: SIGTERM first, because make and gcc then
+ * delete the targets they were writing, and SIGKILL after the grace period.
  */
 export async function runInGroup(
   argv: readonly string[],
   options: GroupRunOptions,
 ): Promise<GroupRunResult> {
-  const started = performance.now();
   const log = createWriteStream(options.logPath, { flags: 'a' });
   log.write(`$ ${argv.join(' ')}\n`);
-  const child = await options.sandbox.spawn(argv, options.request).catch((error: unknown) => {
-    log.end();
-    throw error;
-  });
-  return new Promise((resolve, reject) => {
-    let timedOut = false;
-    let aborted = false;
-    let killed = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const signalGroup = (sig: NodeJS.Signals) => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, sig);
-      } catch {
-        // ESRCH: the group is already gone.
-      }
-    };
-    const stop = () => {
-      signalGroup('SIGTERM');
-      killTimer ??= setTimeout(() => {
-        killed = true;
-        signalGroup('SIGKILL');
-      }, options.graceMs ?? 5000);
-    };
-    const timer = setTimeout(
-      () => {
-        timedOut = true;
-        stop();
-      },
-      Math.max(0, options.deadline - Date.now()),
-    );
-    const onAbort = () => {
-      aborted = true;
-      stop();
-    };
-    if (options.signal.aborted) onAbort();
-    options.signal.addEventListener('abort', onAbort, { once: true });
-    child.stdout.pipe(log, { end: false });
-    child.stderr.pipe(log, { end: false });
-    const finish = () => {
-      clearTimeout(timer);
-      clearTimeout(killTimer);
-      options.signal.removeEventListener('abort', onAbort);
-    };
-    child.on('error', (error) => {
-      finish();
+  const write = (chunk: Buffer) => log.write(chunk);
+  const run = await options.sandbox
+    .run(argv, options.request, {
+      timeoutMs: Math.max(0, options.deadline - Date.now()),
+      signal: options.signal,
+      graceMs: options.graceMs ?? 5000,
+      onStdout: write,
+      onStderr: write,
+    })
+    .catch((error: unknown) => {
       log.end();
-      reject(error);
+      throw error;
     });
-    child.on('close', (exitCode) => {
-      finish();
-      // Helpers that outlived make (rare) must not keep writing into the next build.
-      signalGroup('SIGKILL');
-      log.end(
-        `\n[exit ${exitCode}${timedOut ? ', timed out' : ''}${aborted ? ', cancelled' : ''}]\n`,
-        () =>
-          resolve({
-            exitCode,
-            timedOut,
-            aborted,
-            killed,
-            seconds: (performance.now() - started) / 1000,
-          }),
-      );
-    });
-  });
+  const how = `${run.timedOut ? ', timed out' : ''}${run.aborted ? ', cancelled' : ''}`;
+  await new Promise<void>((ended) => log.end(`\n[exit ${run.exitCode}${how}]\n`, ended));
+  return {
+    exitCode: run.exitCode,
+    timedOut: run.timedOut,
+    aborted: run.aborted,
+    killed: run.killed,
+    seconds: run.durationMs / 1000,
+  };
 }

@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Sandbox, type SandboxedProcess } from '@kbisect/sandbox';
+import { Sandbox, type SandboxedRun } from '@kbisect/sandbox';
 import { RunAborted } from './errors/run-aborted.js';
 import { RunFailedToStart } from './errors/run-failed-to-start.js';
 
@@ -98,74 +98,35 @@ export class LocalRunner implements Runner {
     const { signal } = options;
     if (signal?.aborted) throw new RunAborted(argv, '', '');
     await this.sandbox.reapOrphans();
-    const started = performance.now();
-    let child: SandboxedProcess;
+    const stdout = new OutputTail(this.maxOutputBytes);
+    const stderr = new OutputTail(this.maxOutputBytes);
+    let run: SandboxedRun;
     try {
-      child = await this.sandbox.spawn(argv, {
-        cwd: options.cwd ?? process.cwd(),
-        ...(options.env ? { env: options.env } : {}),
-        ...(options.network ? { network: true } : {}),
-      });
+      run = await this.sandbox.run(
+        argv,
+        {
+          cwd: options.cwd ?? process.cwd(),
+          ...(options.env ? { env: options.env } : {}),
+          ...(options.network ? { network: true } : {}),
+        },
+        {
+          timeoutMs: options.timeoutMs,
+          ...(signal ? { signal } : {}),
+          onStdout: (chunk) => stdout.push(chunk),
+          onStderr: (chunk) => stderr.push(chunk),
+        },
+      );
     } catch (error) {
       throw new RunFailedToStart(argv, error as Error);
     }
-
-    return new Promise<RunResult>((resolve, reject) => {
-      const stdout = new OutputTail(this.maxOutputBytes);
-      const stderr = new OutputTail(this.maxOutputBytes);
-      let timedOut = false;
-      let aborted = false;
-      let settled = false;
-      const killGroup = () => {
-        if (child.pid === undefined) return;
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // ESRCH: the group is already gone.
-        }
-      };
-      const onAbort = () => {
-        aborted = true;
-        killGroup();
-      };
-      const timer = setTimeout(() => {
-        timedOut = true;
-        killGroup();
-      }, options.timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (signal?.aborted) onAbort();
-      const cleanUp = () => {
-        settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-
-      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-      child.on('error', (error) => {
-        if (settled) return;
-        cleanUp();
-        killGroup();
-        reject(new RunFailedToStart(argv, error));
-      });
-      // Leftover children would keep the pipes open and 'close' would never come.
-      child.on('exit', killGroup);
-      child.on('close', (exitCode, exitSignal) => {
-        if (settled) return;
-        cleanUp();
-        if (aborted) {
-          reject(new RunAborted(argv, stdout.text(), stderr.text()));
-          return;
-        }
-        resolve({
-          exitCode,
-          signal: exitSignal,
-          stdout: stdout.text(),
-          stderr: stderr.text(),
-          durationMs: performance.now() - started,
-          timedOut,
-        });
-      });
-    });
+    if (run.aborted) throw new RunAborted(argv, stdout.text(), stderr.text());
+    return {
+      exitCode: run.exitCode,
+      signal: run.signal,
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      durationMs: run.durationMs,
+      timedOut: run.timedOut,
+    };
   }
 }

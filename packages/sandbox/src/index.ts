@@ -16,3 +16,4 @@ export {
   type SandboxRequest,
 } from './sandbox.js';
 export { CommandNetwork, SandboxConfig } from './sandbox-config.js';
+export { type RunControl, runSandboxed, type SandboxedRun } from './sandboxed-run.js';

@@ -9,6 +9,7 @@ import { SandboxUnavailable } from './errors/sandbox-unavailable.js';
 import { type ProcessGroups, signalGroup } from './process-groups.js';
 import { checkReachable, giveTo, type RunAsUser, resolveRunAs } from './run-as.js';
 import type { SandboxConfig } from './sandbox-config.js';
+import { type RunControl, runSandboxed, type SandboxedRun } from './sandboxed-run.js';
 
 /** One command a bisect brings, and what it may touch. */
 export interface SandboxRequest {
@@ -184,6 +185,15 @@ export class Sandbox {
     return child;
   }
 
+  /** Runs `argv` to its end: timeout, cancel and the kill of its group; see runSandboxed. */
+  run(
+    argv: readonly string[],
+    request: SandboxRequest,
+    control: RunControl,
+  ): Promise<SandboxedRun> {
+    return runSandboxed(this, argv, request, control);
+  }
+
   /**
    * Runs a short command of the commit's code to completion and returns what it printed: a
    * probe like `make kernelrelease` or `$CC --version` (the compiler is the spec's). A run
@@ -194,24 +204,19 @@ export class Sandbox {
     request: SandboxRequest,
     timeoutMs: number,
   ): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
-    const child = await this.spawn(argv, request);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    const run = await this.run(argv, request, {
+      timeoutMs,
+      onStdout: (chunk) => stdout.push(chunk),
+      onStderr: (chunk) => stderr.push(chunk),
     });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-    }, timeoutMs);
-    const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    clearTimeout(timer);
-    if (timedOut) throw new Error(`${argv.join(' ')} took longer than ${timeoutMs / 1000} s`);
-    return { exitCode, stdout, stderr };
+    if (run.timedOut) throw new Error(`${argv.join(' ')} took longer than ${timeoutMs / 1000} s`);
+    return {
+      exitCode: run.exitCode,
+      stdout: Buffer.concat(stdout).toString('utf8'),
+      stderr: Buffer.concat(stderr).toString('utf8'),
+    };
   }
 
   /** Kills the groups that workers now dead left on this host; see ProcessGroups. */
