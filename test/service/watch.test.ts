@@ -50,6 +50,7 @@ interface Run {
   median?: number;
   scheduledFor?: number;
   startedAt: string;
+  finishedAt?: string;
   changePercent?: number;
   pValue?: number;
   bisectId?: string;
@@ -376,6 +377,40 @@ describe('a watch every 3 s on a branch', () => {
     });
     expect(removed.status).toBe(204);
     expect((await service.request('GET', `/v1/watches/${id}`)).status).toBe(404);
+  });
+});
+
+describe('runs of one watch', () => {
+  it('never overlap, even on a worker that runs several watch jobs at once', async () => {
+    git(service.project.dir, 'branch', 'one-at-a-time', 'v1.0');
+    const response = await post(
+      '/v1/watches',
+      watchSpec({ branch: 'one-at-a-time', cron: '0 0 1 1 *', samples: 3, notify: [] }),
+    );
+    expect(response.status).toBe(201);
+    const { id } = (await response.json()) as { id: string };
+    // Two runs asked for at once; the worker's watch concurrency (4) would start both.
+    const asked = await Promise.all([post(`/v1/watches/${id}/run`), post(`/v1/watches/${id}/run`)]);
+    const runIds = await Promise.all(
+      asked.map(async (a) => ((await a.json()) as { runId: string }).runId),
+    );
+    expect(new Set(runIds).size).toBe(2);
+    const runs = await waitForRuns(
+      id,
+      (r) => runIds.every((runId) => r.some((run) => run.id === runId && run.status !== 'running')),
+      60_000,
+    );
+    const [first, second] = runs
+      .filter((run) => runIds.includes(run.id))
+      .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt)) as [Run, Run];
+    expect(first.finishedAt).toBeDefined();
+    expect(Date.parse(second.startedAt)).toBeGreaterThanOrEqual(
+      Date.parse(first.finishedAt as string),
+    );
+    const removed = await service.request('DELETE', `/v1/watches/${id}`, {
+      token: service.tokens.writer,
+    });
+    expect(removed.status).toBe(204);
   });
 });
 

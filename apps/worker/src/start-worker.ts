@@ -174,8 +174,8 @@ export async function startWorker(
     onError: (error) => log.error({ err: error, queue: 'webhook' }, 'worker error'),
   });
   // A watch run is a small coordinator: it queues the build and lab-test jobs of its tip.
-  // One run at a time per worker, so the runs of a watch compare with its last good run in
-  // the order they were scheduled.
+  // Runs of different watches go side by side; a watch's lease (WatchRunLease) keeps its own
+  // runs one at a time across workers, so each compares with the last good run before it.
   const watch = new Worker(
     QUEUE.watch,
     watchProcessor({
@@ -187,9 +187,10 @@ export async function startWorker(
       interrupts,
       config,
       notifier,
+      lockDurationMs: w.lockDurationMs,
       log,
     }),
-    { ...common, concurrency: 1 },
+    { ...common, concurrency: w.concurrency.watch },
   );
   const workers = [coordinator, build, ...labTests, watch];
   for (const worker of workers) {

@@ -142,6 +142,7 @@ export {
   StepMetrics,
 } from './store/step-metrics.js';
 export { createStores, type Stores } from './store/stores.js';
+export { WatchRunLease } from './watch/watch-run-lease.js';
 export {
   DEFAULT_REGRESSION,
   DEFAULT_WATCH_ALPHA,

@@ -74,7 +74,7 @@ export async function writeTestConfig(
         stalledIntervalMs: options.stalledIntervalMs ?? 1000,
         shutdownGraceMs: options.shutdownGraceMs ?? 2000,
         ...(options.buildProgressMs ? { buildProgressMs: options.buildProgressMs } : {}),
-        concurrency: { coordinator: 4, build: 2, labTest: 1 },
+        concurrency: { coordinator: 4, build: 2, labTest: 1, watch: 4 },
       },
       cacheDir: options.cacheDir,
       ...(options.webhooks ? { webhooks: options.webhooks } : {}),

@@ -24,7 +24,7 @@ import {
   type WatchRecord,
   type WatchRun,
 } from '@kbisect/queue';
-import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
 import type { LocalWorktrees } from '../build/local-worktrees.js';
@@ -43,6 +43,10 @@ export interface WatchProcessorOptions extends BisectStarter {
   interrupts: Interrupts;
   /** Absent: notification targets are recorded as not notified. */
   notifier?: WebhookNotifier;
+  /** The worker's job lock: a run's lease on its watch lives twice as long, renewed. */
+  lockDurationMs: number;
+  /** How long a run waits before it looks again whether its watch's other run has ended. */
+  busyRetryMs?: number;
   log: Logger;
 }
 
@@ -72,6 +76,39 @@ export function watchProcessor(options: WatchProcessorOptions) {
     const runId = runIdOf(job.id ?? `${watch.id}-${Date.now()}`);
     const owner: JobOwner = { watchId: watch.id, runId };
     const log = options.log.child(owner);
+    const leaseMs = 2 * options.lockDurationMs;
+    const busyWith = await stores.watchRuns.acquire(watch.id, runId, leaseMs);
+    if (busyWith !== undefined) {
+      if (!token)
+        throw new Error(`watch ${watch.id}: run ${busyWith} is running, no job token to wait`);
+      // Waits in BullMQ's delayed set, not on this worker: other watches' runs go on.
+      log.info(`watch ${watch.id}: run ${runId} waits until run ${busyWith} has ended`);
+      await job.moveToDelayed(Date.now() + (options.busyRetryMs ?? 5_000), token);
+      throw new DelayedError();
+    }
+    const renewal = setInterval(() => {
+      stores.watchRuns.renew(watch.id, runId, leaseMs).then(
+        (held) => held || log.warn(`watch ${watch.id}: run ${runId} lost its lease`),
+        (error: unknown) => log.warn({ err: error }, 'cannot renew the watch run lease'),
+      );
+    }, options.lockDurationMs / 2);
+    try {
+      return await runOnce(job, token, bullSignal, watch, runId, owner, log);
+    } finally {
+      clearInterval(renewal);
+      await stores.watchRuns.release(watch.id, runId).catch(() => {});
+    }
+  };
+
+  async function runOnce(
+    job: Job<WatchJob>,
+    token: string | undefined,
+    bullSignal: AbortSignal | undefined,
+    watch: WatchRecord,
+    runId: string,
+    owner: JobOwner,
+    log: Logger,
+  ) {
     const scheduledFor =
       job.data.trigger === 'schedule' ? job.timestamp + (job.opts.delay ?? 0) : undefined;
     // A job run again keeps what its first attempt recorded: its start, the bisect it began.
@@ -113,7 +150,7 @@ export function watchProcessor(options: WatchProcessorOptions) {
     } finally {
       step.done();
     }
-  };
+  }
 }
 
 interface RunContext {

@@ -151,6 +151,8 @@ export const ServiceConfig = Type.Object(
             coordinator: Type.Integer({ minimum: 1, maximum: 1000, default: 8 }),
             build: Type.Integer({ minimum: 1, maximum: 256, default: 2 }),
             labTest: Type.Integer({ minimum: 1, maximum: 256, default: 1 }),
+            // Runs of different watches side by side; runs of one watch never (WatchRunLease).
+            watch: Type.Integer({ minimum: 1, maximum: 256, default: 4 }),
           },
           { additionalProperties: false, default: {} },
         ),

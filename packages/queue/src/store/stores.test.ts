@@ -128,3 +128,28 @@ describe('the event stream', () => {
     expect(await stores.events.lastId('ev')).toBe(ids[4]);
   });
 });
+
+describe('the watch run lease', () => {
+  it('lets one run of a watch hold it, re-attaches the same run, and frees it only for its holder', async () => {
+    const lease = stores.watchRuns;
+    expect(await lease.acquire('w1', 'run-a', 10_000)).toBeUndefined();
+    // Another run of the same watch is told who holds it; another watch is not affected.
+    expect(await lease.acquire('w1', 'run-b', 10_000)).toBe('run-a');
+    expect(await lease.acquire('w2', 'run-b', 10_000)).toBeUndefined();
+    // The same run again (handed back at shutdown, or after a crash) keeps it.
+    expect(await lease.acquire('w1', 'run-a', 10_000)).toBeUndefined();
+    expect(await lease.renew('w1', 'run-b', 10_000)).toBe(false);
+    await lease.release('w1', 'run-b');
+    expect(await lease.holder('w1')).toBe('run-a');
+    expect(await lease.renew('w1', 'run-a', 10_000)).toBe(true);
+    await lease.release('w1', 'run-a');
+    expect(await lease.holder('w1')).toBeUndefined();
+    expect(await lease.acquire('w1', 'run-b', 10_000)).toBeUndefined();
+  });
+
+  it('expires on its own when its worker died without releasing it', async () => {
+    expect(await stores.watchRuns.acquire('w3', 'run-dead', 200)).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await stores.watchRuns.acquire('w3', 'run-next', 10_000)).toBeUndefined();
+  });
+});

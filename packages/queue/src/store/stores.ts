@@ -3,6 +3,7 @@ import { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { ServiceConfig } from '../config/service-config.js';
 import { type Keys, keys } from '../keys.js';
 import { BisectWebhooks } from '../lifecycle/webhook.js';
+import { WatchRunLease } from '../watch/watch-run-lease.js';
 import { WatchStore } from '../watch/watch-store.js';
 import { BisectStore } from './bisect-store.js';
 import { ControlChannel } from './control-channel.js';
@@ -22,6 +23,8 @@ export interface Stores {
   control: ControlChannel;
   stepMetrics: StepMetrics;
   watches: WatchStore;
+  /** One run at a time per watch, across workers. */
+  watchRuns: WatchRunLease;
   /** `bisect.finished` to a bisect's webhook, signed and retried through the webhook queue. */
   webhooks: BisectWebhooks;
   /** Kernel images and modules, from build workers to lab workers on other hosts. */
@@ -41,6 +44,7 @@ export function createStores(redis: Redis, config: ServiceConfig): Stores {
     control: new ControlChannel(redis, k),
     stepMetrics: new StepMetrics(redis, k),
     watches: new WatchStore(redis, config.redis.prefix),
+    watchRuns: new WatchRunLease(redis, config.redis.prefix),
     webhooks: new BisectWebhooks(redis, config),
     artifacts: new ArtifactStore(redis, k, config.artifacts),
     labTestHosts: new LabTestHosts(redis, k),
