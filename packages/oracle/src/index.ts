@@ -22,6 +22,7 @@ export {
   oracleQuantity,
   oracleSpecProblems,
   parseOracleText,
+  runsUserCode,
   SpliceLoopbackOracleSpec,
   spliceBenchOptionsOf,
 } from './oracle-spec.js';

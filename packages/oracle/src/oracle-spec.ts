@@ -125,6 +125,15 @@ export function oracleQuantity(spec: OracleSpec): { metric: string; unit: string
   }
 }
 
+/**
+ * Whether the oracle runs the user's own code (command, metric), which the worker host runs in
+ * its sandbox, or only kbisect's own program (splice-bench), which must run unconfined there
+ * because it sets lo's MTU. On a lab both run as the lab config's user.
+ */
+export function runsUserCode(spec: OracleSpec): boolean {
+  return spec.kind !== 'splice-loopback';
+}
+
 const FORMS = "command:'CMD', metric:'CMD' or splice-loopback[:FLAGS]";
 
 /**

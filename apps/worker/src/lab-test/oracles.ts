@@ -6,6 +6,7 @@ import {
   type OracleSpec,
   type OracleTarget,
   oracleFor,
+  runsUserCode,
 } from '@kbisect/oracle';
 import { Sandbox } from '@kbisect/sandbox';
 
@@ -13,9 +14,9 @@ import { Sandbox } from '@kbisect/sandbox';
  * Oracles by spec and target, made once per process: an oracle may compile its
  * benchmark on first use, which must not happen again for every sample. The worker host is
  * the default target; a lab hands its own (one object per lab, so one oracle per lab).
- * On the worker host, command and metric oracles are the user's code and run in the sandbox;
- * splice-bench is kbisect's own program and runs unconfined (it sets lo's MTU), with the same
- * clean environment and process-group records.
+ * On the worker host, an oracle that runs the user's code runs in the sandbox; one that runs
+ * only kbisect's own program runs unconfined (`runsUserCode`), with the same clean environment
+ * and process-group records.
  */
 export class Oracles {
   readonly #made = new Map<OracleTarget, Map<string, Promise<Oracle>>>();
@@ -32,7 +33,7 @@ export class Oracles {
   }
 
   get(spec: OracleSpec, target?: OracleTarget): Promise<Oracle> {
-    const on = target ?? (spec.kind === 'splice-loopback' ? this.#localUnconfined : this.#local);
+    const on = target ?? (runsUserCode(spec) ? this.#local : this.#localUnconfined);
     let bySpec = this.#made.get(on);
     if (!bySpec) {
       bySpec = new Map();
