@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { hodgesLehmannRatio, hodgesLehmannShift, relativeChange } from './effect.js';
+import {
+  hodgesLehmannInterval,
+  hodgesLehmannRatio,
+  hodgesLehmannShift,
+  relativeChange,
+} from './effect.js';
 
 describe('effect sizes', () => {
   it('estimates a shift by the median of pairwise differences', () => {
@@ -18,5 +23,33 @@ describe('effect sizes', () => {
     expect(relativeChange(10, 15)).toBeCloseTo(0.5, 12);
     expect(relativeChange(0, 0)).toBe(0);
     expect(relativeChange(0, 1)).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('gives the Hodges-Lehmann shift its distribution-free interval, as R wilcox.test does', () => {
+    const y = Array.from({ length: 10 }, (_, i) => i + 1);
+    const x = y.map((v) => v + 10);
+    // 10 against 10 at 95%: U <= 23 rejects (the table's critical value), so the interval
+    // runs from the 24th to the 77th of the 100 sorted differences: 7 and 13.
+    expect(hodgesLehmannInterval(x, y)).toEqual({ shift: 10, low: 7, high: 13, confidence: 0.95 });
+    const wider = hodgesLehmannInterval(x, y, 0.99);
+    expect(wider?.low).toBeLessThan(7);
+    expect(wider?.high).toBeGreaterThan(13);
+  });
+
+  it('gives no interval when the samples are too few to reach the coverage', () => {
+    // 3 against 3: the most extreme ordering has p = 1/20 = 0.05 > 0.025 per side.
+    expect(hodgesLehmannInterval([4, 5, 6], [1, 2, 3])).toBeUndefined();
+    expect(hodgesLehmannInterval([4, 5, 6, 7], [1, 2, 3, 4])).toBeDefined();
+    expect(hodgesLehmannInterval([], [1])).toBeUndefined();
+  });
+
+  it('uses the normal approximation for large samples and agrees with the exact count', () => {
+    const y = Array.from({ length: 60 }, (_, i) => i);
+    const x = y.map((v) => v + 100);
+    const large = hodgesLehmannInterval(x, y);
+    expect(large?.shift).toBe(100);
+    expect(large?.low).toBeLessThan(100);
+    expect(large?.high).toBeGreaterThan(100);
+    expect((large?.high ?? 0) - 100).toBeCloseTo(100 - (large?.low ?? 0), 6);
   });
 });

@@ -6,7 +6,13 @@ export {
 } from './calibrate.js';
 export { describeEffect } from './describe-effect.js';
 export { iqr, madSigma, median, quantile } from './descriptive.js';
-export { hodgesLehmannRatio, hodgesLehmannShift, relativeChange } from './effect.js';
+export {
+  hodgesLehmannInterval,
+  hodgesLehmannRatio,
+  hodgesLehmannShift,
+  relativeChange,
+  type ShiftInterval,
+} from './effect.js';
 export {
   BaselinesTooSmall,
   type EndpointSummary,
