@@ -186,9 +186,16 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
     execFileSync('xmllint', ['--noout', '--schema', schema, junit], { stdio: 'pipe' });
     const xml = readFileSync(junit, 'utf8');
     expect(xml).toContain(fixture.project.culprit);
-    expect(readFileSync(markdown, 'utf8')).toContain(
-      'sender: flush every 512-byte record immediately',
+    // The setup `kbisect run` knows, in both files.
+    expect(xml).toContain(
+      `<property name="kbisect.setup.repository" value="${fixture.project.dir}"/>`,
     );
+    expect(xml).toContain('<property name="kbisect.setup.build" value="command: make -s"/>');
+    expect(xml).toContain('<property name="kbisect.setup.range" value="v1.0..main (good..bad)');
+    const md = readFileSync(markdown, 'utf8');
+    expect(md).toContain('sender: flush every 512-byte record immediately');
+    expect(md).toContain(`| repository | ${fixture.project.dir} |`);
+    expect(md).toContain('| lab | local (the worker host) |');
   });
 
   it('removes its worktrees when interrupted with Ctrl-C', async () => {

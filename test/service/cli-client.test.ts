@@ -50,9 +50,17 @@ describe('kbisect start --wait --json', () => {
       'subject',
       'log',
       'result',
+      'setup',
     ]) {
       expect(service_[key], key).toEqual(run[key]);
     }
+    // The setup comes from the spec the service stored, as run makes it from its options.
+    expect(service_.setup).toMatchObject({
+      repository: service.project.dir,
+      range: 'v1.0..main',
+      build: 'command: make -s',
+      lab: 'local (the worker host)',
+    });
     // The person watching saw the progress and the report on stderr, as with run --json.
     expect(started.stderr).toMatch(/INFO: testing [0-9a-f]{12}: \d+ candidates left/);
     expect(started.stderr).toContain(`${service.project.culprit} is the first bad commit`);

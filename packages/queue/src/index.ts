@@ -89,6 +89,7 @@ export {
   WAIT_OUT_OUTAGES,
 } from './redis.js';
 export { Repositories, type RepositoryRules, repositoryRules } from './repositories.js';
+export { BisectSetup, bisectSetupOf, type SetupSource } from './result/bisect-setup.js';
 export {
   type CommitSubject,
   commitsToDescribe,

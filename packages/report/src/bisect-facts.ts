@@ -3,10 +3,12 @@ import type {
   DecisionEvidence,
   JournalEntry,
   RankTestEvidence,
+  Sample,
   Verdict,
 } from '@kbisect/core';
 import { bootFailureText, measuredValues, measurement } from './format.js';
 import type { BisectReportInput, ReportCommit, ReportResult } from './report-input.js';
+import { labsOf, setupLines } from './setup-lines.js';
 
 /** One line of the tested-commits table: a verdict of the bisect or of a confirmation. */
 export interface TestedCommit {
@@ -20,14 +22,16 @@ export interface TestedCommit {
   buildSeconds?: number;
   testSeconds?: number;
   summary?: string;
+  /** The lab(s) its samples ran on, when a lab ran them. */
+  lab?: string;
   skipped: boolean;
   subject?: string;
 }
 
 /** Medians of two commits side by side, as LKP compares a commit with its parent. */
 export interface Comparison {
-  before: { sha: string; role: 'parent' | 'good'; values: number[] };
-  after: { sha: string; values: number[] };
+  before: { sha: string; role: 'parent' | 'good'; values: number[]; samples: Sample[] };
+  after: { sha: string; values: number[]; samples: Sample[] };
 }
 
 /** What every report format derives from the input, computed once and the same way. */
@@ -46,6 +50,8 @@ export interface BisectFacts {
   /** Doubts about the culprit (e.g. its kernel has its parent's code); empty without one. */
   culpritWarnings: string[];
   tested: TestedCommit[];
+  /** What ran where, as "name: value" pairs (setupLines). */
+  setup: [string, string][];
   finishedAt: Date;
 }
 
@@ -90,6 +96,8 @@ export function bisectFacts(input: BisectReportInput): BisectFacts {
     if (ev?.build) row.buildSeconds = ev.build.seconds;
     if (ev?.testSeconds !== undefined) row.testSeconds = ev.testSeconds;
     if (ev?.decision?.summary) row.summary = ev.decision.summary;
+    const lab = labsOf(entry);
+    if (lab) row.lab = lab;
     const subject =
       byShaInfo.get(entry.commit)?.subject ??
       (entry.commit === result.culprit ? (result.subject ?? undefined) : undefined);
@@ -104,6 +112,7 @@ export function bisectFacts(input: BisectReportInput): BisectFacts {
     culpritWarnings:
       result.status === 'found' || result.status === 'inconclusive' ? (result.warnings ?? []) : [],
     tested,
+    setup: [],
     finishedAt: finishedAt(
       input,
       entries.map((e) => e.entry),
@@ -111,6 +120,12 @@ export function bisectFacts(input: BisectReportInput): BisectFacts {
   };
   const endpoints = endpointsFromLog(result.log);
   if (endpoints) facts.endpoints = endpoints;
+  facts.setup = setupLines(
+    result,
+    entries.map((e) => e.entry),
+    facts.commit,
+    endpoints,
+  );
 
   const culprit = result.status === 'found' ? result.culprit : null;
   if (culprit) {
@@ -138,27 +153,24 @@ function compare(
   confirmations: readonly Confirmation[],
   endpoints: { goods: string[] } | undefined,
 ): Comparison | undefined {
-  const valuesOf = (shas: readonly string[]) =>
+  const samplesOf = (shas: readonly string[]) =>
     entries
       .filter(({ entry }) => shas.includes(entry.commit))
-      .flatMap(({ entry }) => measuredValues(entry.evidence?.samples ?? []));
-  const after = valuesOf([culprit]);
-  if (after.length === 0) return undefined;
-  const parent = confirmations.find((c) => c.check === 'parent-is-good')?.commit;
-  const parentValues = parent ? valuesOf([parent]) : [];
-  if (parent && parentValues.length) {
-    return {
-      before: { sha: parent, role: 'parent', values: parentValues },
-      after: { sha: culprit, values: after },
-    };
-  }
-  const good = endpoints?.goods[0];
-  const goodValues = endpoints ? valuesOf(endpoints.goods) : [];
-  if (!good || goodValues.length === 0) return undefined;
-  return {
-    before: { sha: good, role: 'good', values: goodValues },
-    after: { sha: culprit, values: after },
+      .flatMap(({ entry }) => entry.evidence?.samples ?? []);
+  const side = (sha: string, shas: readonly string[]) => {
+    const samples = samplesOf(shas);
+    return { sha, samples, values: measuredValues(samples) };
   };
+  const after = side(culprit, [culprit]);
+  if (after.values.length === 0) return undefined;
+  const parent = confirmations.find((c) => c.check === 'parent-is-good')?.commit;
+  const parentSide = parent ? side(parent, [parent]) : undefined;
+  if (parentSide?.values.length) return { before: { ...parentSide, role: 'parent' }, after };
+  const good = endpoints?.goods[0];
+  if (!good || !endpoints) return undefined;
+  const goodSide = side(good, endpoints.goods);
+  if (goodSide.values.length === 0) return undefined;
+  return { before: { ...goodSide, role: 'good' }, after };
 }
 
 function finishedAt(input: BisectReportInput, entries: readonly JournalEntry[]): Date {

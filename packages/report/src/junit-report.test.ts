@@ -11,6 +11,7 @@ import {
   inconclusiveInput,
   LBENCH_CULPRIT,
   lbenchFound,
+  lbenchFoundWithSetup,
   NO_OP_WARNING,
   noOpCulpritInput,
   notDistinguishableInput,
@@ -43,10 +44,9 @@ function xpath(xml: string, expression: string): string {
 }
 
 const found: BisectReportInput = {
-  ...lbenchFound(),
+  ...lbenchFoundWithSetup(),
   url: 'https://kbisect.example.org/bisects/b-7f3a',
   host: 'lab-07',
-  setup: { oracle: 'metric:./lbench' },
 };
 
 describeWithXmllint('junitReport', () => {
@@ -101,7 +101,22 @@ describeWithXmllint('junitReport', () => {
     expect(prop('kbisect.status')).toBe('found');
     expect(prop('kbisect.culprit')).toBe(LBENCH_CULPRIT);
     expect(prop('kbisect.describe')).toBe('v1.0-12-g41c0520');
-    expect(prop('kbisect.setup.oracle')).toBe('metric:./lbench');
+  });
+
+  it('carries the setup as kbisect.setup.* properties and stays valid against the schema', () => {
+    const xml = junitReport(found);
+    const prop = (name: string) =>
+      xpath(xml, `/testsuite/properties/property[@name='kbisect.setup.${name}']/@value`);
+    expect(prop('repository')).toBe('/tmp/kbisect-demo/lbench');
+    expect(prop('range')).toBe('v1.0..main (good..bad): v1.0..v1.0-21-gedb9f40');
+    expect(prop('build')).toBe('command: make -s');
+    expect(prop('lab')).toBe('local (the worker host)');
+    expect(prop('oracle')).toBe('metric: ./lbench');
+    expect(prop('decision')).toContain('calibration 40 runs of each endpoint at alpha 0.01');
+    expect(validate(xml)).toMatchObject({ ok: true });
+    // Without a setup (an old stored result) the range still comes from the log.
+    const bare = junitReport(lbenchFound());
+    expect(xpath(bare, "count(//property[starts-with(@name, 'kbisect.setup.')])")).toBe('1');
   });
 
   it('shows each tested commit with its verdict and measurement, and its build + test time', () => {

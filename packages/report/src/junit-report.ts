@@ -130,7 +130,7 @@ function properties(facts: BisectFacts): [string, string][] {
   if (result.reason) props.push(['kbisect.reason', result.reason]);
   props.push(['kbisect.steps', String(result.steps)]);
   props.push(['kbisect.oracle-runs', String(result.oracleRuns)]);
-  for (const [k, v] of Object.entries(input.setup ?? {})) props.push([`kbisect.setup.${k}`, v]);
+  for (const [name, value] of facts.setup) props.push([`kbisect.setup.${name}`, value]);
   return props;
 }
 

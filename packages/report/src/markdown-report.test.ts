@@ -6,6 +6,7 @@ import {
   inconclusiveInput,
   LBENCH_CULPRIT,
   lbenchFound,
+  lbenchFoundWithSetup,
   NO_OP_WARNING,
   noOpCulpritInput,
   notDistinguishableInput,
@@ -24,6 +25,16 @@ describe('markdownReport', () => {
     );
     expect(md).toContain(`| Commit | <code>${LBENCH_CULPRIT}</code> |`);
     expect(md).toContain('| Describe | <code>v1.0-12-g41c0520</code> |');
+  });
+
+  it('has a setup table: what ran where, escaped like every outside text', () => {
+    const withSetup = markdownReport(lbenchFoundWithSetup());
+    expect(withSetup).toContain(
+      '#### Setup\n\n| | |\n|---|---|\n| repository | /tmp/kbisect-demo/lbench |',
+    );
+    expect(withSetup).toContain('| build | command: make -s |');
+    expect(withSetup).toContain('| oracle | metric: ./lbench |');
+    expect(withSetup).toMatch(/\| decision \| Mann-Whitney U, .*p &lt;= 0\.001 \|/);
   });
 
   it('gives the effect, the confirmations and a link to the bisect', () => {

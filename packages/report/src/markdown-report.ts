@@ -12,7 +12,12 @@ import type { BisectReportInput } from './report-input.js';
  */
 export function markdownReport(input: BisectReportInput): string {
   const facts = bisectFacts(input);
-  const lines = [...summary(facts), ...testedTable(facts), ...logBlock(facts.result.log)];
+  const lines = [
+    ...summary(facts),
+    ...setupTable(facts),
+    ...testedTable(facts),
+    ...logBlock(facts.result.log),
+  ];
   return `${lines.join('\n')}\n`;
 }
 
@@ -128,6 +133,19 @@ function summary(facts: BisectFacts): string[] {
         ...(url.length ? [`Bisect: ${url[0]}`, ''] : []),
       ];
   }
+}
+
+/** What ran where, as the text report's header lines. */
+function setupTable(facts: BisectFacts): string[] {
+  if (facts.setup.length === 0) return [];
+  return [
+    '#### Setup',
+    '',
+    '| | |',
+    '|---|---|',
+    ...facts.setup.map(([name, value]) => `| ${mdText(name)} | ${mdText(value)} |`),
+    '',
+  ];
 }
 
 function testedTable(facts: BisectFacts): string[] {

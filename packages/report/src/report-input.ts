@@ -28,6 +28,22 @@ export interface ReportResult {
   baselines?: unknown;
   error?: string;
   seconds?: { build: number; test: number; total: number };
+  /** What ran where, from the bisect's spec (`BisectSetup` of @kbisect/queue). */
+  setup?: ReportSetup;
+}
+
+/**
+ * The part of the setup known before the first step, one readable line each; what only the
+ * run knows (labs, kernel releases, compiler versions) the reports read from the journal.
+ */
+export interface ReportSetup {
+  repository: string;
+  range: string;
+  build: string;
+  lab: string;
+  oracle: string;
+  decision: string;
+  recipe?: string;
 }
 
 /** What a report says about a commit; `CommitInfo` of @kbisect/git and the service's
@@ -50,11 +66,6 @@ export interface BisectReportInput {
   url?: string;
   /** What the oracle measures, as `Oracle['quantity']`: names the effect in the headline. */
   quantity?: { metric: string; unit?: string };
-  /**
-   * What ran where, printed as "name: value" lines the way LKP prints testcase, test machine
-   * and parameters: e.g. { repo, oracle, lab }.
-   */
-  setup?: Readonly<Record<string, string>>;
   /** The lab or machine the oracle ran on (JUnit `hostname`; default "localhost"). */
   host?: string;
   /**

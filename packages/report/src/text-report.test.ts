@@ -7,18 +7,19 @@ import {
   inconclusiveInput,
   LBENCH_CULPRIT,
   lbenchFound,
+  lbenchFoundWithSetup,
   NO_OP_WARNING,
   noOpCulpritInput,
   notDistinguishableInput,
+  spliceFound,
 } from './testing/fixtures.js';
 import { textReport } from './text-report.js';
 
 describe('textReport of a found culprit', () => {
   const input = {
-    ...lbenchFound(),
+    ...lbenchFoundWithSetup(),
     url: 'https://kbisect.example.org/bisects/b-7f3a',
     quantity: { metric: 'throughput', unit: 'MB/s' },
-    setup: { oracle: 'metric:./lbench', lab: 'lab-07' },
   };
   const text = textReport(input);
 
@@ -34,7 +35,20 @@ describe('textReport of a found culprit', () => {
     expect(text).toContain('date: 2012-10-03T07:00:00+00:00');
     expect(text).toContain('describe: v1.0-12-g41c0520');
     expect(text).toContain('bisect: https://kbisect.example.org/bisects/b-7f3a');
-    expect(text).toContain('lab: lab-07');
+  });
+
+  it('says what ran where before any figure: repository, range, build, lab, oracle, decision', () => {
+    const head = text.slice(0, text.indexOf('effect:'));
+    expect(head).toContain(
+      [
+        'repository: /tmp/kbisect-demo/lbench',
+        'range: v1.0..main (good..bad): v1.0..v1.0-21-gedb9f40',
+        'build: command: make -s',
+        'lab: local (the worker host)',
+        'oracle: metric: ./lbench',
+        'decision: Mann-Whitney U, higher-is-better; calibration 40 runs of each endpoint at alpha 0.01, min effect 10%; 3 to 40 runs a commit, verdict at p <= 0.001',
+      ].join('\n'),
+    );
   });
 
   it('gives the effect with its p-value, test and sample counts', () => {
@@ -206,5 +220,50 @@ describe('textReport of kernels that do not boot', () => {
       'skipped: boot failed: lab rack3-node7: kernel 6.1.0-kb-666666666666 did not answer SSH within 180 s',
     );
     expect(text).not.toContain('boot-failed');
+  });
+});
+
+describe('textReport of a splice-loopback kernel bisect', () => {
+  const text = textReport(spliceFound());
+
+  it('puts parent and culprit side by side for every splice-bench figure, LKP style', () => {
+    const table = text.slice(text.indexOf('%stddev'), text.indexOf('(medians of'));
+    const row = (name: string) => table.split('\n').find((line) => line.endsWith(`  ${name}`));
+    expect(row('transactions (transactions/s)')).toMatch(
+      /^ {6}8950 ± {2}2% {6}-91\.2% {7}790 ± {2}4%/,
+    );
+    expect(row('stalled (ms/s)')).toMatch(/^ {9}0 {13}\+Inf% {7}795 ± {2}2%/);
+    expect(row('stalls 35-60 ms')).toBeDefined();
+    expect(row('stalls 180-300 ms')).toBeDefined();
+    // Buckets that stayed empty on both sides are left out.
+    expect(row('stalls 300+ ms')).toBeUndefined();
+    expect(row('delayed ACKs')).toMatch(/^ {9}4 ± {2}0% {3}\+29775\.0% {6}1195 ± {2}1%/);
+    expect(row('retransmits')).toBeDefined();
+    expect(row('receiver MSS (bytes)')).toMatch(/-75\.0%/);
+    expect(text).toContain('(medians of 8 runs of the parent and 8 of the culprit');
+  });
+
+  it('gives the change as a Hodges-Lehmann shift with its 95% interval', () => {
+    expect(text).toContain(
+      'shift: -8150 (-91.1%) transactions (transactions/s) against the parent, 95% interval -8300 (-92.7%) to -8040 (-89.8%)',
+    );
+  });
+
+  it('names the compiler, the labs and the kernel the run used, and the lab of each commit', () => {
+    expect(text).toContain('compiler: gcc (Debian 12.2.0-14) 12.2.0; GNU ld 2.40');
+    expect(text).toContain('machines: vm-a, vm-b');
+    expect(text).toContain('kernel: 3.7.0-rc1-kb-c0ffee (culprit)');
+    expect(text).toMatch(/# {2}commit +verdict +measured +build +test +lab +subject/);
+    expect(text).toMatch(/1 {2}c0ffee000000 {2}bad +median 790 \(n=8\) .* vm-a vm-b {2}tcp: defer/);
+  });
+
+  it('says when the runs are too few for an interval instead of printing one', () => {
+    const input = spliceFound();
+    const journal = (input.result.journal ?? []).map((e) => ({
+      ...e,
+      evidence: { ...e.evidence, samples: e.evidence?.samples?.slice(0, 3) ?? [] },
+    }));
+    const few = textReport({ ...input, result: { ...input.result, journal } });
+    expect(few).toContain('shift: too few runs (3 and 3) for a 95% interval');
   });
 });

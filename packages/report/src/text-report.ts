@@ -1,6 +1,14 @@
-import { type Confirmation, formatP, formatPercent, formatValue, median } from '@kbisect/core';
+import {
+  type Confirmation,
+  formatP,
+  formatPercent,
+  formatValue,
+  hodgesLehmannInterval,
+  median,
+} from '@kbisect/core';
 import { type BisectFacts, bisectFacts, type Comparison } from './bisect-facts.js';
 import { endpointBaselines } from './endpoint-baselines.js';
+import { evidenceRows } from './evidence-rows.js';
 import { columns, formatDuration, formatMeasure, shortSha } from './format.js';
 import type { BisectReportInput } from './report-input.js';
 
@@ -50,7 +58,7 @@ function foundReport(facts: BisectFacts): string[] {
   // Beside the commit, before any figure: a doubt changes how the rest is read.
   lines.push(...facts.culpritWarnings.map((warning) => `warning: ${warning}`));
   lines.push(...urlLine(facts), '', ...setupLines(facts));
-  lines.push(...effectLines(facts));
+  lines.push(...effectLines(facts), ...shiftLines(facts));
   lines.push(...confirmedLine(result.confirmations ?? []));
   lines.push('', 'Details are as below:', DETAILS_RULE, '');
   if (facts.comparison) lines.push(...comparisonTable(facts, facts.comparison), '');
@@ -73,12 +81,7 @@ function urlLine(facts: BisectFacts): string[] {
 }
 
 function setupLines(facts: BisectFacts): string[] {
-  const lines = Object.entries(facts.input.setup ?? {}).map(([k, v]) => `${k}: ${v}`);
-  const range = facts.endpoints;
-  if (range) {
-    const name = (sha: string) => facts.commit(sha)?.describe ?? shortSha(sha);
-    lines.push(`range: ${range.goods.map(name).join(' ')}..${name(range.bad)} (good..bad)`);
-  }
+  const lines = facts.setup.map(([name, value]) => `${name}: ${value}`);
   return lines.length ? [...lines, ''] : [];
 }
 
@@ -122,19 +125,14 @@ function confirmedLine(confirmations: readonly Confirmation[]): string[] {
 
 /**
  * LKP's before/after table: two commits, the change between them, and the spread of each,
- * so a reader sees at once whether the change stands out of the noise.
+ * so a reader sees at once whether the change stands out of the noise. The oracle's measure
+ * is the first row; a splice-loopback oracle adds what else its runs saw (evidenceRows).
  */
 function comparisonTable(facts: BisectFacts, c: Comparison): string[] {
   const subject = (sha: string) => facts.commit(sha)?.subject ?? '';
-  const before = median(c.before.values);
-  const after = median(c.after.values);
-  const change = before === 0 ? '' : signed(((after - before) / Math.abs(before)) * 100);
-  const cell = (value: number, values: readonly number[]) =>
-    `${formatMeasure(value).padStart(10)}${spreadOf(values)}`;
-  const quantity = facts.input.quantity;
-  const name = quantity
-    ? `${quantity.metric}${quantity.unit ? ` (${quantity.unit})` : ''}`
-    : 'measure';
+  const cell = (values: readonly number[]) =>
+    `${formatMeasure(median(values)).padStart(10)}${spreadOf(values)}`;
+  const rows = evidenceRows(c.before.samples, c.after.samples, measureName(facts));
   return [
     'commit:',
     `  ${c.before.sha.slice(0, 10)} ("${subject(c.before.sha)}")`,
@@ -144,10 +142,49 @@ function comparisonTable(facts: BisectFacts, c: Comparison): string[] {
     '---------------- ---------------------------',
     '         %stddev     %change         %stddev',
     '             \\          |                \\',
-    `${cell(before, c.before.values)}${change.padStart(12)}${cell(after, c.after.values)}  ${name}`,
+    ...rows.map(
+      (row) =>
+        `${cell(row.before)}${percentChange(median(row.before), median(row.after)).padStart(12)}${cell(row.after)}  ${row.name}`,
+    ),
     '',
     `(medians of ${c.before.values.length} runs of the ${c.before.role === 'parent' ? 'parent' : 'good commit'} ` +
       `and ${c.after.values.length} of the culprit; ± is the relative standard deviation)`,
+  ];
+}
+
+function measureName(facts: BisectFacts): string {
+  const quantity = facts.input.quantity;
+  return quantity ? `${quantity.metric}${quantity.unit ? ` (${quantity.unit})` : ''}` : 'measure';
+}
+
+/** LKP's %change column; from 0 any rise is infinitely many percent, said as such. */
+function percentChange(before: number, after: number): string {
+  if (before === after) return '0.0%';
+  if (before === 0) return after > 0 ? '+Inf%' : '-Inf%';
+  return signed(((after - before) / Math.abs(before)) * 100);
+}
+
+/**
+ * The size of the change with its uncertainty, not only a p-value: the Hodges-Lehmann shift
+ * of the culprit against the table's other commit with its 95% interval.
+ */
+function shiftLines(facts: BisectFacts): string[] {
+  const c = facts.comparison;
+  if (!c) return [];
+  const interval = hodgesLehmannInterval(c.after.values, c.before.values);
+  const against = c.before.role === 'parent' ? 'parent' : 'good commit';
+  if (!interval) {
+    return [
+      `shift: too few runs (${c.after.values.length} and ${c.before.values.length}) for a 95% interval of the change against the ${against}`,
+    ];
+  }
+  const base = median(c.before.values);
+  const relative = (x: number) => (base === 0 ? '' : ` (${signed((x / Math.abs(base)) * 100)})`);
+  const value = (x: number) => `${x < 0 ? '-' : '+'}${formatMeasure(Math.abs(x))}`;
+  return [
+    `shift: ${value(interval.shift)}${relative(interval.shift)} ${measureName(facts)} against the ${against}, ` +
+      `95% interval ${value(interval.low)}${relative(interval.low)} to ${value(interval.high)}${relative(interval.high)}`,
+    `       (Hodges-Lehmann: median of the ${c.after.values.length} x ${c.before.values.length} pairwise differences)`,
   ];
 }
 
@@ -164,23 +201,22 @@ function spreadOf(values: readonly number[]): string {
 }
 
 function testedSection(facts: BisectFacts): string[] {
-  const rows = facts.tested
-    .filter((t) => !t.check)
-    .map((t) => [
-      String(t.index),
-      shortSha(t.sha),
-      t.verdict,
-      t.measured,
-      t.buildSeconds !== undefined ? formatDuration(t.buildSeconds) : '',
-      t.testSeconds !== undefined ? formatDuration(t.testSeconds) : '',
-      t.subject ?? '',
-    ]);
+  const own = facts.tested.filter((t) => !t.check);
+  // Which lab ran each commit: only when labs ran them (a pool may use several).
+  const labs = own.some((t) => t.lab);
+  const rows = own.map((t) => [
+    String(t.index),
+    shortSha(t.sha),
+    t.verdict,
+    t.measured,
+    t.buildSeconds !== undefined ? formatDuration(t.buildSeconds) : '',
+    t.testSeconds !== undefined ? formatDuration(t.testSeconds) : '',
+    ...(labs ? [t.lab ?? ''] : []),
+    t.subject ?? '',
+  ]);
   if (rows.length === 0) return [];
-  return [
-    'tested commits:',
-    ...columns([['#', 'commit', 'verdict', 'measured', 'build', 'test', 'subject'], ...rows]),
-    '',
-  ];
+  const head = ['#', 'commit', 'verdict', 'measured', 'build', 'test', ...(labs ? ['lab'] : [])];
+  return ['tested commits:', ...columns([[...head, 'subject'], ...rows]), ''];
 }
 
 function confirmationSection(facts: BisectFacts): string[] {

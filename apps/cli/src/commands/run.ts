@@ -10,6 +10,7 @@ import {
 } from '@kbisect/git';
 import { LocalRunner, localTarget, oracleFor } from '@kbisect/oracle';
 import {
+  bisectSetupOf,
   commitsToDescribe,
   decisionSetup,
   EXIT,
@@ -86,8 +87,22 @@ export async function runCommand(options: RunOptions): Promise<number> {
   }
 }
 
+/** The setup lines of every report, from the options as the service makes them from a spec. */
+function setupOf(options: RunOptions) {
+  return bisectSetupOf({
+    repo: options.repo,
+    good: options.goods,
+    bad: options.bad,
+    firstParent: options.firstParent,
+    ...(options.build ? { build: { command: options.build } } : {}),
+    lab: 'local',
+    ...oracleAndDecisionOf(options),
+  });
+}
+
 async function execute(options: RunOptions, cacheDir: string, signal: AbortSignal, log: Logger) {
   const emit = async (object: ResultObject, commits: CommitInfo[] = []) => {
+    object.setup ??= setupOf(options);
     if (options.json) process.stdout.write(`${JSON.stringify(object)}\n`);
     // A report file that cannot be written is said loudly but does not change the verdict.
     await writeCiReports(options, { result: object, commits }).catch((error: Error) =>

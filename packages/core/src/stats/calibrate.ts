@@ -54,12 +54,20 @@ export const RECOMMENDED_CALIBRATION_SAMPLES = 40;
  * per-commit policy classifies against. Throws `NotDistinguishable` rather than let a
  * bisect chase noise.
  */
+/** What `calibrate` uses for the options a caller leaves out; reports name them. */
+export const CALIBRATION_DEFAULTS = { alpha: 0.01, minEffect: 0.1, minSeparation: 0.75 } as const;
+
 export function calibrate(
   goodSamples: readonly Sample[],
   badSamples: readonly Sample[],
   options: CalibrateOptions,
 ): Baselines {
-  const { direction, alpha = 0.01, minEffect = 0.1, minSeparation = 0.75 } = options;
+  const {
+    direction,
+    alpha = CALIBRATION_DEFAULTS.alpha,
+    minEffect = CALIBRATION_DEFAULTS.minEffect,
+    minSeparation = CALIBRATION_DEFAULTS.minSeparation,
+  } = options;
   if (goodSamples.length === 0) throw new NoSamples('the good endpoint was not measured');
   if (badSamples.length === 0) throw new NoSamples('the bad endpoint was not measured');
   const good = sampleValues(goodSamples, direction);

@@ -1,5 +1,6 @@
 export {
   type Baselines,
+  CALIBRATION_DEFAULTS,
   type CalibrateOptions,
   calibrate,
   RECOMMENDED_CALIBRATION_SAMPLES,
@@ -40,6 +41,7 @@ export {
 } from './regression-since-last-good.js';
 export {
   type RankTestEvidence,
+  STATISTICAL_POLICY_DEFAULTS,
   type StatisticalPolicyOptions,
   statisticalPolicy,
 } from './statistical-policy.js';

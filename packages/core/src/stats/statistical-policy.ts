@@ -103,15 +103,22 @@ export interface RankTestEvidence extends DecisionEvidence {
  * good, the baselines infinitely apart, and the margin and the position meaningless, so
  * the tests run on the values themselves; `scale: 'linear'` asks for that always.
  */
+/** What `statisticalPolicy` uses for the options a caller leaves out; reports name them. */
+export const STATISTICAL_POLICY_DEFAULTS = {
+  initialSamples: 3,
+  maxSamples: 40,
+  alpha: 0.001,
+} as const;
+
 export function statisticalPolicy(
   baselines: Baselines,
   options: StatisticalPolicyOptions = {},
 ): DecisionPolicy {
   const {
-    initialSamples: requestedInitial = 3,
-    maxSamples = 40,
+    initialSamples: requestedInitial = STATISTICAL_POLICY_DEFAULTS.initialSamples,
+    maxSamples = STATISTICAL_POLICY_DEFAULTS.maxSamples,
     step = 2,
-    alpha = 0.001,
+    alpha = STATISTICAL_POLICY_DEFAULTS.alpha,
     margin = 0.15,
     metric = 'median',
     unit,

@@ -1,4 +1,5 @@
 import type { BisectStatus, CommitDescription } from '../record/bisect-record.js';
+import { bisectSetupOf } from '../result/bisect-setup.js';
 import { errorResultObject, type ResultObject } from '../result/result-object.js';
 import type { Stores } from '../store/stores.js';
 import type { LifecycleLog } from './webhook.js';
@@ -22,11 +23,14 @@ export async function finishBisect(
   log: LifecycleLog,
   { result, commits }: FinishOptions = {},
 ): Promise<BisectStatus> {
-  const final =
+  const given =
     result ??
     errorResultObject(
       new Error(status === 'cancelled' ? `bisect ${id} was cancelled` : `bisect ${id} ${status}`),
     );
+  // Every way a bisect ends carries its setup, so every report says what ran where.
+  const spec = (await stores.bisects.get(id))?.spec;
+  const final: ResultObject = spec ? { ...given, setup: bisectSetupOf(spec) } : given;
   const ended = await stores.bisects.finish(id, status, {
     result: final,
     ...(commits ? { commits } : {}),

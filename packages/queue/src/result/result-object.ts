@@ -10,6 +10,7 @@ import {
   toBisectLog,
 } from '@kbisect/core';
 import { type Static, Type } from 'typebox';
+import { BisectSetup } from './bisect-setup.js';
 
 /**
  * The machine-readable result of a bisect: the last stdout line of `kbisect run --json` and
@@ -51,6 +52,7 @@ export const ResultObject = Type.Object({
   seconds: Type.Optional(
     Type.Object({ build: Type.Number(), test: Type.Number(), total: Type.Number() }),
   ),
+  setup: Type.Optional(BisectSetup),
 });
 
 export interface ResultObject

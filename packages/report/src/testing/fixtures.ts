@@ -12,6 +12,24 @@ export function lbenchFound(): BisectReportInput {
   return JSON.parse(raw) as { result: ReportResult; commits: ReportCommit[] };
 }
 
+/** The setup `bisectSetupOf` (@kbisect/queue) makes for the demo's `kbisect run`. */
+export const DEMO_SETUP = {
+  repository: '/tmp/kbisect-demo/lbench',
+  range: 'v1.0..main',
+  build: 'command: make -s',
+  lab: 'local (the worker host)',
+  oracle: 'metric: ./lbench',
+  decision:
+    'Mann-Whitney U, higher-is-better; calibration 40 runs of each endpoint at alpha 0.01, ' +
+    'min effect 10%; 3 to 40 runs a commit, verdict at p <= 0.001',
+} as const;
+
+/** The demo's result with the setup its caller adds. */
+export function lbenchFoundWithSetup(): BisectReportInput {
+  const input = lbenchFound();
+  return { ...input, result: { ...input.result, setup: { ...DEMO_SETUP } } };
+}
+
 export const LBENCH_CULPRIT = '41c0520ba838e677d81520cb7492334fbd8d8f2a';
 
 const sha = (n: number) => n.toString(16).repeat(40);
@@ -276,4 +294,105 @@ export const NO_OP_WARNING =
 export function noOpCulpritInput(): BisectReportInput {
   const input = lbenchFound();
   return { ...input, result: { ...input.result, warnings: [NO_OP_WARNING] } };
+}
+
+/**
+ * A splice-bench result as the oracle keeps it in a sample's detail (rr pattern, measure
+ * rate): a good kernel answers ~9000 transactions/s without stalls; the culprit's stalls on
+ * delayed ACKs (40 ms and 200 ms gaps) and answers ~800.
+ */
+function spliceDetail(i: number, bad: boolean, lab: string): Record<string, unknown> {
+  const jitter = (i % 5) - 2;
+  return {
+    unit: 'transactions/s',
+    tool: 'splice-bench',
+    version: 1,
+    pattern: 'rr',
+    mode: 'splice',
+    bytes: 0,
+    seconds: 5,
+    throughput: { bytesPerSec: 0, gbitPerSec: bad ? 0.42 + jitter * 0.01 : 4.9 + jitter * 0.05 },
+    transactions: 0,
+    transactionsPerSec: bad ? 800 + jitter * 20 : 9000 + jitter * 100,
+    hang: false,
+    stalls: {
+      thresholdMs: 30,
+      count: bad ? 110 + jitter : 0,
+      buckets: {
+        '30-35': 0,
+        '35-60': bad ? 100 + jitter : 0,
+        '60-180': 0,
+        '180-300': bad ? 10 : 0,
+        '300+': 0,
+      },
+      longestGapMs: bad ? 204 + jitter : 2,
+      stalledMs: bad ? 4000 + jitter * 50 : 0,
+    },
+    retransmits: bad ? 3 + (i % 2) : 0,
+    delayedAcks: bad ? 1200 + jitter * 10 : 4,
+    kernel: bad ? '3.7.0-rc1-kb-c0ffee' : '3.7.0-rc1-kb-decade',
+    loMtu: 65536,
+    rcvMss: bad ? 16384 : 65483,
+    mtuSet: false,
+    mtuReason: '',
+    lab,
+  };
+}
+
+export const SPLICE_CULPRIT = 'c0ffee'.padEnd(40, '0');
+export const SPLICE_PARENT = 'decade'.padEnd(40, '0');
+
+/** A kernel bisect with the splice-loopback oracle on a pool of two labs, found and confirmed. */
+export function spliceFound(): BisectReportInput {
+  const samples = (bad: boolean, n: number, lab: string) =>
+    Array.from({ length: n }, (_, i) => {
+      const detail = spliceDetail(i, bad, i % 2 ? 'vm-b' : lab);
+      return { value: detail.transactionsPerSec as number, seconds: 5, detail };
+    });
+  const entry = (commit: string, bad: boolean, n: number): JournalEntry => ({
+    commit,
+    verdict: bad ? 'bad' : 'good',
+    source: 'oracle',
+    evidence: {
+      build: {
+        ok: true,
+        seconds: 300,
+        ...({ toolchain: 'gcc (Debian 12.2.0-14) 12.2.0; GNU ld 2.40' } as object),
+        ...({ release: bad ? '3.7.0-rc1-kb-c0ffee' : '3.7.0-rc1-kb-decade' } as object),
+      },
+      samples: samples(bad, n, 'vm-a'),
+      testSeconds: 5 * n,
+    },
+  });
+  const log = [
+    `# bad: [${SPLICE_CULPRIT}] tcp: defer the ACK of a spliced segment`,
+    `# good: [${SPLICE_PARENT}] Linux 3.6`,
+    `git bisect start '${SPLICE_CULPRIT}' '${SPLICE_PARENT}'`,
+    '',
+  ].join('\n');
+  return {
+    result: {
+      status: 'found',
+      culprit: SPLICE_CULPRIT,
+      candidates: [],
+      steps: 2,
+      oracleRuns: 16,
+      subject: 'tcp: defer the ACK of a spliced segment',
+      log,
+      effect: 'transactions/s -91% (9000 → 800), p = 8e-5, 8 + 8 samples',
+      confirmations: [
+        { check: 'parent-is-good', commit: SPLICE_PARENT, passed: true },
+      ] as ReportResult['confirmations'],
+      journal: [entry(SPLICE_CULPRIT, true, 8), entry(SPLICE_PARENT, false, 8)],
+      setup: {
+        repository: 'https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git',
+        range: 'v3.6..v3.7-rc1',
+        build: 'kernel: make x86_64_defconfig + fragments kvm.config; arch x86_64; cc gcc',
+        lab: 'pool vm',
+        oracle: 'splice-loopback --pattern rr',
+        decision: 'Mann-Whitney U, higher-is-better',
+      },
+    },
+    quantity: { metric: 'transactions', unit: 'transactions/s' },
+  };
 }
