@@ -152,25 +152,25 @@ describe('POST /v1/bisects checks the refs before queueing (422)', () => {
     expect(response.statusCode).toBe(422);
     const error = response.json<ErrorBody>();
     expect(error.message).toContain('v9.9-nope');
-    expect(error.details).toContainEqual({ path: '/good', message: 'unknown ref "v9.9-nope"' });
+    expect(error.details).toContainEqual({ path: 'body/good', message: 'unknown ref "v9.9-nope"' });
   });
 
   it('names an unknown bad ref', async () => {
     const response = await post('/v1/bisects', spec({ bad: 'no-such-branch' }));
     expect(response.statusCode).toBe(422);
-    expect(response.json<ErrorBody>().details?.[0]?.path).toBe('/bad');
+    expect(response.json<ErrorBody>().details?.[0]?.path).toBe('body/bad');
   });
 
   it('refuses a good commit that is not an ancestor of the bad one', async () => {
     const response = await post('/v1/bisects', spec({ good: 'main', bad: 'v1.0' }));
     expect(response.statusCode).toBe(422);
-    expect(response.json<ErrorBody>().details?.[0]?.path).toBe('/good');
+    expect(response.json<ErrorBody>().details?.[0]?.path).toBe('body/good');
   });
 
   it('refuses a repository that does not exist', async () => {
     const response = await post('/v1/bisects', spec({ repo: join(work, 'nowhere') }));
     expect(response.statusCode).toBe(422);
-    expect(response.json<ErrorBody>().details?.[0]?.path).toBe('/repo');
+    expect(response.json<ErrorBody>().details?.[0]?.path).toBe('body/repo');
   });
 
   it('refuses a lab this server does not have and a kernel build without a lab', async () => {
@@ -179,12 +179,12 @@ describe('POST /v1/bisects checks the refs before queueing (422)', () => {
     expect(pool.json<ErrorBody>().message).toMatch(
       /no configured lab is in pool "x86-big": configured pools are none/,
     );
-    expect(pool.json<ErrorBody>().details?.[0]?.path).toBe('/lab/pool');
+    expect(pool.json<ErrorBody>().details?.[0]?.path).toBe('body/lab/pool');
     const bootBad = await post('/v1/bisects', spec({ bootFailure: 'bad' }));
     expect(bootBad.statusCode).toBe(422);
     expect(bootBad.json<ErrorBody>().details).toEqual([
       {
-        path: '/bootFailure',
+        path: 'body/bootFailure',
         message: 'boot failures count as bad on a lab only: lab "local" boots no kernel',
       },
     ]);
@@ -195,10 +195,10 @@ describe('POST /v1/bisects checks the refs before queueing (422)', () => {
     );
     expect(lab.statusCode).toBe(422);
     expect(lab.json<ErrorBody>().message).toMatch(/unknown lab "rack9": configured labs are none/);
-    expect(lab.json<ErrorBody>().details?.[0]?.path).toBe('/lab/name');
+    expect(lab.json<ErrorBody>().details?.[0]?.path).toBe('body/lab/name');
     const kernel = await post('/v1/bisects', spec({ build: { kernel: { config: '.config' } } }));
     expect(kernel.statusCode).toBe(422);
-    expect(kernel.json<ErrorBody>().details?.[0]?.path).toBe('/lab');
+    expect(kernel.json<ErrorBody>().details?.[0]?.path).toBe('body/lab');
   });
 
   it('refuses splice-loopback flags splice-bench does not take, naming the flag', async () => {
@@ -237,13 +237,13 @@ describe('POST /v1/bisects checks the refs before queueing (422)', () => {
     expect(error.message).toMatch(
       /^decision\.direction "higher-is-better" contradicts oracle\.measure "stalls": stalled time is lower-is-better/,
     );
-    expect(error.details).toEqual([{ path: '/decision/direction', message: error.message }]);
+    expect(error.details).toEqual([{ path: 'body/decision/direction', message: error.message }]);
     const rate = await post(
       '/v1/bisects',
       spec({ oracle: { kind: 'splice-loopback' }, decision: { direction: 'lower-is-better' } }),
     );
     expect(rate.statusCode).toBe(422);
-    expect(rate.json<ErrorBody>().details?.[0]?.path).toBe('/decision/direction');
+    expect(rate.json<ErrorBody>().details?.[0]?.path).toBe('body/decision/direction');
     // No direction: the measure's own. (Refused for its lab only, so nothing is queued.)
     const unsaid = await post(
       '/v1/bisects',
@@ -255,7 +255,7 @@ describe('POST /v1/bisects checks the refs before queueing (422)', () => {
       }),
     );
     expect(unsaid.statusCode).toBe(422);
-    expect(unsaid.json<ErrorBody>().details?.map((d) => d.path)).toEqual(['/lab/name']);
+    expect(unsaid.json<ErrorBody>().details?.map((d) => d.path)).toEqual(['body/lab/name']);
   });
 
   it('queues nothing for a refused body', async () => {

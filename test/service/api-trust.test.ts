@@ -431,7 +431,7 @@ describe('small inputs answered properly', () => {
     const response = await call('POST', '/v1/bisects', tokens.writer, spec({ repo: copy }));
     expect(response.statusCode, response.body).toBe(422);
     expect(response.json<ErrorBody>().message).toContain(copy);
-    expect(response.json<ErrorBody>().details?.[0]?.path).toBe('/repo');
+    expect(response.json<ErrorBody>().details?.[0]?.path).toBe('body/repo');
   });
 
   it('a watch cron that fires more often than the minimum is a 400', async () => {
@@ -579,7 +579,7 @@ describe('a service whose sandbox allows no network', () => {
       spec({ build: { command: 'make -s', network: true } }),
     );
     expect(bisect.statusCode, bisect.body).toBe(422);
-    expect(bisect.json<ErrorBody>().details?.map((d) => d.path)).toEqual(['/build/network']);
+    expect(bisect.json<ErrorBody>().details?.map((d) => d.path)).toEqual(['body/build/network']);
     const watch = await post('/v1/watches', {
       repo: project.dir,
       branch: 'main',
@@ -588,7 +588,7 @@ describe('a service whose sandbox allows no network', () => {
       oracle: { kind: 'command', command: RECORD_ORACLE, network: true },
     });
     expect(watch.statusCode, watch.body).toBe(422);
-    expect(watch.json<ErrorBody>().details?.map((d) => d.path)).toEqual(['/oracle/network']);
+    expect(watch.json<ErrorBody>().details?.map((d) => d.path)).toEqual(['body/oracle/network']);
     // Without asking, the same bisect is accepted.
     expect((await post('/v1/bisects', spec())).statusCode).toBe(201);
   });

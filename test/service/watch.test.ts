@@ -135,8 +135,8 @@ describe('the watch API', () => {
       [watchSpec({ orcale: 'typo' }), 400, 'orcale'],
       [watchSpec({ oracle: { kind: 'command', command: 'true' } }), 400, 'body/decision/threshold'],
       [watchSpec({ oracle: { kind: 'command', command: 'true' }, decision: {} }), 201, ''],
-      [watchSpec({ branch: 'no-such-branch' }), 422, '/branch'],
-      [watchSpec({ lab: { pool: 'x86' } }), 422, '/lab'],
+      [watchSpec({ branch: 'no-such-branch' }), 422, 'body/branch'],
+      [watchSpec({ lab: { pool: 'x86' } }), 422, 'body/lab'],
       [watchSpec({ regression: { metric: 'median', maxDropPercent: 150 } }), 400, 'maxDropPercent'],
     ];
     for (const [body, status, names] of cases) {
@@ -208,9 +208,9 @@ describe('the watch API', () => {
       }
       // The harness's API has no lab: the same bodies are refused, naming the field and the lab.
       const cases: [unknown, string, RegExp][] = [
-        [{ name: 'lab-vm' }, '/lab/name', /unknown lab "lab-vm": configured labs are none/],
-        [{ pool: 'kvm' }, '/lab/pool', /no configured lab is in pool "kvm"/],
-        ['local', '/lab', /a kernel build needs a lab to boot it on/],
+        [{ name: 'lab-vm' }, 'body/lab/name', /unknown lab "lab-vm": configured labs are none/],
+        [{ pool: 'kvm' }, 'body/lab/pool', /no configured lab is in pool "kvm"/],
+        ['local', 'body/lab', /a kernel build needs a lab to boot it on/],
       ];
       for (const [lab, path, message] of cases) {
         const refused = await post('/v1/watches', kernelWatch(lab));

@@ -153,7 +153,7 @@ describe('a service without a webhook secret', () => {
     };
     expect(body.message).toContain('KBISECT_WEBHOOK_SECRET');
     expect(body.details).toEqual([
-      { path: '/notify/0', message: 'no signing secret for target "team-hook"' },
+      { path: 'body/notify/0', message: 'no signing secret for target "team-hook"' },
     ]);
   });
 });

@@ -2,11 +2,28 @@
  * Errors a route throws to answer with a status: the error handler turns each into
  * `{ statusCode, error, message, details? }`, the body every non-2xx answer has.
  */
+/**
+ * One thing wrong with a request, named where it lies as Fastify's schema errors name it:
+ * `body/oracle/kind`, `params/id`, `querystring/limit`.
+ */
+export interface ProblemDetail {
+  path: string;
+  message: string;
+}
+
+/**
+ * Problems found in the body by rules beyond its schema, named by JSON pointer into the body
+ * (`/lab/name`, as `specProblems` gives them), in the same words as schema errors
+ * (`body/lab/name`): a client reads one shape whichever check refused it.
+ */
+export const inBody = (problems: readonly ProblemDetail[]): ProblemDetail[] =>
+  problems.map(({ path, message }) => ({ path: `body${path}`, message }));
+
 export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
     message: string,
-    readonly details?: { path: string; message: string }[],
+    readonly details?: ProblemDetail[],
   ) {
     super(message);
   }
@@ -15,7 +32,7 @@ export class HttpError extends Error {
 /** The body failed a rule beyond its JSON schema (fields that only make sense together). */
 export class BadRequest extends HttpError {
   override readonly name = 'BadRequest';
-  constructor(message: string, details?: { path: string; message: string }[]) {
+  constructor(message: string, details?: ProblemDetail[]) {
     super(400, message, details);
   }
 }
@@ -23,7 +40,7 @@ export class BadRequest extends HttpError {
 /** The token may not do this: a policy rule of the config says no, and the message names it. */
 export class Forbidden extends HttpError {
   override readonly name = 'Forbidden';
-  constructor(message: string, details?: { path: string; message: string }[]) {
+  constructor(message: string, details?: ProblemDetail[]) {
     super(403, message, details);
   }
 }
@@ -46,7 +63,7 @@ export class Conflict extends HttpError {
 /** Well-formed but cannot be done: an unknown ref, a commit outside the range, no such lab. */
 export class Unprocessable extends HttpError {
   override readonly name = 'Unprocessable';
-  constructor(message: string, details?: { path: string; message: string }[]) {
+  constructor(message: string, details?: ProblemDetail[]) {
     super(422, message, details);
   }
 }

@@ -22,6 +22,7 @@ import {
   BadRequest,
   Conflict,
   Forbidden,
+  inBody,
   NotFound,
   ServiceUnavailable,
   Unprocessable,
@@ -63,10 +64,7 @@ function httpErrorOf(error: unknown, cacheDir: string): unknown {
   const cacheTrouble = describeCacheError(cacheDir, error);
   if (cacheTrouble) return new ServiceUnavailable(cacheTrouble);
   if (!(error instanceof BisectRefused)) return error;
-  const details = error.problems.map((p) => ({
-    path: error.reason === 'invalid' ? `body${p.path}` : p.path,
-    message: p.message,
-  }));
+  const details = inBody(error.problems);
   if (error.reason === 'invalid') return new BadRequest(error.message, details);
   if (error.reason === 'in-flight') return new Conflict(error.message);
   return new Unprocessable(error.message, details.length > 0 ? details : undefined);
@@ -275,7 +273,7 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
       const { commit: ref, verdict, note } = request.body;
       const sha = await repository.resolveRef(ref).catch(() => {
         throw new Unprocessable(`unknown ref "${ref}" in ${record.spec.repo}`, [
-          { path: '/commit', message: `unknown ref "${ref}"` },
+          { path: 'body/commit', message: `unknown ref "${ref}"` },
         ]);
       });
       const range = await rangeOf(repositories, record);
@@ -283,7 +281,7 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
       if (!inRange) {
         throw new Unprocessable(
           `${sha} is not in the range of bisect ${record.id} (${record.range.bad} ^${record.range.goods.join(' ^')}), so its verdict says nothing about it`,
-          [{ path: '/commit', message: 'not in the range' }],
+          [{ path: 'body/commit', message: 'not in the range' }],
         );
       }
       const by = request.caller?.name ?? 'anonymous';

@@ -20,7 +20,13 @@ import { Type } from 'typebox';
 import { admit, checkOwner } from '../auth/policy.js';
 import type { Caller } from '../auth/tokens.js';
 import type { ApiContext } from '../context.js';
-import { BadRequest, NotFound, ServiceUnavailable, Unprocessable } from '../errors/http-errors.js';
+import {
+  BadRequest,
+  inBody,
+  NotFound,
+  ServiceUnavailable,
+  Unprocessable,
+} from '../errors/http-errors.js';
 import { cacheDirProblem } from '../git/cache-dir.js';
 import { shortestCronInterval } from '../schedule/cron-interval.js';
 import { ErrorBody } from '../schemas/http.js';
@@ -122,12 +128,15 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
     if (problems.length > 0) {
       throw new BadRequest(
         problems.map((p) => `body${p.path}: ${p.message}`).join('; '),
-        problems.map((p) => ({ path: `body${p.path}`, message: p.message })),
+        inBody(problems),
       );
     }
     const contradictions = directionProblems(spec);
     if (contradictions.length > 0) {
-      throw new Unprocessable(contradictions.map((p) => p.message).join('; '), contradictions);
+      throw new Unprocessable(
+        contradictions.map((p) => p.message).join('; '),
+        inBody(contradictions),
+      );
     }
     // Webhooks are never sent unsigned: a target without a secret would fail every delivery,
     // months later, at the first regression. Say it now.
@@ -139,10 +148,12 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
       throw new Unprocessable(
         `no webhook signing secret for notify target${ids.length > 1 ? 's' : ''} ${ids.join(', ')}: ` +
           `set webhooks.secret in the service config or KBISECT_WEBHOOK_SECRET (or webhooks.secrets.<id> per target)`,
-        unsigned.map(({ i, target }) => ({
-          path: `/notify/${i}`,
-          message: `no signing secret for target "${target.id}"`,
-        })),
+        inBody(
+          unsigned.map(({ i, target }) => ({
+            path: `/notify/${i}`,
+            message: `no signing secret for target "${target.id}"`,
+          })),
+        ),
       );
     }
     // The lab rules of a bisect: the watch's tip is measured where its bisect would run.
@@ -151,7 +162,7 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
       ...networkProblems(bisectLike(spec), ctx.config.sandbox.allowNetwork),
     ];
     if (unservable.length > 0) {
-      throw new Unprocessable(unservable.map((p) => p.message).join('; '), unservable);
+      throw new Unprocessable(unservable.map((p) => p.message).join('; '), inBody(unservable));
     }
     const unusable = await cacheDirProblem(ctx.config.cacheDir);
     if (unusable) throw new ServiceUnavailable(unusable);
@@ -161,12 +172,12 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
       await repository.fetch();
     } catch (error) {
       throw new Unprocessable(`cannot open ${spec.repo}: ${(error as Error).message}`, [
-        { path: '/repo', message: 'repository not found' },
+        { path: 'body/repo', message: 'repository not found' },
       ]);
     }
     await repository.resolveRef(spec.branch).catch(() => {
       throw new Unprocessable(`unknown branch "${spec.branch}" in ${spec.repo}`, [
-        { path: '/branch', message: `unknown ref "${spec.branch}"` },
+        { path: 'body/branch', message: `unknown ref "${spec.branch}"` },
       ]);
     });
   };
