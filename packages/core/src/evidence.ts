@@ -7,6 +7,8 @@ export interface BuildEvidence {
   /** Last lines of the build output (failure only, or when asked). */
   logTail?: string;
   timedOut?: boolean;
+  /** The build came from a cache: nothing was compiled for this commit (kernel builds). */
+  cached?: boolean;
   /**
    * What the built kernel executes (kernel builds only, `@kbisect/build`'s KernelBuilder):
    * `text:` + the sha256 of vmlinux's .text section, or `image:` + the sha256 of the image

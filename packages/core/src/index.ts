@@ -11,5 +11,6 @@ export type * from './range.js';
 export type * from './result.js';
 export * from './stats/index.js';
 export { estimateBisectSteps } from './steps.js';
+export { estimateTimeLeft, type TestCost, type TimeLeftInput, testCost } from './time-left.js';
 export type * from './verdict.js';
 export { type WhatIf, whatIf } from './what-if.js';

@@ -9,6 +9,8 @@ export type BisectEvent =
       phase: 'calibrate' | 'endpoint' | 'bisect' | 'confirm';
       remaining: number;
       stepsLeft: number;
+      /** Roughly how long the bisect still takes (`estimateTimeLeft`); absent before any measurement. */
+      secondsLeft?: number;
     }
   | { type: 'build'; commit: string; ok: boolean; seconds: number }
   | {

@@ -167,6 +167,29 @@ describe('runBisect', () => {
     expect(second.prepared).toEqual(full.journal.slice(2).map((e) => e.commit));
   });
 
+  it('says roughly how long is left at each step, from the measured builds and runs, shrinking to one test', async () => {
+    const { env } = scriptedEnvironment({ value: regressionFrom('c'), revert: 'applies' });
+    const steps: { phase: string; secondsLeft?: number }[] = [];
+    await runBisect({
+      range,
+      env,
+      policy,
+      confirm: true,
+      onEvent: (event) => {
+        if (event.type === 'step') steps.push(event);
+      },
+    });
+    // Nothing is measured before the first endpoint: no estimate rather than a made-up one.
+    expect(steps[0]?.secondsLeft).toBeUndefined();
+    const estimates = steps.slice(1).map((s) => s.secondsLeft);
+    expect(estimates.every((s) => s !== undefined && s > 0)).toBe(true);
+    for (let i = 1; i < estimates.length; i++) {
+      expect(estimates[i]).toBeLessThanOrEqual(estimates[i - 1] as number);
+    }
+    // The revert is the last test: one build (1 s) and one run (0.5 s), rounded.
+    expect(steps.at(-1)).toMatchObject({ phase: 'confirm', secondsLeft: 2 });
+  });
+
   it('calibrates on the endpoints, then recalibrates from the journal when resumed', async () => {
     const noisy = (commit: string, call: number) =>
       regressionFrom('c')(commit) * (1 + ((call % 5) - 2) / 100);

@@ -4,6 +4,8 @@ import type { Journal, JournalEntry } from '../journal.js';
 import { nextStep } from '../next-step.js';
 import type { BisectRange } from '../range.js';
 import type { BisectResult } from '../result.js';
+import { estimateTests } from '../steps.js';
+import { estimateTimeLeft } from '../time-left.js';
 import type { BootFailureVerdict } from '../verdict.js';
 import { bootsIsGoodPolicy } from './boot-bisect-policy.js';
 import type { BisectEnvironment, PreparedCommit } from './environment.js';
@@ -99,6 +101,14 @@ async function runBisectLoop<P extends PreparedCommit>(
 
   const throwIfCancelled = () => {
     if (signal.aborted) throw new BisectCancelled();
+  };
+
+  // Confirmation re-tests the culprit, its parent and the revert.
+  const confirmTests = options.confirm ? (env.prepareRevert ? 3 : 2) : 0;
+  const secondsLeft = (tests: number, samplesPerTest: number) => {
+    const endpoints = [range.bad, ...range.goods];
+    const estimate = estimateTimeLeft({ journal, tests, samplesPerTest, endpoints });
+    return estimate === undefined ? {} : { secondsLeft: estimate };
   };
 
   const record = async (entry: JournalEntry) => {
@@ -241,7 +251,15 @@ async function runBisectLoop<P extends PreparedCommit>(
       if (bootFailedBad()) break;
       if (journal.some((e) => e.commit === commit && e.evidence?.samples?.length)) continue;
       const phase = 'calibrate' as const;
-      onEvent({ type: 'step', commit, phase, remaining: range.commits.length, stepsLeft: 0 });
+      onEvent({
+        type: 'step',
+        commit,
+        phase,
+        remaining: range.commits.length,
+        stepsLeft: 0,
+        // The bisect that follows, its runs priced as the policy's default first look.
+        ...secondsLeft(estimateTests(range.commits.length) + confirmTests, 3),
+      });
       const entry = await prepareAndSample(
         commit,
         async (prepared, sample) => {
@@ -317,6 +335,7 @@ async function runBisectLoop<P extends PreparedCommit>(
       phase: step.phase,
       remaining: step.remaining,
       stepsLeft: step.stepsLeft,
+      ...secondsLeft(step.stepsLeft + 1 + confirmTests, policy.initialSamples),
     });
     const entry = await evaluate(step.commit, policy);
     await record(entry);
@@ -333,7 +352,14 @@ async function runBisectLoop<P extends PreparedCommit>(
     const parent = node?.parents[0];
     const checks: Confirmation[] = [];
     const retest = async (check: Confirmation['check'], commit: string, expect: 'good' | 'bad') => {
-      onEvent({ type: 'step', commit, phase: 'confirm', remaining: 1, stepsLeft: 0 });
+      onEvent({
+        type: 'step',
+        commit,
+        phase: 'confirm',
+        remaining: 1,
+        stepsLeft: 0,
+        ...secondsLeft(confirmTests - checks.length, policy.initialSamples),
+      });
       const entry = await evaluate(commit, policy);
       checks.push({
         check,
@@ -349,7 +375,14 @@ async function runBisectLoop<P extends PreparedCommit>(
     if (parent) await retest('parent-is-good', parent, 'good');
     const { prepareRevert } = env;
     if (prepareRevert && culprit !== range.bad) {
-      onEvent({ type: 'step', commit: range.bad, phase: 'confirm', remaining: 1, stepsLeft: 0 });
+      onEvent({
+        type: 'step',
+        commit: range.bad,
+        phase: 'confirm',
+        remaining: 1,
+        stepsLeft: 0,
+        ...secondsLeft(1, policy.initialSamples),
+      });
       const prepared = await prepareRevert(range.bad, culprit, signal);
       if (!prepared) {
         checks.push({
