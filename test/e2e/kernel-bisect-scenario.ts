@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type BisectSpec, isTerminal, type LabSpec, type ResultObject } from '@kbisect/contracts';
 import type { Confirmation, JournalEntry } from '@kbisect/core';
-import { type BisectSpec, isTerminal, type LabSpec, type ResultObject } from '@kbisect/queue';
 import type { KernelRepoVariant } from '../fixtures/kernel-repo/kernel-repo.js';
 
 export interface BisectScenario {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BisectSpec, LabSpec, WatchRun } from '@kbisect/queue';
+import type { BisectSpec, LabSpec, WatchRun } from '@kbisect/contracts';
 import type { KernelRepoVariant } from '../fixtures/kernel-repo/kernel-repo.js';
 
 export interface WatchScenario {

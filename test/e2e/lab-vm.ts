@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type LabConfig, loadLabConfig } from '@kbisect/lab';
+import { type LabConfig, loadLabConfig } from '@kbisect/lab/config';
 import { provisionLabVm, startLabVm, stopLabVm, VM_FILES } from '@kbisect/lab/vm';
 
 export interface RunningLabVm {

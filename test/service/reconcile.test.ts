@@ -1,4 +1,4 @@
-import { QUEUE } from '@kbisect/queue';
+import { QUEUE } from '@kbisect/contracts';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

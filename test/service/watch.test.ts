@@ -3,16 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { startApi } from '@kbisect/api';
+import { buildJobId, labTestJobId, labTestQueueOf, ownerKey } from '@kbisect/contracts';
 import { verifySignature } from '@kbisect/notify';
-import {
-  buildJobId,
-  closeQueues,
-  createQueues,
-  labTestJobId,
-  labTestQueueOf,
-  ownerKey,
-  type Queues,
-} from '@kbisect/queue';
+import { closeQueues, createQueues, type Queues } from '@kbisect/queue';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Receiver, startReceiver } from '../../packages/notify/src/testing/receiver.js';

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApi } from '@kbisect/api';
-import { loadConfig, type ServiceConfig } from '@kbisect/queue';
+import { loadConfig, type ServiceConfig } from '@kbisect/config';
 import { startWorker } from '@kbisect/worker';
 import { createParser } from 'eventsource-parser';
 import { createLoopbackProject } from '../../../test/fixtures/loopback-project.js';

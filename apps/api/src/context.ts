@@ -1,4 +1,5 @@
-import type { Queues, Repositories, ServiceConfig, Stores } from '@kbisect/queue';
+import type { Repositories, ServiceConfig } from '@kbisect/config';
+import type { Queues, Stores } from '@kbisect/queue';
 import type { Redis } from 'ioredis';
 import type { EventHub } from './events/event-hub.js';
 

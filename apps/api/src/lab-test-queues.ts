@@ -1,10 +1,7 @@
 import { hostname } from 'node:os';
-import {
-  hostQueueName,
-  type LabTestQueue,
-  labTestQueuesServed,
-  loadServiceLabs,
-} from '@kbisect/queue';
+import { loadServiceLabs } from '@kbisect/config';
+import { hostQueueName, labTestQueuesServed } from '@kbisect/contracts';
+import type { LabTestQueue } from '@kbisect/queue';
 import type { ApiContext } from './context.js';
 
 /**

@@ -1,14 +1,11 @@
 import { hostname } from 'node:os';
+import { ConfigInvalid, Repositories, repositoryRules, type ServiceConfig } from '@kbisect/config';
+import { redactUrl } from '@kbisect/contracts';
 import {
-  ConfigInvalid,
   closeQueues,
   createQueues,
   createStores,
   openServiceRedis,
-  Repositories,
-  redactUrl,
-  repositoryRules,
-  type ServiceConfig,
   serviceLogger,
 } from '@kbisect/queue';
 import type { FastifyInstance } from 'fastify';

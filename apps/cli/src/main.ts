@@ -1,4 +1,4 @@
-import { EXIT, errorResultObject } from '@kbisect/queue';
+import { EXIT, errorResultObject } from '@kbisect/contracts';
 import { Command } from 'commander';
 import { addBisectOptions } from './commands/bisect-options.js';
 import { runCommand } from './commands/run.js';

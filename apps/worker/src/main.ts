@@ -3,7 +3,7 @@
  * The configuration comes from the file and the environment (REDIS_URL, ...); see
  * docs/service.md. `kbisect worker` does the same through the CLI.
  */
-import { ConfigInvalid, loadConfig } from '@kbisect/queue';
+import { ConfigInvalid, loadConfig } from '@kbisect/config';
 import { startWorker } from './start-worker.js';
 
 const flag = process.argv.indexOf('--config');

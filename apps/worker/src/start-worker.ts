@@ -2,22 +2,21 @@ import { closeSync, openSync, utimesSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LabConfig } from '@kbisect/lab';
+import {
+  loadServiceLabs,
+  Repositories,
+  repositoryRules,
+  type ServiceConfig,
+} from '@kbisect/config';
+import { errorResultObject, labTestQueuesServed, QUEUE, redactUrl } from '@kbisect/contracts';
+import type { LabConfig } from '@kbisect/lab/config';
 import { startWebhookWorker, WebhookNotifier } from '@kbisect/notify';
 import {
   closeQueues,
   createQueues,
   createStores,
-  errorResultObject,
   finishBisect,
-  labTestQueuesServed,
-  loadServiceLabs,
   openServiceRedis,
-  QUEUE,
-  Repositories,
-  redactUrl,
-  repositoryRules,
-  type ServiceConfig,
   serviceLogger,
   webhookSecretFor,
 } from '@kbisect/queue';

@@ -6,12 +6,6 @@ export { hostKeyFingerprint } from './host-key.js';
 export { installModules } from './install-modules.js';
 export { installProgram } from './install-program.js';
 export {
-  DEFAULT_LAB_WORK_DIR,
-  type LabConfig,
-  loadLabConfig,
-  parseLabConfig,
-} from './lab-config.js';
-export {
   type AcquireOptions,
   type LabLease,
   LabLeases,

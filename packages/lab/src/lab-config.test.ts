@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LabConfigInvalid } from './errors/index.js';
+import { LabConfigInvalid } from './errors/lab-config-invalid.js';
 import { parseLabConfig } from './lab-config.js';
 
 const valid = {

@@ -39,7 +39,7 @@ export interface LabConfig {
 
 export const DEFAULT_LAB_WORK_DIR = '/tmp/kbisect/work';
 
-/** The same rule as @kbisect/queue's QUEUE_NAME_PART (lab does not depend on queue). */
+/** The same rule as QUEUE_NAME_PART of @kbisect/contracts (lab does not depend on it). */
 const QUEUE_SAFE = /^[A-Za-z0-9_.-]{1,128}$/;
 const SAFE_RULE = 'letters, digits, dot, dash, underscore only (at most 128)';
 

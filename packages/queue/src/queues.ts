@@ -1,10 +1,15 @@
+import type {
+  BuildJob,
+  BuildJobResult,
+  CoordinatorJob,
+  CoordinatorJobResult,
+  LabTestJob,
+  LabTestJobResult,
+  WatchJob,
+} from '@kbisect/contracts';
+import { QUEUE } from '@kbisect/contracts';
 import { Queue, type QueueOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { BuildJob, BuildJobResult } from './jobs/build-job.js';
-import type { CoordinatorJob, CoordinatorJobResult } from './jobs/coordinator-job.js';
-import type { LabTestJob, LabTestJobResult } from './jobs/lab-test-job.js';
-import { QUEUE } from './names.js';
-import type { WatchJob } from './watch/watch-spec.js';
 
 export interface Queues {
   coordinator: Queue<CoordinatorJob, CoordinatorJobResult>;

@@ -1,3 +1,4 @@
+import { redactUrl } from '@kbisect/contracts';
 import { Redis, type RedisOptions } from 'ioredis';
 import { RedisUnreachable } from './errors/redis-unreachable.js';
 
@@ -124,15 +125,4 @@ export async function openServiceRedis(
       log = fn;
     },
   };
-}
-
-/** A Redis URL without its password, for logs and errors. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
 }

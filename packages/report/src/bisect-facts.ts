@@ -1,3 +1,4 @@
+import type { CommitDescription, ResultObject } from '@kbisect/contracts';
 import type {
   Confirmation,
   DecisionEvidence,
@@ -7,7 +8,7 @@ import type {
   Verdict,
 } from '@kbisect/core';
 import { bootFailureText, measuredValues, measurement } from './format.js';
-import type { BisectReportInput, ReportCommit, ReportResult } from './report-input.js';
+import type { BisectReportInput } from './report-input.js';
 import { labsOf, setupLines } from './setup-lines.js';
 
 /** One line of the tested-commits table: a verdict of the bisect or of a confirmation. */
@@ -37,8 +38,8 @@ export interface Comparison {
 /** What every report format derives from the input, computed once and the same way. */
 export interface BisectFacts {
   input: BisectReportInput;
-  result: ReportResult;
-  commit(sha: string): ReportCommit | undefined;
+  result: ResultObject;
+  commit(sha: string): CommitDescription | undefined;
   endpoints?: { bad: string; goods: string[] };
   /** The statistical decision that made the culprit bad, when the oracle measured numbers. */
   culpritDecision?: RankTestEvidence;

@@ -1,6 +1,6 @@
+import type { CommitDescription, ResultObject } from '@kbisect/contracts';
 import type { JournalEntry } from '@kbisect/core';
 import { shortSha } from './format.js';
-import type { ReportCommit, ReportResult } from './report-input.js';
 
 /**
  * What ran where as "name: value" pairs, the way LKP heads a mail with testcase, machine and
@@ -9,9 +9,9 @@ import type { ReportCommit, ReportResult } from './report-input.js';
  * JUnit properties.
  */
 export function setupLines(
-  result: ReportResult,
+  result: ResultObject,
   entries: readonly JournalEntry[],
-  commit: (sha: string) => ReportCommit | undefined,
+  commit: (sha: string) => CommitDescription | undefined,
   endpoints: { bad: string; goods: string[] } | undefined,
 ): [string, string][] {
   const setup = result.setup;
@@ -52,7 +52,7 @@ export function labsOf(entry: JournalEntry): string {
 }
 
 /** The release the culprit's kernel booted as (the bad endpoint's when none was found). */
-function culpritKernel(result: ReportResult, entries: readonly JournalEntry[]): string | undefined {
+function culpritKernel(result: ResultObject, entries: readonly JournalEntry[]): string | undefined {
   const sha = result.culprit ?? undefined;
   if (!sha) return undefined;
   const mine = entries.filter((e) => e.commit === sha);

@@ -1,4 +1,4 @@
-import { errorResultObject, type ResultObject } from '@kbisect/queue';
+import { errorResultObject, type ResultObject } from '@kbisect/contracts';
 import { describe, expect, it } from 'vitest';
 import {
   bootBisectInput,

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningApi, startApi } from '@kbisect/api';
-import type { BisectSpec, ServiceConfig } from '@kbisect/queue';
+import type { ServiceConfig } from '@kbisect/config';
+import type { BisectSpec } from '@kbisect/contracts';
 import { createLoopbackProject, type LoopbackProject } from '../../fixtures/loopback-project.js';
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../support/test-redis.js';
 import {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, type ServiceConfig } from '@kbisect/queue';
+import { loadConfig, type ServiceConfig } from '@kbisect/config';
 import { stringify } from 'yaml';
 
 export interface TestTokens {

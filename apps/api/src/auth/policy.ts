@@ -1,13 +1,8 @@
 import { isAbsolute } from 'node:path';
+import { type RepositoryRules, repositoryRules, type ServiceConfig } from '@kbisect/config';
+import type { BisectRecord, LabSpec } from '@kbisect/contracts';
 import { checkSource, matchesPattern, RepositoryRefused, transportOf } from '@kbisect/git';
-import {
-  type BisectRecord,
-  type LabSpec,
-  type RepositoryRules,
-  repositoryRules,
-  type ServiceConfig,
-  type WatchStore,
-} from '@kbisect/queue';
+import type { WatchStore } from '@kbisect/queue';
 import { BadRequest, Forbidden } from '../errors/http-errors.js';
 import { applyRecipe, type OracleSpec, type RecipeFields } from './recipes.js';
 import type { Caller } from './tokens.js';

@@ -1,4 +1,5 @@
-import type { BuildSpec, Recipe } from '@kbisect/queue';
+import type { Recipe } from '@kbisect/config';
+import type { BuildSpec } from '@kbisect/contracts';
 import { BadRequest, Unprocessable } from '../errors/http-errors.js';
 
 /** The oracle of a bisect spec, in @kbisect/oracle's shape. */

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ApiToken } from '@kbisect/queue';
+import type { ApiToken } from '@kbisect/config';
 
 /** Who is calling, as far as the API cares: a name for logs and what the token may do. */
 export interface Caller {

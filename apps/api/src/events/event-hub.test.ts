@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createStores, loadConfig, type Stores, type StreamEvent } from '@kbisect/queue';
+import { loadConfig } from '@kbisect/config';
+import { createStores, type Stores, type StreamEvent } from '@kbisect/queue';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

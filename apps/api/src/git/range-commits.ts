@@ -1,5 +1,6 @@
+import type { Repositories } from '@kbisect/config';
+import type { BisectRecord } from '@kbisect/contracts';
 import type { BisectRange } from '@kbisect/core';
-import type { BisectRecord, Repositories } from '@kbisect/queue';
 
 /**
  * The full range of a stored bisect (its commit graph), recomputed from the stored shas in the

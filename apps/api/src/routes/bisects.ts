@@ -1,18 +1,16 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { type JournalEntry, toBisectLog } from '@kbisect/core';
-import { RepositoryRefused } from '@kbisect/git';
-import { DeliveryLog } from '@kbisect/notify';
+import { loadServiceLabs } from '@kbisect/config';
 import {
   BISECT_STATUSES,
   BisectBody,
   type BisectRecord,
-  BisectRefused,
   type BisectStatus,
-  createBisect,
-  finishBisect,
   isTerminal,
-  loadServiceLabs,
-} from '@kbisect/queue';
+} from '@kbisect/contracts';
+import { type JournalEntry, toBisectLog } from '@kbisect/core';
+import { RepositoryRefused } from '@kbisect/git';
+import { DeliveryLog } from '@kbisect/notify';
+import { BisectRefused, createBisect, finishBisect } from '@kbisect/queue';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { admit, checkBisectOwner as checkOwnerOfBisect } from '../auth/policy.js';

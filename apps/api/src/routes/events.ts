@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { isTerminal, STREAM_ID, type StreamEvent } from '@kbisect/queue';
+import { isTerminal } from '@kbisect/contracts';
+import { STREAM_ID, type StreamEvent } from '@kbisect/queue';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ApiContext } from '../context.js';

@@ -1,4 +1,5 @@
-import { BISECT_STATUSES, type LabTestQueue, type Stores } from '@kbisect/queue';
+import { BISECT_STATUSES } from '@kbisect/contracts';
+import type { LabTestQueue, Stores } from '@kbisect/queue';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { ApiContext } from '../context.js';

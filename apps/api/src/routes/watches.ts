@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { labProblems, loadServiceLabs } from '@kbisect/config';
 import {
   type BisectSpec,
   directionProblems,
-  labProblems,
-  loadServiceLabs,
   networkProblems,
   specProblems,
   WatchBody,
@@ -12,8 +11,8 @@ import {
   WatchRecord,
   WatchRun,
   type WatchSpec,
-  webhookSecretFor,
-} from '@kbisect/queue';
+} from '@kbisect/contracts';
+import { webhookSecretFor } from '@kbisect/queue';
 import { getNextMillis } from 'bullmq';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';

@@ -5,7 +5,7 @@ import {
   CommitDescription,
   ResolvedRangeSummary,
   ResultObject,
-} from '@kbisect/queue';
+} from '@kbisect/contracts';
 import { Type } from 'typebox';
 
 /** The body of every non-2xx answer. */

@@ -1,10 +1,10 @@
+import type { DecisionSpec } from '@kbisect/contracts';
 import {
   type BootFailureVerdict,
   type Direction,
   RECOMMENDED_CALIBRATION_SAMPLES,
 } from '@kbisect/core';
 import { DEFAULT_SPLICE_MEASURE, type OracleSpec, spliceMeasureDirection } from '@kbisect/oracle';
-import type { DecisionSpec } from '@kbisect/queue';
 import { parseOracleSpec, withOracleFiles, withSpliceMeasure } from '../local/oracle-spec.js';
 import type { LogLevel } from '../logger.js';
 import { UsageError } from '../usage-error.js';

@@ -1,14 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { shellBuild } from '@kbisect/build';
-import { BisectCancelled, type BisectOutcome, NotDistinguishable, runBisect } from '@kbisect/core';
-import {
-  type CommitInfo,
-  openRepository,
-  removeAllWorktreesSync,
-  resolveRange,
-} from '@kbisect/git';
-import { LocalRunner, localTarget, oracleFor } from '@kbisect/oracle';
 import {
   bisectSetupOf,
   commitsToDescribe,
@@ -20,7 +12,15 @@ import {
   progressLine,
   type ResultObject,
   resultObjectOf,
-} from '@kbisect/queue';
+} from '@kbisect/contracts';
+import { BisectCancelled, type BisectOutcome, NotDistinguishable, runBisect } from '@kbisect/core';
+import {
+  type CommitInfo,
+  openRepository,
+  removeAllWorktreesSync,
+  resolveRange,
+} from '@kbisect/git';
+import { LocalRunner, localTarget, oracleFor } from '@kbisect/oracle';
 import { writeCiReports } from '@kbisect/report';
 import { Sandbox } from '@kbisect/sandbox';
 import type { Logger } from 'pino';

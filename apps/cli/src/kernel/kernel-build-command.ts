@@ -8,14 +8,9 @@ import {
   type KernelBuildSpec,
   KernelSpecInvalid,
 } from '@kbisect/build';
+import { ConfigInvalid, loadConfig, Repositories } from '@kbisect/config';
+import { DEFAULT_BUILD_TIMEOUT_SECONDS, kernelBuildOf as kernelJobOf } from '@kbisect/contracts';
 import { RepositoryNotFound, UnknownRef } from '@kbisect/git';
-import {
-  ConfigInvalid,
-  DEFAULT_BUILD_TIMEOUT_SECONDS,
-  kernelBuildOf as kernelJobOf,
-  loadConfig,
-  Repositories,
-} from '@kbisect/queue';
 import type { Command } from 'commander';
 import { addKernelBuildOptions, type KernelFlags, kernelBuildOf } from '../service/kernel-flags.js';
 import { UsageError } from '../usage-error.js';

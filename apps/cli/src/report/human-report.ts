@@ -1,6 +1,6 @@
+import { reasonOf } from '@kbisect/contracts';
 import type { BisectOutcome, JournalEntry } from '@kbisect/core';
 import type { CommitInfo } from '@kbisect/git';
-import { reasonOf } from '@kbisect/queue';
 import { bootFailureText } from '@kbisect/report';
 
 const short = (sha: string) => sha.slice(0, 12);
@@ -43,7 +43,7 @@ function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
 }
 
-/** What the result object adds to the outcome: `ResultObject` of @kbisect/queue fits. */
+/** What the result object adds to the outcome: `ResultObject` of @kbisect/contracts fits. */
 export interface ReportNotes {
   effect?: string;
   /** Doubts about the culprit (`culpritWarnings`), shown beside it. */

@@ -1,4 +1,5 @@
-import { ConfigInvalid, errorResultObject, RedisUnreachable } from '@kbisect/queue';
+import { ConfigInvalid } from '@kbisect/config';
+import { errorResultObject } from '@kbisect/contracts';
 import type { Command } from 'commander';
 import { addBisectOptions } from '../commands/bisect-options.js';
 import { parseRunFlags, type RunFlags } from '../commands/run-options.js';
@@ -12,25 +13,29 @@ import {
   resumeCommand,
   statusCommand,
 } from './commands/inspect.js';
-import { serveCommand, workerCommand } from './commands/serve.js';
+import type { ServeFlags } from './commands/serve.js';
 import { startCommand } from './commands/start.js';
 import { registerWatchCommands } from './commands/watch.js';
 import { addKernelBuildOptions, type KernelFlags, kernelBuildOf } from './kernel-flags.js';
 import { addClientOptions, type ClientFlags, clientFrom, collectLabel } from './service-flags.js';
 
+/** Errors whose message is all a user needs: printed without a stack, exit code 1. */
+const isUserError = (error: unknown): error is Error =>
+  error instanceof ApiRequestFailed ||
+  error instanceof ServerUnreachable ||
+  error instanceof ConfigInvalid ||
+  error instanceof UsageError;
+
 /** Runs a client command, turning API and usage errors into a message and exit code 1. */
-function action<A extends unknown[]>(run: (...args: A) => Promise<number>) {
+function action<A extends unknown[]>(
+  run: (...args: A) => Promise<number>,
+  userError: (error: unknown) => error is Error = isUserError,
+) {
   return async (...args: A) => {
     try {
       process.exitCode = await run(...args);
     } catch (error) {
-      if (
-        error instanceof ApiRequestFailed ||
-        error instanceof ServerUnreachable ||
-        error instanceof ConfigInvalid ||
-        error instanceof RedisUnreachable ||
-        error instanceof UsageError
-      ) {
+      if (userError(error)) {
         process.stderr.write(`kbisect: ${error.message}\n`);
         if (error instanceof ApiRequestFailed) {
           for (const d of error.details) process.stderr.write(`    ${d.path}: ${d.message}\n`);
@@ -44,6 +49,24 @@ function action<A extends unknown[]>(run: (...args: A) => Promise<number>) {
       }
       throw error;
     }
+  };
+}
+
+/**
+ * `serve` and `worker` load the service (BullMQ, Redis, Fastify, SSH to labs) when they run,
+ * not when the CLI starts: `kbisect run` and the client commands never load it
+ * (test/seams/package-seams.test.ts checks).
+ */
+function serviceAction<F>(name: 'serveCommand' | 'workerCommand') {
+  return async (flags: F) => {
+    const [commands, { RedisUnreachable }] = await Promise.all([
+      import('./commands/serve.js'),
+      import('@kbisect/queue'),
+    ]);
+    const command = commands[name] as (flags: F) => Promise<number>;
+    const userError = (error: unknown): error is Error =>
+      isUserError(error) || error instanceof RedisUnreachable;
+    await action(command, userError)(flags);
   };
 }
 
@@ -197,7 +220,7 @@ export function registerServiceCommands(program: Command): void {
     )
     .option('--config <file>', 'YAML or JSON configuration (default: KBISECT_CONFIG)')
     .option('--no-worker', 'the API alone; workers run elsewhere (kbisect worker)')
-    .action(action(serveCommand));
+    .action(serviceAction<ServeFlags>('serveCommand'));
 
   program
     .command('worker')
@@ -207,5 +230,5 @@ export function registerServiceCommands(program: Command): void {
       'Redis (default: config redis.url, REDIS_URL, or redis://127.0.0.1:6379)',
     )
     .option('--config <file>', 'YAML or JSON configuration (default: KBISECT_CONFIG)')
-    .action(action(workerCommand));
+    .action(serviceAction<Omit<ServeFlags, 'worker' | 'port' | 'host'>>('workerCommand'));
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { BisectSpec } from '@kbisect/queue';
+import type { BisectSpec } from '@kbisect/contracts';
 import type { Command } from 'commander';
 import { UsageError } from '../usage-error.js';
 

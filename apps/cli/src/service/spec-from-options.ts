@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { BisectSpec } from '@kbisect/queue';
+import type { BisectSpec } from '@kbisect/contracts';
 import { oracleAndDecisionOf, type RunOptions } from '../commands/run-options.js';
 import { UsageError } from '../usage-error.js';
 import type { KernelBuild } from './kernel-flags.js';

@@ -5,17 +5,11 @@ import {
   type KernelBuilder,
   shellBuild,
 } from '@kbisect/build';
+import type { Repositories } from '@kbisect/config';
+import { BuildJob, type BuildJobResult, ownerKey } from '@kbisect/contracts';
 import type { BuildEvidence } from '@kbisect/core';
 import type { Repository, Worktree } from '@kbisect/git';
-import {
-  type ArtifactStore,
-  BuildJob,
-  type BuildJobResult,
-  ownerKey,
-  ownerWithdrawn,
-  type Repositories,
-  type Stores,
-} from '@kbisect/queue';
+import { type ArtifactStore, ownerWithdrawn, type Stores } from '@kbisect/queue';
 import type { Sandbox } from '@kbisect/sandbox';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';

@@ -1,5 +1,5 @@
 import { KernelBuilder, type KernelBuildSpec } from '@kbisect/build';
-import type { KernelJobSpec } from '@kbisect/queue';
+import type { KernelJobSpec } from '@kbisect/contracts';
 import type { Sandbox } from '@kbisect/sandbox';
 
 /**

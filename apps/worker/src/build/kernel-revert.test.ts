@@ -4,15 +4,10 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig, type Repositories } from '@kbisect/config';
+import type { BuildJob, BuildJobResult } from '@kbisect/contracts';
 import { openRepository } from '@kbisect/git';
-import {
-  type BuildJob,
-  type BuildJobResult,
-  createStores,
-  loadConfig,
-  type Repositories,
-  type Stores,
-} from '@kbisect/queue';
+import { createStores, type Stores } from '@kbisect/queue';
 import { Sandbox } from '@kbisect/sandbox';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';

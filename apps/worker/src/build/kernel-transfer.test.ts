@@ -4,15 +4,9 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ArtifactStore,
-  type BuildJob,
-  type BuildJobResult,
-  createStores,
-  loadConfig,
-  type Repositories,
-  type Stores,
-} from '@kbisect/queue';
+import { loadConfig, type Repositories } from '@kbisect/config';
+import type { BuildJob, BuildJobResult } from '@kbisect/contracts';
+import { ArtifactStore, createStores, type Stores } from '@kbisect/queue';
 import { Sandbox } from '@kbisect/sandbox';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';

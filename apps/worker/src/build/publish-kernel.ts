@@ -1,5 +1,6 @@
 import type { KernelArtifact } from '@kbisect/build';
-import { type ArtifactStore, ArtifactTooLarge, type KernelArtifactRef } from '@kbisect/queue';
+import type { KernelArtifactRef } from '@kbisect/contracts';
+import { type ArtifactStore, ArtifactTooLarge } from '@kbisect/queue';
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 

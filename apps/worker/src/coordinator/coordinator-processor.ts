@@ -1,11 +1,4 @@
-import {
-  BisectCancelled,
-  type BisectEvent,
-  type BisectOutcome,
-  type BisectRange,
-  NotDistinguishable,
-  runBisect,
-} from '@kbisect/core';
+import type { Repositories } from '@kbisect/config';
 import {
   type BisectRecord,
   type BisectStatus,
@@ -16,18 +9,22 @@ import {
   commitsToDescribe,
   decisionSetup,
   errorResultObject,
-  finishBisect,
   isTerminal,
-  JournalConflict,
   notDistinguishableResultObject,
   progressLine,
   type Quantity,
-  type Queues,
-  type Repositories,
   type ResultObject,
   resultObjectOf,
-  type Stores,
-} from '@kbisect/queue';
+} from '@kbisect/contracts';
+import {
+  BisectCancelled,
+  type BisectEvent,
+  type BisectOutcome,
+  type BisectRange,
+  NotDistinguishable,
+  runBisect,
+} from '@kbisect/core';
+import { finishBisect, JournalConflict, type Queues, type Stores } from '@kbisect/queue';
 import { type Job, type QueueEvents, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';

@@ -1,4 +1,5 @@
-import { errorResultObject, finishBisect, type Queues, type Stores } from '@kbisect/queue';
+import { errorResultObject } from '@kbisect/contracts';
+import { finishBisect, type Queues, type Stores } from '@kbisect/queue';
 import type { Logger } from 'pino';
 
 /**

@@ -1,13 +1,6 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import {
-  BisectCancelled,
-  type BisectEnvironment,
-  type PreparedCommit,
-  type Sample,
-} from '@kbisect/core';
-import {
-  type ArtifactStore,
   type BisectSpec,
   type BuildJob,
   BuildJobResult,
@@ -23,8 +16,14 @@ import {
   oracleFailedOf,
   ownerKey,
   type Quantity,
-  type Queues,
-} from '@kbisect/queue';
+} from '@kbisect/contracts';
+import {
+  BisectCancelled,
+  type BisectEnvironment,
+  type PreparedCommit,
+  type Sample,
+} from '@kbisect/core';
+import type { ArtifactStore, Queues } from '@kbisect/queue';
 import type { QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Static, TSchema } from 'typebox';

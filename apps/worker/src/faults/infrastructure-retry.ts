@@ -1,4 +1,4 @@
-import type { ServiceConfig } from '@kbisect/queue';
+import type { ServiceConfig } from '@kbisect/config';
 import type { Job } from 'bullmq';
 import { HostFault } from './host-fault.js';
 

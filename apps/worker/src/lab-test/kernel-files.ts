@@ -2,16 +2,9 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { KernelArtifactRef, StoredFileRef } from '@kbisect/contracts';
 import type { KernelToDeploy } from '@kbisect/lab';
-import {
-  ArtifactCorrupt,
-  ArtifactNotFound,
-  ArtifactStore,
-  fileSha256,
-  type KernelArtifactRef,
-  keys,
-  type StoredFileRef,
-} from '@kbisect/queue';
+import { ArtifactCorrupt, ArtifactNotFound, ArtifactStore, fileSha256, keys } from '@kbisect/queue';
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';

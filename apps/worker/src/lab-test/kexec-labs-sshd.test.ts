@@ -3,17 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, release as hostRelease, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { loadConfig } from '@kbisect/config';
+import type { LabTestJob, LabTestJobResult } from '@kbisect/contracts';
 import { startTestSshd, TEST_SSHD_NEEDS, type TestSshd } from '@kbisect/lab/testing';
 import type { OracleSpec } from '@kbisect/oracle';
-import {
-  createStores,
-  EventStream,
-  keys,
-  type LabTestJob,
-  type LabTestJobResult,
-  loadConfig,
-  serviceLogger,
-} from '@kbisect/queue';
+import { createStores, EventStream, keys, serviceLogger } from '@kbisect/queue';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';

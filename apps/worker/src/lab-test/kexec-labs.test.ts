@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os';
-import type { LabConfig } from '@kbisect/lab';
+import type { LabConfig } from '@kbisect/lab/config';
 import { UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';

@@ -1,3 +1,4 @@
+import type { KernelArtifactRef, LabSpec, Quantity } from '@kbisect/contracts';
 import { OracleFailed, type Sample } from '@kbisect/core';
 import {
   BootTimeout,
@@ -6,7 +7,6 @@ import {
   deployKernel,
   type KernelToDeploy,
   KexecLoadFailed,
-  type LabConfig,
   type LabLease,
   LabLeases,
   type LabTarget as LabOracleTarget,
@@ -16,8 +16,8 @@ import {
   recoverLab,
   WrongKernel,
 } from '@kbisect/lab';
+import type { LabConfig } from '@kbisect/lab/config';
 import type { OracleSpec } from '@kbisect/oracle';
-import type { KernelArtifactRef, LabSpec, Quantity } from '@kbisect/queue';
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';

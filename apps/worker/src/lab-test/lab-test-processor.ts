@@ -1,14 +1,13 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { OracleFailed } from '@kbisect/core';
 import {
   LabTestJob,
   type LabTestJobResult,
   oracleFailedResult,
   ownerKey,
-  ownerWithdrawn,
-  type Stores,
-} from '@kbisect/queue';
+} from '@kbisect/contracts';
+import { OracleFailed } from '@kbisect/core';
+import { ownerWithdrawn, type Stores } from '@kbisect/queue';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';

@@ -3,14 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import {
-  createQueues,
-  type LabSpec,
-  type LabTestJob,
-  labTestQueueOf,
-  loadConfig,
-  type Queues,
-} from '@kbisect/queue';
+import { loadConfig } from '@kbisect/config';
+import { type LabSpec, type LabTestJob, labTestQueueOf } from '@kbisect/contracts';
+import { createQueues, type Queues } from '@kbisect/queue';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_REDIS_URL } from '../../../../test/support/test-redis.js';

@@ -1,4 +1,16 @@
 import {
+  type BisectSpec,
+  DEFAULT_REGRESSION,
+  DEFAULT_WATCH_ALPHA,
+  DEFAULT_WATCH_SAMPLES,
+  decisionSetup,
+  type JobOwner,
+  ownerKey,
+  WatchJob,
+  type WatchRecord,
+  type WatchRun,
+} from '@kbisect/contracts';
+import {
   BisectCancelled,
   type Direction,
   median,
@@ -9,21 +21,7 @@ import {
   type TipRegressionRule,
 } from '@kbisect/core';
 import type { WebhookNotifier } from '@kbisect/notify';
-import {
-  type BisectSpec,
-  type BisectStarter,
-  createBisect,
-  DEFAULT_REGRESSION,
-  DEFAULT_WATCH_ALPHA,
-  DEFAULT_WATCH_SAMPLES,
-  decisionSetup,
-  type JobOwner,
-  newBisectId,
-  ownerKey,
-  WatchJob,
-  type WatchRecord,
-  type WatchRun,
-} from '@kbisect/queue';
+import { type BisectStarter, createBisect, newBisectId } from '@kbisect/queue';
 import { DelayedError, type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';

@@ -3,7 +3,6 @@ export { HostKeyMismatch } from './host-key-mismatch.js';
 export { KexecLoadFailed } from './kexec-load-failed.js';
 export { LabAuthFailed } from './lab-auth-failed.js';
 export { LabBusy } from './lab-busy.js';
-export { LabConfigInvalid } from './lab-config-invalid.js';
 export { LabDown } from './lab-down.js';
 export { LabIsThisMachine } from './lab-is-this-machine.js';
 export { LabPoolBusy } from './lab-pool-busy.js';

@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '@kbisect/config';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_REDIS_URL } from '../../../../test/support/test-redis.js';
-import { loadConfig } from '../config/load-config.js';
 import { ArtifactCorrupt, ArtifactNotFound, ArtifactTooLarge } from '../errors/index.js';
 import { keys } from '../keys.js';
 import { ArtifactStore, type ArtifactStoreOptions } from './artifact-store.js';

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { ARTIFACT_DEFAULTS } from '@kbisect/config';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { ArtifactCorrupt } from '../errors/artifact-corrupt.js';
 import { ArtifactNotFound } from '../errors/artifact-not-found.js';
@@ -24,16 +25,6 @@ export interface ArtifactStoreOptions {
   /** Chunk commands in flight at once. */
   window?: number;
 }
-
-const MIB = 1024 * 1024;
-
-/** A distro bzImage (~15 MiB) or its stripped, gzipped modules (~100-200 MiB) fit. */
-export const ARTIFACT_DEFAULTS = {
-  maxBytes: 256 * MIB,
-  ttlSeconds: 6 * 3600,
-  chunkBytes: MIB,
-  window: 4,
-} as const;
 
 const seconds = (from: number) => (performance.now() - from) / 1000;
 

@@ -1,4 +1,4 @@
-import type { SpecProblem } from '../spec/spec-rules.js';
+import type { SpecProblem } from '@kbisect/contracts';
 
 /**
  * Why `createBisect` did not start a bisect, for the API to answer with:

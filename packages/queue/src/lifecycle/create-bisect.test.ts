@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig, Repositories } from '@kbisect/config';
+import type { BisectSpec } from '@kbisect/contracts';
+import { QUEUE } from '@kbisect/contracts';
 import { makeRepo } from '@kbisect/git/test-support';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -11,11 +14,7 @@ import {
   TEST_REDIS_URL,
   uniquePrefix,
 } from '../../../../test/support/test-redis.js';
-import { loadConfig } from '../config/load-config.js';
-import { QUEUE } from '../names.js';
 import { createQueues, type Queues } from '../queues.js';
-import { Repositories } from '../repositories.js';
-import type { BisectSpec } from '../spec/bisect-spec.js';
 import { createStores, type Stores } from '../store/stores.js';
 import { type BisectStarter, createBisect } from './create-bisect.js';
 

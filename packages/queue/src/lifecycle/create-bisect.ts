@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { Repositories, ServiceConfig } from '@kbisect/config';
+import { labProblems, type ServiceLabs } from '@kbisect/config';
+import type { BisectRecord, BisectSpec, ResolvedRangeSummary } from '@kbisect/contracts';
+import { directionProblems, goodRefs, networkProblems, specProblems } from '@kbisect/contracts';
 import {
   GitCommandFailed,
   GitTimedOut,
@@ -9,15 +13,8 @@ import {
   resolveRange,
   UnknownRef,
 } from '@kbisect/git';
-import type { ServiceConfig } from '../config/service-config.js';
-import { labProblems, type ServiceLabs } from '../config/service-labs.js';
 import { BisectRefused } from '../errors/bisect-refused.js';
 import type { Queues } from '../queues.js';
-import type { BisectRecord, ResolvedRangeSummary } from '../record/bisect-record.js';
-import type { Repositories } from '../repositories.js';
-import type { BisectSpec } from '../spec/bisect-spec.js';
-import { directionProblems } from '../spec/oracle-direction.js';
-import { goodRefs, networkProblems, specProblems } from '../spec/spec-rules.js';
 import { bodyHash } from '../store/idempotency.js';
 import type { Stores } from '../store/stores.js';
 import { webhookSecretFor, webhookTargetId } from './webhook.js';

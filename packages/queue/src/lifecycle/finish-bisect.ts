@@ -1,6 +1,5 @@
-import type { BisectStatus, CommitDescription } from '../record/bisect-record.js';
-import { bisectSetupOf } from '../result/bisect-setup.js';
-import { errorResultObject, type ResultObject } from '../result/result-object.js';
+import type { BisectStatus, CommitDescription } from '@kbisect/contracts';
+import { bisectSetupOf, errorResultObject, type ResultObject } from '@kbisect/contracts';
 import type { Stores } from '../store/stores.js';
 import type { LifecycleLog } from './webhook.js';
 

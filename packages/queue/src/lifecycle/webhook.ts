@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { ServiceConfig } from '@kbisect/config';
+import type { ResultObject } from '@kbisect/contracts';
 import { WebhookNotifier } from '@kbisect/notify';
 import type { Redis } from 'ioredis';
-import type { ServiceConfig } from '../config/service-config.js';
-import type { ResultObject } from '../result/result-object.js';
 
 /** The logging a lifecycle step needs; a pino logger fits. */
 export interface LifecycleLog {

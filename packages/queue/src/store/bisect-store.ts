@@ -1,11 +1,11 @@
-import type { Redis } from 'ioredis';
-import type { Keys } from '../keys.js';
 import {
   BISECT_STATUSES,
   type BisectRecord,
   type BisectStatus,
   TERMINAL_STATUSES,
-} from '../record/bisect-record.js';
+} from '@kbisect/contracts';
+import type { Redis } from 'ioredis';
+import type { Keys } from '../keys.js';
 import { LuaScript } from './lua-script.js';
 
 /**

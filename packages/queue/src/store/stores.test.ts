@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { loadConfig } from '@kbisect/config';
+import type { BisectRecord } from '@kbisect/contracts';
 import type { JournalEntry } from '@kbisect/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_REDIS_URL } from '../../../../test/support/test-redis.js';
-import { loadConfig } from '../config/load-config.js';
 import { JournalConflict } from '../errors/journal-conflict.js';
-import type { BisectRecord } from '../record/bisect-record.js';
 import { createStores, type Stores } from './stores.js';
 
 const url = TEST_REDIS_URL;

@@ -1,6 +1,6 @@
+import type { ServiceConfig } from '@kbisect/config';
 import type { Redis } from 'ioredis';
 import { ArtifactStore } from '../artifacts/artifact-store.js';
-import type { ServiceConfig } from '../config/service-config.js';
 import { type Keys, keys } from '../keys.js';
 import { BisectWebhooks } from '../lifecycle/webhook.js';
 import { WatchRunLease } from '../watch/watch-run-lease.js';

@@ -1,6 +1,6 @@
+import type { WatchRecord, WatchRun } from '@kbisect/contracts';
 import type { Redis } from 'ioredis';
 import { LuaScript } from '../store/lua-script.js';
-import type { WatchRecord, WatchRun } from './watch-spec.js';
 
 /**
  * A run is written only while its watch exists: a run that ends after DELETE would otherwise

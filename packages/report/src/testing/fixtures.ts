@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import type { CommitDescription, ResultObject } from '@kbisect/contracts';
 import type { JournalEntry } from '@kbisect/core';
-import type { BisectReportInput, ReportCommit, ReportResult } from '../report-input.js';
+import type { BisectReportInput } from '../report-input.js';
 
 /**
  * A real `kbisect run --json` result (the demo's generated lbench project: metric oracle,
@@ -9,10 +10,10 @@ import type { BisectReportInput, ReportCommit, ReportResult } from '../report-in
  */
 export function lbenchFound(): BisectReportInput {
   const raw = readFileSync(new URL('./lbench-found.json', import.meta.url), 'utf8');
-  return JSON.parse(raw) as { result: ReportResult; commits: ReportCommit[] };
+  return JSON.parse(raw) as { result: ResultObject; commits: CommitDescription[] };
 }
 
-/** The setup `bisectSetupOf` (@kbisect/queue) makes for the demo's `kbisect run`. */
+/** The setup `bisectSetupOf` (@kbisect/contracts) makes for the demo's `kbisect run`. */
 export const DEMO_SETUP = {
   repository: '/tmp/kbisect-demo/lbench',
   range: 'v1.0..main',
@@ -263,7 +264,7 @@ export function errorInput(message: string): BisectReportInput {
   };
 }
 
-function commitAt(sha: string, subject: string, describe: string): ReportCommit {
+function commitAt(sha: string, subject: string, describe: string): CommitDescription {
   return {
     sha,
     subject,
@@ -382,7 +383,7 @@ export function spliceFound(): BisectReportInput {
       effect: 'transactions/s -91% (9000 → 800), p = 8e-5, 8 + 8 samples',
       confirmations: [
         { check: 'parent-is-good', commit: SPLICE_PARENT, passed: true },
-      ] as ReportResult['confirmations'],
+      ] as ResultObject['confirmations'],
       journal: [entry(SPLICE_CULPRIT, true, 8), entry(SPLICE_PARENT, false, 8)],
       setup: {
         repository: 'https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git',

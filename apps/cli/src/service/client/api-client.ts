@@ -1,4 +1,3 @@
-import type { JournalEntry } from '@kbisect/core';
 import type {
   BisectRecord,
   BisectSpec,
@@ -6,7 +5,8 @@ import type {
   WatchRecord,
   WatchRun,
   WatchSpec,
-} from '@kbisect/queue';
+} from '@kbisect/contracts';
+import type { JournalEntry } from '@kbisect/core';
 import { ApiRequestFailed, ServerUnreachable } from './errors.js';
 
 /** `GET /v1/bisects/:id`: the record, its journal and its URL. */

@@ -4,7 +4,7 @@ import {
   exitCodeFor,
   isTerminal,
   type ResultObject,
-} from '@kbisect/queue';
+} from '@kbisect/contracts';
 import { type CiReportFiles, writeCiReports } from '@kbisect/report';
 import type { ApiClient, BisectView } from '../client/api-client.js';
 import { followEvents } from '../client/follow-events.js';

@@ -1,5 +1,5 @@
 import { startApi } from '@kbisect/api';
-import { loadConfig } from '@kbisect/queue';
+import { loadConfig } from '@kbisect/config';
 import { type RunningWorker, startWorker } from '@kbisect/worker';
 
 export interface ServeFlags {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { WatchRun, WatchSpec } from '@kbisect/contracts';
 import { RECOMMENDED_CALIBRATION_SAMPLES } from '@kbisect/core';
-import type { WatchRun, WatchSpec } from '@kbisect/queue';
 import { type Command, Option } from 'commander';
 import { SPLICE_MEASURE_HELP } from '../../commands/bisect-options.js';
 import { oracleAndDecisionOf, parseRunFlags, type RunFlags } from '../../commands/run-options.js';

@@ -1,7 +1,7 @@
 import { CALIBRATION_DEFAULTS, STATISTICAL_POLICY_DEFAULTS } from '@kbisect/core';
 import type { OracleSpec } from '@kbisect/oracle';
 import { type Static, Type } from 'typebox';
-import { redactUrl } from '../redis.js';
+import { redactUrl } from '../redact-url.js';
 import type { BisectSpec } from '../spec/bisect-spec.js';
 import { DEFAULT_CALIBRATION_SAMPLES, decisionSetup } from '../spec-to-env.js';
 

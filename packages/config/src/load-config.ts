@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import Value from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
-import { ConfigInvalid } from '../errors/config-invalid.js';
+import { ConfigInvalid } from './errors/config-invalid.js';
 import { ServiceConfig } from './service-config.js';
 
 /** Environment variables that override the file, and the field each one sets. */

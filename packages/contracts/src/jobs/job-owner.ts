@@ -1,5 +1,4 @@
 import { type Static, Type } from 'typebox';
-import type { Stores } from '../store/stores.js';
 
 /**
  * Who a build or lab-test job works for: a step of a bisect, or one run of a watch. Both
@@ -30,22 +29,4 @@ export function describeOwner(owner: JobOwner): string {
   return 'bisectId' in owner
     ? `bisect ${owner.bisectId}`
     : `watch ${owner.watchId} run ${owner.runId}`;
-}
-
-/**
- * Why a job's owner no longer wants it, or undefined when it still does: a bisect removed or
- * cancelled, a watch deleted. A job taken after that ends at once instead of building.
- */
-export async function ownerWithdrawn(
-  stores: Pick<Stores, 'bisects' | 'watches'>,
-  owner: JobOwner,
-): Promise<string | undefined> {
-  if ('bisectId' in owner) {
-    const record = await stores.bisects.get(owner.bisectId);
-    return !record || record.cancelRequested
-      ? `bisect ${owner.bisectId} was cancelled or removed`
-      : undefined;
-  }
-  const watch = await stores.watches.get(owner.watchId);
-  return watch ? undefined : `watch ${owner.watchId} was removed`;
 }

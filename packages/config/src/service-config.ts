@@ -1,10 +1,10 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { BuildSpec } from '@kbisect/contracts';
 import { OracleSpec } from '@kbisect/oracle';
 import { SandboxConfig } from '@kbisect/sandbox';
 import { type Static, Type } from 'typebox';
-import { ARTIFACT_DEFAULTS } from '../artifacts/artifact-store.js';
-import { BuildSpec } from '../spec/bisect-spec.js';
+import { ArtifactConfig } from './artifact-config.js';
 
 const defaultCacheDir = () =>
   join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kbisect');
@@ -265,31 +265,7 @@ export const ServiceConfig = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    artifacts: Type.Object(
-      {
-        maxBytes: Type.Integer({
-          minimum: 1024 * 1024,
-          maximum: 4 * 1024 ** 3,
-          default: ARTIFACT_DEFAULTS.maxBytes,
-          description:
-            'the largest file one kernel artifact may be in Redis (an image, or the gzipped modules)',
-        }),
-        ttlSeconds: Type.Integer({
-          minimum: 60,
-          maximum: 30 * 24 * 3600,
-          default: ARTIFACT_DEFAULTS.ttlSeconds,
-          description:
-            'an artifact no build or lab-test job used for this long leaves Redis; each use sets it again',
-        }),
-        chunkBytes: Type.Integer({
-          minimum: 64 * 1024,
-          maximum: 64 * 1024 * 1024,
-          default: ARTIFACT_DEFAULTS.chunkBytes,
-          description: 'bytes per Redis command when an artifact is sent or fetched',
-        }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
+    artifacts: ArtifactConfig,
     infrastructure: Infrastructure,
     events: Type.Object(
       { maxLen: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 10_000 }) },

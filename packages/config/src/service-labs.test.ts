@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BisectSpec, bootFailureOf } from '@kbisect/contracts';
 import Value from 'typebox/value';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigInvalid } from '../errors/config-invalid.js';
-import { BisectSpec } from '../spec/bisect-spec.js';
-import { bootFailureOf } from '../spec-to-env.js';
+import { ConfigInvalid } from './errors/config-invalid.js';
 import { labProblems, loadServiceLabs } from './service-labs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kbisect-labs-'));

@@ -1,7 +1,6 @@
-import { type LabConfig, loadLabConfig } from '@kbisect/lab';
-import { ConfigInvalid } from '../errors/config-invalid.js';
-import type { BisectSpec } from '../spec/bisect-spec.js';
-import type { SpecProblem } from '../spec/spec-rules.js';
+import type { BisectSpec, SpecProblem } from '@kbisect/contracts';
+import { type LabConfig, loadLabConfig } from '@kbisect/lab/config';
+import { ConfigInvalid } from './errors/config-invalid.js';
 import type { ServiceConfig } from './service-config.js';
 
 /** The labs of a deployment by name, read from the lab config files `config.labs` names. */

@@ -5,7 +5,7 @@ import {
   type Repository,
   type SourcePolicy,
 } from '@kbisect/git';
-import type { ServiceConfig } from './config/service-config.js';
+import type { ServiceConfig } from './service-config.js';
 
 /** What a service process may open, and how long git may talk to a remote. */
 export interface RepositoryRules {

@@ -1,0 +1,86 @@
+export {
+  BuildJob,
+  BuildJobResult,
+  KernelArtifactRef,
+  KernelJobSpec,
+  StoredFileRef,
+} from './jobs/build-job.js';
+export { CoordinatorJob, CoordinatorJobResult } from './jobs/coordinator-job.js';
+export { describeOwner, JobOwner, ownerKey } from './jobs/job-owner.js';
+export { LabTestJob, LabTestJobResult } from './jobs/lab-test-job.js';
+export { oracleFailedOf, oracleFailedResult } from './jobs/oracle-failed-result.js';
+export {
+  buildJobId,
+  hostQueueName,
+  labQueueName,
+  labTestJobId,
+  labTestQueueOf,
+  labTestQueuesServed,
+  poolQueueName,
+  QUEUE,
+  QUEUE_NAME_PART,
+  type QueueName,
+} from './names.js';
+export { type ProgressLine, progressLine } from './progress/progress-line.js';
+export {
+  BISECT_STATUSES,
+  BisectProgress,
+  BisectRecord,
+  BisectStatus,
+  CommitDescription,
+  isTerminal,
+  ResolvedRangeSummary,
+  TERMINAL_STATUSES,
+} from './record/bisect-record.js';
+export { redactUrl } from './redact-url.js';
+export { BisectSetup, bisectSetupOf, type SetupSource } from './result/bisect-setup.js';
+export {
+  type CommitSubject,
+  commitsToDescribe,
+  EXIT,
+  errorResultObject,
+  exitCodeFor,
+  notDistinguishableResultObject,
+  type Quantity,
+  ResultObject,
+  reasonOf,
+  resultObjectOf,
+} from './result/result-object.js';
+export {
+  BisectBody,
+  BisectSpec,
+  BootFailure,
+  BuildSpec,
+  CommandBuildSpec,
+  DecisionSpec,
+  KernelBuildSpec,
+  LabSpec,
+  RecipeName,
+} from './spec/bisect-spec.js';
+export { directionOf, directionProblems, oracleDirection } from './spec/oracle-direction.js';
+export { goodRefs, networkProblems, type SpecProblem, specProblems } from './spec/spec-rules.js';
+export {
+  bootFailureOf,
+  buildCommandOf,
+  DEFAULT_BUILD_TIMEOUT_SECONDS,
+  DEFAULT_CALIBRATION_SAMPLES,
+  type DecisionSetup,
+  decisionSetup,
+  kernelBuildOf,
+} from './spec-to-env.js';
+export {
+  DEFAULT_REGRESSION,
+  DEFAULT_WATCH_ALPHA,
+  DEFAULT_WATCH_SAMPLES,
+  NightlyKernel,
+  NotifyTarget,
+  RegressionRule,
+  WATCH_RUN_STATUSES,
+  WatchBody,
+  WatchJob,
+  WatchPatch,
+  WatchRecord,
+  WatchRun,
+  type WatchRunStatus,
+  WatchSpec,
+} from './watch/watch-spec.js';
