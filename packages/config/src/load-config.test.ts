@@ -28,7 +28,7 @@ describe('loadConfig', () => {
     const config = await loadConfig({ env: {} });
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'kbisect' });
     expect(config.api.port).toBe(8080);
-    expect(config.worker.concurrency).toEqual({ coordinator: 8, build: 2, labTest: 1 });
+    expect(config.worker.concurrency).toEqual({ coordinator: 8, build: 2, labTest: 1, watch: 4 });
     expect(config.auth.tokens).toEqual([]);
   });
 
