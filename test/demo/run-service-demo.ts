@@ -2,7 +2,9 @@
  * `npm run demo` with the service: Redis (REDIS_URL, or a private redis-server on a free port),
  * `kbisect serve` (the API and a worker), then `kbisect start --wait` POSTs the demo bisect
  * (metric oracle: the project's own loopback benchmark, calibrated on the endpoints) and
- * follows it live to the culprit. Exits 0 only if the planted culprit is named.
+ * follows it live to the culprit. Exits 0 only if the planted culprit is named. The dashboard's
+ * URL and the demo token are printed first: the page shows the bisect live. With `--keep` the
+ * service stays up after the bisect until Ctrl-C, to look at the page at leisure.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -62,6 +64,7 @@ try {
   const api = `http://127.0.0.1:${port}`;
   await waitUntilReady(api, server);
   say(`kbisect serve is up: API ${api} (docs at ${api}/docs), a worker in the same process`);
+  say(`dashboard: ${api}/ui/ (paste the token ${token} when it asks; kept for the tab only)`);
 
   const start = spawn(
     process.execPath,
@@ -100,6 +103,10 @@ try {
     say(
       `FAIL — expected ${project.culprit}, the service said ${result.status} ${result.culprit} (exit ${exit})`,
     );
+  }
+  if (process.argv.includes('--keep')) {
+    say(`--keep: the service stays up at ${api}/ui/ until Ctrl-C`);
+    await new Promise((resolve) => process.once('SIGINT', resolve));
   }
 } catch (error) {
   say(`FAIL — ${error instanceof Error ? error.message : String(error)}`);

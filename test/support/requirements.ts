@@ -41,6 +41,8 @@ export const SSH_KEYGEN = program('ssh-keygen', 'openssh-client');
 export const XMLLINT = program('xmllint', 'libxml2-utils');
 export const IP = program('ip', 'iproute2');
 export const BWRAP = program('bwrap', 'bubblewrap');
+/** Debian's chromium, driven by playwright-core (browser downloads do not work here). */
+export const CHROMIUM = program('/usr/bin/chromium', 'chromium');
 
 function unmet(requirements: readonly Requirement[]): Requirement[] {
   return requirements.filter((r) => r.missing !== undefined);
@@ -66,6 +68,24 @@ export function describeNeeding(
     }
     console.warn(`skipped "${name}": ${explain(missing)}`);
     describe.skip(name, body);
+  };
+}
+
+/**
+ * `describe` that fails, CI or not, when a requirement is missing: for suites whose tool the
+ * README's install line always brings (a browser test skipped on a laptop proves nothing).
+ */
+export function describeRequiring(
+  ...requirements: Requirement[]
+): (name: string, body: () => void) => void {
+  const missing = unmet(requirements);
+  if (missing.length === 0) return (name, body) => describe(name, body);
+  return (name) => {
+    describe(name, () => {
+      it(`needs ${missing.map((r) => r.name).join(', ')}`, () => {
+        throw new RequirementMissing(missing);
+      });
+    });
   };
 }
 

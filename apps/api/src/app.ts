@@ -11,8 +11,11 @@ import { installErrorHandler } from './errors/error-handler.js';
 import { registerDashboard } from './plugins/dashboard.js';
 import { registerDocs } from './plugins/docs.js';
 import { installRedisGate } from './plugins/redis-gate.js';
+import { registerWebPage } from './plugins/web-page.js';
+import { bisectCommitRoutes } from './routes/bisect-commits.js';
 import { bisectResumeRoutes } from './routes/bisect-resume.js';
 import { bisectRoutes } from './routes/bisects.js';
+import { callerRoutes } from './routes/caller.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { metricRoutes } from './routes/metrics.js';
@@ -53,11 +56,16 @@ export async function buildApp({ context, logger }: BuildAppOptions): Promise<Fa
     await metricRoutes(scope, context);
     await bisectRoutes(scope, context);
     await bisectResumeRoutes(scope, context);
+    await bisectCommitRoutes(scope, context);
+    await callerRoutes(scope, {
+      readsNeedToken: config.auth.readsNeedToken && !config.auth.disabled,
+    });
     await eventRoutes(scope, context);
     await reportRoutes(scope, context);
     await watchRoutes(scope, context);
   });
   await registerDashboard(app, context);
+  await registerWebPage(app);
   return app;
 }
 

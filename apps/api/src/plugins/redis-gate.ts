@@ -2,8 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HttpError } from '../errors/http-errors.js';
 
-/** Routes that answer without Redis: liveness, readiness (it says why it is not ready), docs. */
-const WITHOUT_REDIS = ['/healthz', '/readyz', '/docs'];
+/**
+ * Routes that answer without Redis: liveness, readiness (it says why it is not ready), docs,
+ * and the web page's files (the page then shows the API's 503 itself).
+ */
+const WITHOUT_REDIS = ['/healthz', '/readyz', '/docs', '/ui'];
 
 /** Redis is unreachable: the request was not carried out, and nothing of it was stored. */
 export class RedisUnavailable extends HttpError {

@@ -1,0 +1,1 @@
+export { bundleDashboard, type DashboardAsset, type DashboardAssets } from './bundle-dashboard.js';

@@ -1,0 +1,247 @@
+import { execFileSync } from 'node:child_process';
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { ServiceHarness } from '../service/support/service-harness.js';
+import { CHROMIUM, describeRequiring } from '../support/requirements.js';
+import { DashboardTab, launchChromium } from './browser.js';
+
+/**
+ * The dashboard in Debian's chromium against a real service: the API in this process (its
+ * page bundled at start), a real worker process, real Redis, bisects of the generated C
+ * project. The tokens are the harness's: ci (write), viewer (read-only), ops (admin).
+ */
+
+/** Each sample the record size plus up to 255 of noise: good and bad told apart by rank test. */
+const NOISY_METRIC =
+  "v=$(sed -n 's/^#define RECORD_SIZE //p' main.c); n=$(od -An -N1 -tu1 /dev/urandom); echo $((v + n))";
+
+interface Journal {
+  status: string;
+  journal: {
+    commit: string;
+    verdict: string;
+    evidence?: { samples?: unknown[]; build?: { ok: boolean; logTail?: string } };
+  }[];
+  result?: { culprit: string | null };
+}
+
+let service: ServiceHarness;
+let browser: Browser;
+const tabs: DashboardTab[] = [];
+
+const describeInChromium = describeRequiring(CHROMIUM);
+
+describeInChromium('the dashboard in a browser', () => {
+  beforeAll(async () => {
+    service = await ServiceHarness.start('web', { readsNeedToken: true });
+    await service.startWorker();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await service?.close();
+  });
+  afterEach(async () => {
+    // Every tab of every test: no console error, no exception, nothing fetched elsewhere.
+    const problems = tabs.flatMap((tab) => tab.problems);
+    await Promise.all(tabs.splice(0).map((tab) => tab.close()));
+    expect(problems).toEqual([]);
+  });
+
+  const read = async <T>(path: string): Promise<T> => {
+    const response = await service.request('GET', path, { token: service.tokens.admin });
+    if (response.status !== 200) throw new Error(`GET ${path}: ${response.status}`);
+    return (await response.json()) as T;
+  };
+  const submit = async (spec: Record<string, unknown>) => {
+    const response = await service.request('POST', '/v1/bisects', {
+      body: service.spec(spec),
+      token: service.tokens.writer,
+    });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { id: string }).id;
+  };
+  const waitForEnd = async (id: string, timeoutMs = 60_000) => {
+    await expect
+      .poll(async () => (await read<Journal>(`/v1/bisects/${id}`)).status, {
+        timeout: timeoutMs,
+        interval: 200,
+      })
+      .not.toMatch(/^(queued|running)$/);
+  };
+  const open = async (token: string, path = '/ui/') => {
+    const tab = await DashboardTab.open(browser, service.api.url);
+    tabs.push(tab);
+    await tab.signIn(`${service.api.url}${path}`, token);
+    return tab;
+  };
+
+  it('lists a bisect and follows it live: every new step on the page within 2 s, one dot per sample, the culprit column bad', async () => {
+    const id = await submit({
+      oracle: { kind: 'metric', command: NOISY_METRIC },
+      decision: { calibrationSamples: 6, samples: 4, maxSamples: 8 },
+      labels: { suite: 'web' },
+    });
+    const tab = await open(service.tokens.writer);
+    const { page } = tab;
+    await page.locator(`tr[data-bisect="${id}"]`).waitFor();
+    await page.selectOption('#filter-status', 'error');
+    await page.locator(`tr[data-bisect="${id}"]`).waitFor({ state: 'detached' });
+    await page.selectOption('#filter-status', '');
+    await page.fill('#filter-label', 'suite=web');
+    await page.press('#filter-label', 'Enter');
+    await page.locator(`tr[data-bisect="${id}"]`).waitFor();
+    expect(page.url()).toContain('label=suite%3Dweb');
+    await page.click(`tr[data-bisect="${id}"] a`);
+    await page.locator('#samples-chart canvas').waitFor();
+
+    // Each time the API's journal grows, the page shows the new step within 2 s, unreloaded.
+    const delays: number[] = [];
+    let seen = (await read<Journal>(`/v1/bisects/${id}`)).journal.length;
+    for (;;) {
+      const view = await read<Journal>(`/v1/bisects/${id}`);
+      if (view.journal.length > seen) {
+        seen = view.journal.length;
+        const noticed = Date.now();
+        const timeline = page.locator('#step-timeline');
+        await expect
+          .poll(async () => Number(await timeline.getAttribute('data-steps')), {
+            timeout: 2000,
+            interval: 25,
+          })
+          .toBeGreaterThanOrEqual(seen);
+        delays.push(Date.now() - noticed);
+      }
+      if (!['queued', 'running'].includes(view.status)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    console.log(`steps shown after: ${delays.join(', ')} ms (${delays.length} steps)`);
+    expect(delays.length).toBeGreaterThan(0);
+
+    const view = await read<Journal>(`/v1/bisects/${id}`);
+    expect(view.status).toBe('found');
+    expect(view.result?.culprit).toBe(service.project.culprit);
+    await page.locator('#result [data-culprit]').waitFor();
+    const samples = view.journal.reduce((n, e) => n + (e.evidence?.samples?.length ?? 0), 0);
+    const chart = page.locator('#samples-chart');
+    expect(Number(await chart.getAttribute('data-sample-marks'))).toBe(samples);
+    const perColumn = await page
+      .locator('#chart-columns [data-commit]')
+      .evaluateAll((buttons) => buttons.map((b) => Number(b.getAttribute('data-samples'))));
+    expect(perColumn.reduce((a, b) => a + b, 0)).toBe(samples);
+    expect(perColumn).toHaveLength(new Set(view.journal.map((e) => e.commit)).size);
+    const culprit = page.locator('#chart-columns [data-culprit="true"]');
+    expect(await culprit.getAttribute('data-commit')).toBe(service.project.culprit);
+    expect(await culprit.getAttribute('data-verdict')).toBe('bad');
+
+    // The tooltip over the chart names a column's samples and p-values.
+    const box = await page.locator('#samples-chart .u-over').boundingBox();
+    if (!box) throw new Error('the chart has no plot area');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await expect.poll(() => page.locator('.chart-tooltip').textContent()).toMatch(/samples?/);
+
+    // Keyboard: the culprit's column is a button; Enter shows its evidence.
+    await culprit.focus();
+    await page.keyboard.press('Enter');
+    await page
+      .locator(`.evidence[data-commit="${service.project.culprit}"] table.samples`)
+      .waitFor();
+    const downloaded = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download JUnit' }).click();
+    const junit = await downloaded;
+    expect(junit.suggestedFilename()).toBe(`${id}.junit.xml`);
+    await page.click('#show-report');
+    await expect
+      .poll(() => page.locator('#report-text').textContent())
+      .toContain(service.project.culprit.slice(0, 12));
+    expect(await page.locator('#bisect-log').textContent()).toContain('git bisect start');
+    expect(await tab.layoutShift()).toBeLessThan(0.1);
+    await page.mouse.move(0, 0);
+    await tab.screenshot('bisect-found');
+    await page.click('a[data-nav="bisects"]');
+    await page.locator(`tr[data-bisect="${id}"] [data-status="found"]`).waitFor();
+    await tab.screenshot('bisect-list');
+  });
+
+  it('shows the build log tail of a commit that does not compile', async () => {
+    const broken = service.project.unbuildable[0] as string;
+    const id = await submit({ bad: broken });
+    await waitForEnd(id);
+    const view = await read<
+      Journal & { journal: { evidence?: { build?: { ok: boolean; logTail?: string } } }[] }
+    >(`/v1/bisects/${id}`);
+    const failed = view.journal.find((e) => e.evidence?.build && !e.evidence.build.ok);
+    if (!failed) throw new Error(`no failed build in the journal: ${JSON.stringify(view)}`);
+    const logTail = failed.evidence?.build?.logTail ?? '';
+    expect(logTail).not.toBe('');
+    const tab = await open(service.tokens.reader, `/ui/bisects/${id}`);
+    await tab.page.click(`#chart-columns [data-commit="${failed.commit}"]`);
+    const log = tab.page.locator('.evidence pre[data-log="build"]');
+    await log.waitFor();
+    const tail = logTail.trim().split('\n').at(-1) as string;
+    expect(await log.textContent()).toContain(tail);
+    await tab.screenshot('build-failure');
+  });
+
+  it('cancels from the page for its owner; a read-only token sees no cancel button', async () => {
+    const id = await submit({ build: { command: 'exec sleep 120' } });
+    const viewer = await open(service.tokens.reader, `/ui/bisects/${id}`);
+    await viewer.page.locator('[data-fact="owner"]').waitFor();
+    const owner = await open(service.tokens.writer, `/ui/bisects/${id}`);
+    await owner.page.locator('#cancel').waitFor();
+    expect(await viewer.page.locator('#cancel').count()).toBe(0);
+    const refused = await service.request('POST', `/v1/bisects/${id}/cancel`, {
+      token: service.tokens.reader,
+    });
+    expect(refused.status).toBe(403);
+    owner.page.once('dialog', (dialog) => void dialog.accept());
+    await owner.page.click('#cancel');
+    await waitForEnd(id, 30_000);
+    expect((await read<Journal>(`/v1/bisects/${id}`)).status).toBe('cancelled');
+    await owner.page.locator('#status [data-status="cancelled"]').waitFor({ timeout: 5000 });
+    await viewer.page.locator('#status [data-status="cancelled"]').waitFor({ timeout: 5000 });
+  });
+
+  it("draws a watch's history: one point per run", async () => {
+    execFileSync('git', ['branch', 'nightly', 'v1.0'], { cwd: service.project.dir });
+    const created = await service.request('POST', '/v1/watches', {
+      token: service.tokens.writer,
+      body: {
+        repo: service.project.dir,
+        branch: 'nightly',
+        cron: '0 0 3 * * *',
+        tz: 'UTC',
+        build: { command: 'make -s' },
+        oracle: { kind: 'metric', command: NOISY_METRIC },
+        decision: { threshold: 1000 },
+        samples: 5,
+      },
+    });
+    expect(created.status).toBe(201);
+    const watch = ((await created.json()) as { id: string }).id;
+    type Runs = { runs: { status: string }[] };
+    for (let run = 0; run < 2; run++) {
+      const started = await service.request('POST', `/v1/watches/${watch}/run`, {
+        token: service.tokens.writer,
+      });
+      expect(started.status).toBeLessThan(300);
+      await expect
+        .poll(
+          async () =>
+            (await read<Runs>(`/v1/watches/${watch}/runs`)).runs.filter(
+              (r) => r.status !== 'running',
+            ).length,
+          {
+            timeout: 30_000,
+            interval: 200,
+          },
+        )
+        .toBe(run + 1);
+    }
+    const tab = await open(service.tokens.reader, '/ui/watches');
+    await tab.page.click(`tr[data-watch="${watch}"] a`);
+    await tab.page.locator('#history-chart[data-runs="2"] canvas').waitFor();
+    expect(await tab.page.locator('#run-rows tr[data-status="good"]').count()).toBe(2);
+    await tab.screenshot('watch-history');
+  });
+});
