@@ -97,6 +97,7 @@ describeInChromium('the dashboard in a browser', () => {
 
     // Each time the API's journal grows, the page shows the new step within 2 s, unreloaded.
     const delays: number[] = [];
+    const estimates = new Set<string>();
     let seen = (await read<Journal>(`/v1/bisects/${id}`)).journal.length;
     for (;;) {
       const view = await read<Journal>(`/v1/bisects/${id}`);
@@ -111,12 +112,16 @@ describeInChromium('the dashboard in a browser', () => {
           })
           .toBeGreaterThanOrEqual(seen);
         delays.push(Date.now() - noticed);
+        estimates.add((await page.locator('[data-fact="eta"]').textContent()) ?? '');
       }
       if (!['queued', 'running'].includes(view.status)) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     console.log(`steps shown after: ${delays.join(', ')} ms (${delays.length} steps)`);
     expect(delays.length).toBeGreaterThan(0);
+    // The service's estimate of the time left, from the step events.
+    console.log(`time left shown: ${[...estimates].join(' | ')}`);
+    expect([...estimates].some((text) => /^about \d/.test(text))).toBe(true);
 
     const view = await read<Journal>(`/v1/bisects/${id}`);
     expect(view.status).toBe('found');

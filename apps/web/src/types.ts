@@ -31,6 +31,8 @@ export interface Progress {
   commit: string;
   remaining: number;
   stepsLeft: number;
+  /** The service's estimate of the time the bisect still takes (step events carry it). */
+  secondsLeft?: number;
   at: string;
 }
 

@@ -1,7 +1,7 @@
 import { getJson, postJson } from '../api.js';
 import { columnsOf } from '../charts/columns.js';
 import { samplesChart, VERDICT_COLOURS } from '../charts/samples-chart.js';
-import { stepTimeline, stepTimes } from '../charts/step-timeline.js';
+import { stepTimeline } from '../charts/step-timeline.js';
 import { append, fill, h } from '../dom.js';
 import { followEvents, type StreamEvent } from '../event-stream.js';
 import { duration, localTime, repoName, secondsBetween, shortSha } from '../format.js';
@@ -33,6 +33,8 @@ export async function bisectPage(main: HTMLElement, { caller, signal, param }: P
   let view = await getJson<BisectView>(base);
   let tested = await getJson<{ commits: TestedCommit[] }>(`${base}/tested-commits`);
   let selected: string | undefined;
+  /** The last step event seen live: it carries the service's estimate of the time left. */
+  let liveStep: Progress | undefined;
   let destroyChart = () => {};
 
   const header = h('dl', { class: 'facts', id: 'bisect-header' });
@@ -112,7 +114,7 @@ export async function bisectPage(main: HTMLElement, { caller, signal, param }: P
     evidence.scrollIntoView({ block: 'nearest' });
   };
 
-  function drawHeader(progress: Progress | undefined = view.progress): void {
+  function drawHeader(progress: Progress | undefined = liveStep ?? view.progress): void {
     fill(document.getElementById('status') as HTMLElement, statusBadge(view.status));
     const running = !isTerminal(view.status);
     const start = view.startedAt ?? view.createdAt;
@@ -139,7 +141,13 @@ export async function bisectPage(main: HTMLElement, { caller, signal, param }: P
         progress ? String(progress.remaining) : String(view.range.commits),
       ),
       fact('Steps left', 'steps-left', running && progress ? `about ${progress.stepsLeft}` : '—'),
-      fact('Time left', 'eta', running ? eta(view, progress) : '—'),
+      fact(
+        'Time left',
+        'eta',
+        running && progress?.secondsLeft !== undefined
+          ? `about ${duration(progress.secondsLeft)}`
+          : '—',
+      ),
       fact('Repository', 'repo', h('span', { title: view.spec.repo }, repoName(view.spec.repo))),
       fact(
         'Range',
@@ -313,7 +321,8 @@ export async function bisectPage(main: HTMLElement, { caller, signal, param }: P
     }
     const progress = event.data as { type?: string } & Partial<Progress>;
     if (event.type === 'progress' && progress.type === 'step') {
-      drawHeader({ ...(progress as Progress), at: new Date().toISOString() });
+      liveStep = { ...(progress as Progress), at: new Date().toISOString() };
+      drawHeader();
     }
     if (['progress', 'status', 'result', 'end'].includes(event.type)) reloadSoon();
   };
@@ -329,15 +338,3 @@ export async function bisectPage(main: HTMLElement, { caller, signal, param }: P
 /** Cancel and mark need a write token of the bisect's owner, or an admin token. */
 const mayAct = (caller: Caller, view: BisectView) =>
   caller.write && (caller.admin || caller.name === view.submittedBy);
-
-/**
- * A rough estimate from this bisect's own steps: the steps git bisect expects still to run,
- * times the mean time of the steps so far. None before the first step.
- */
-function eta(view: BisectView, progress: Progress | undefined): string {
-  if (!progress) return '—';
-  const steps = view.journal.filter((e) => e.source === 'oracle').map(stepTimes);
-  if (steps.length === 0) return '—';
-  const mean = steps.reduce((s, t) => s + t.build + t.deploy + t.test, 0) / steps.length;
-  return `≈ ${duration(mean * progress.stepsLeft)}`;
-}
