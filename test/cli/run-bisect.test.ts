@@ -226,14 +226,20 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
     );
     expect(sent).toBe(true);
     expect(r.code).toBe(130);
-    expect(readdirSync(join(cache, 'worktrees'))).toEqual([]);
+    // Fresh worktrees are gone; the build slots stay for the next run, given back (no hold).
+    expect(readdirSync(join(cache, 'worktrees'))).toEqual(['slots']);
+    const held = readdirSync(join(cache, 'worktrees', 'slots'), { recursive: true }).filter(
+      (name) => String(name).endsWith('.held'),
+    );
+    expect(held).toEqual([]);
     const mirrors = readdirSync(join(cache, 'mirrors'), { withFileTypes: true }).filter((e) =>
       e.isDirectory(),
     );
     expect(mirrors).toHaveLength(1);
     for (const { name: mirror } of mirrors) {
-      const list = git(join(cache, 'mirrors', mirror), 'worktree', 'list');
-      expect(list.split('\n')).toHaveLength(1);
+      // The mirror itself and its slots: no registered worktree outside them.
+      const list = git(join(cache, 'mirrors', mirror), 'worktree', 'list').split('\n');
+      expect(list.slice(1).every((line) => line.includes('/slots/'))).toBe(true);
     }
   });
 });

@@ -49,7 +49,7 @@ export async function withFileLock<T>(
 }
 
 async function acquire(lockPath: string, timeoutMs: number): Promise<void> {
-  const owner = `${process.pid}@${hostname()}`;
+  const owner = thisProcess();
   const started = Date.now();
   let delay = 20;
   for (;;) {
@@ -76,6 +76,9 @@ async function acquire(lockPath: string, timeoutMs: number): Promise<void> {
   }
 }
 
+/** This process as a lock owner: `pid@host`. */
+export const thisProcess = () => `${process.pid}@${hostname()}`;
+
 const isOwner = (holder: string) => /^\d+@\S+$/.test(holder);
 
 /**
@@ -95,7 +98,8 @@ async function breakUnwrittenLock(lockPath: string): Promise<boolean> {
   return true;
 }
 
-function holderIsDead(holder: string): boolean {
+/** A `pid@host` owner whose process is gone from this host (owners elsewhere never are). */
+export function holderIsDead(holder: string): boolean {
   const [pid, host] = holder.split('@');
   if (host !== hostname() || !pid || !/^\d+$/.test(pid)) return false;
   try {

@@ -19,3 +19,4 @@ export {
   removeAllWorktreesSync,
   trackedWorktrees,
 } from './worktree-registry.js';
+export { isSlot, releaseSlot, WorktreeSlots } from './worktree-slots.js';

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { GitPluginError, type SimpleGit } from 'simple-git';
 import type { CommitInfo } from './commit-info.js';
@@ -14,6 +15,7 @@ import { type RevListOptions, revListRange } from './rev-list.js';
 import { applyRevert, type RevertWorktree } from './revert.js';
 import { assertSha } from './sha.js';
 import { addWorktree, type Worktree } from './worktree.js';
+import { WorktreeSlots } from './worktree-slots.js';
 
 /** `Repository.revertCommit`: the revert as a commit, or the paths that conflict. */
 export type RevertCommit =
@@ -43,6 +45,7 @@ export class Repository {
   readonly worktreesDir: string;
   readonly #git: SimpleGit;
   readonly #limits: NetworkLimits;
+  readonly #slots: WorktreeSlots;
 
   constructor({ source, mirrorPath, worktreesDir, limits }: RepositoryLocation) {
     this.source = source;
@@ -50,6 +53,8 @@ export class Repository {
     this.worktreesDir = worktreesDir;
     this.#git = gitIn(mirrorPath);
     this.#limits = limits ?? DEFAULT_NETWORK_LIMITS;
+    // Per mirror: worktreesDir is shared by every repository of the cache.
+    this.#slots = new WorktreeSlots(mirrorPath, join(worktreesDir, 'slots', basename(mirrorPath)));
   }
 
   /**
@@ -156,6 +161,15 @@ export class Repository {
    */
   addWorktree(sha: string, { baseDir }: { baseDir?: string } = {}): Promise<Worktree> {
     return addWorktree(this.mirrorPath, sha, baseDir ?? this.worktreesDir);
+  }
+
+  /**
+   * A clean checkout of `sha` in one of the repository's build slots (`WorktreeSlots`: kept
+   * between commits, cleaned of every untracked file), or a fresh worktree under `baseDir`
+   * when every slot is in use. Its `remove()` gives a slot back rather than deleting it.
+   */
+  buildWorktree(sha: string, { baseDir }: { baseDir?: string } = {}): Promise<Worktree> {
+    return this.#slots.acquire(sha, baseDir ?? this.worktreesDir);
   }
 
   /**

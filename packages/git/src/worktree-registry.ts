@@ -6,6 +6,8 @@ interface TrackedWorktree {
   path: string;
   mirrorPath: string;
   remove(): Promise<void>;
+  /** For an exit handler: a build slot is given back (its hold file removed), not deleted. */
+  removeSync?: () => void;
 }
 
 /**
@@ -50,7 +52,11 @@ export async function removeAllWorktrees(): Promise<void> {
  */
 export function removeAllWorktreesSync(): void {
   const mirrors = new Set<string>();
-  for (const { path, mirrorPath } of tracked.values()) {
+  for (const { path, mirrorPath, removeSync } of tracked.values()) {
+    if (removeSync) {
+      bestEffort(removeSync);
+      continue;
+    }
     mirrors.add(mirrorPath);
     bestEffort(() => rmSync(path, { recursive: true, force: true }));
   }

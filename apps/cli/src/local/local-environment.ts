@@ -18,8 +18,9 @@ export interface LocalEnvironmentOptions {
 }
 
 /**
- * `kbisect run` on one machine: a detached worktree per commit, the build command in it,
- * then the oracle in it. The worktree lives until the commit's verdict is in.
+ * `kbisect run` on one machine: each commit checked out clean in a build slot of the
+ * repository (or a fresh worktree when the slots are busy), the build command in it, then the
+ * oracle in it. The checkout is held until the commit's verdict is in.
  */
 export function localEnvironment(
   options: LocalEnvironmentOptions,
@@ -39,7 +40,7 @@ export function localEnvironment(
 
   return {
     async prepare(commit, signal) {
-      const worktree = await repo.addWorktree(commit, { baseDir: worktreeDir });
+      const worktree = await repo.buildWorktree(commit, { baseDir: worktreeDir });
       try {
         return await prepareIn(worktree, signal);
       } catch (error) {

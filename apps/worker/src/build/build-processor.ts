@@ -110,7 +110,7 @@ export function buildProcessor(options: BuildProcessorOptions) {
           return { kind: 'revert-conflict', conflicts: revert.conflicts } satisfies BuildJobResult;
         }
       } else {
-        worktree = await repository.addWorktree(data.commit, { baseDir });
+        worktree = await repository.buildWorktree(data.commit, { baseDir });
       }
       log.debug({ worktree: worktree.path }, `building ${data.commit.slice(0, 12)}`);
       const evidence: BuildEvidence = data.command
@@ -134,7 +134,7 @@ export function buildProcessor(options: BuildProcessorOptions) {
         );
       }
       throwIfHostFault(evidence, host, baseDir);
-      worktrees.keep(worktree);
+      worktrees.keep(worktree, owner);
       const built: BuildJobResult = {
         kind: 'built',
         host,

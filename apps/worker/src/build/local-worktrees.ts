@@ -1,15 +1,16 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Worktree } from '@kbisect/git';
+import { isSlot, releaseSlot, type Worktree } from '@kbisect/git';
 
 /**
  * The worktrees this worker built and that are still in use, by path. A worktree is the
  * artifact of a build for `lab: local`; the coordinator releases it when the commit's verdict
- * is in. Each bisect's worktrees live in a directory of their own, removed when the bisect
- * ends, which also catches checkouts left by a worker that was killed mid-build.
+ * is in. Most are build slots of their repository (kept between commits, given back here);
+ * fresh ones, made when every slot was busy, live in a directory per bisect, removed when the
+ * bisect ends, which also catches checkouts left by a worker that was killed mid-build.
  */
 export class LocalWorktrees {
-  readonly #byPath = new Map<string, Worktree>();
+  readonly #byPath = new Map<string, { worktree: Worktree; owner: string }>();
 
   constructor(readonly baseDir: string) {}
 
@@ -17,23 +18,29 @@ export class LocalWorktrees {
     return join(this.baseDir, bisectId);
   }
 
-  keep(worktree: Worktree): void {
-    this.#byPath.set(worktree.path, worktree);
+  keep(worktree: Worktree, owner: string): void {
+    this.#byPath.set(worktree.path, { worktree, owner });
   }
 
-  /** Removes one worktree: through git when this process made it, else by deleting it. */
+  /**
+   * Gives one worktree back: through the object that made it when this process did, else a
+   * slot by its hold file and anything else by deleting it (another process built it).
+   */
   async release(path: string): Promise<void> {
-    const worktree = this.#byPath.get(path);
+    const kept = this.#byPath.get(path);
     this.#byPath.delete(path);
-    if (worktree) await worktree.remove();
+    if (kept) await kept.worktree.remove();
+    else if (isSlot(path)) await releaseSlot(path);
     else await rm(path, { recursive: true, force: true });
   }
 
-  /** Removes everything the bisect left on this host. */
+  /** Gives back everything the bisect (or watch run) still holds on this host. */
   async releaseBisect(bisectId: string): Promise<void> {
     const dir = this.dirOf(bisectId);
-    const inside = [...this.#byPath.keys()].filter((path) => path.startsWith(`${dir}/`));
-    await Promise.allSettled(inside.map((path) => this.release(path)));
+    const held = [...this.#byPath]
+      .filter(([path, kept]) => kept.owner === bisectId || path.startsWith(`${dir}/`))
+      .map(([path]) => path);
+    await Promise.allSettled(held.map((path) => this.release(path)));
     await rm(dir, { recursive: true, force: true });
   }
 }
