@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KernelBuilder, type KernelBuildSpec } from '@kbisect/build';
+import { KernelBuilder } from '@kbisect/build';
 import { Repositories } from '@kbisect/config';
 import { kernelBuildOf } from '@kbisect/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,7 +49,8 @@ describe('kbisect kernel build', () => {
     // builds through the worker's mirror and kernel directory: it finds this kernel built.
     const job = kernelBuildOf({
       build: { kernel: { config: { defconfig: 'tinyconfig' }, targets: ['bzImage', 'modules'] } },
-    }) as KernelBuildSpec;
+    });
+    if (!job) throw new Error('a kernel build spec has a kernel build');
     const builder = await KernelBuilder.create({ spec: job, cacheDir: join(cacheDir, 'kernel') });
     const mirror = await new Repositories(cacheDir).get(repo.dir);
     const { evidence } = await builder.build(mirror, head, new AbortController().signal);

@@ -14,7 +14,8 @@ export {
 export { missingConfigLines } from './config-check.js';
 export * from './errors/index.js';
 export { imagePath, sourceArch } from './kernel-arch.js';
-export type { KernelBuildSpec, KernelConfigSource } from './kernel-build-spec.js';
+export { KernelBuildRequest, kernelBuildSpecOf } from './kernel-build-request.js';
+export { KernelBuildSpec, KernelConfigSource } from './kernel-build-spec.js';
 export {
   type KernelBuild,
   type KernelBuildEvidence,

@@ -1,34 +1,70 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { type Static, Type } from 'typebox';
 import { KernelSpecInvalid } from './errors/kernel-spec-invalid.js';
 
 /** Where the kernel configuration of every build comes from. */
-export type KernelConfigSource =
-  /** A complete .config, brought up to each commit's Kconfig with `make olddefconfig`. */
-  | { kind: 'file'; path: string }
-  /** A make config target (`defconfig`, `tinyconfig`, `x86_64_defconfig`), then fragments. */
-  | { kind: 'defconfig'; target: string; fragments?: readonly string[] };
+export const KernelConfigSource = Type.Union([
+  // A complete .config, brought up to each commit's Kconfig with `make olddefconfig`.
+  Type.Object({ kind: Type.Literal('file'), path: Type.String() }, { additionalProperties: false }),
+  // A make config target (`defconfig`, `tinyconfig`, `x86_64_defconfig`), then fragments.
+  Type.Object(
+    {
+      kind: Type.Literal('defconfig'),
+      target: Type.String(),
+      fragments: Type.Optional(Type.Array(Type.String())),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export type KernelConfigSource = Static<typeof KernelConfigSource>;
 
-/** How to build the kernel of every commit of one bisect. */
-export interface KernelBuildSpec {
-  config: KernelConfigSource;
-  /** The make ARCH (`x86_64`, `arm64`, ...); default `x86_64`. */
-  arch?: string;
-  /** make targets; default `['bzImage']`. Add `modules` to install modules with the image. */
-  targets?: readonly string[];
-  /** Extra `NAME=value` make variables, e.g. `{ KCFLAGS: '-Wno-error' }`. */
-  makeVars?: Record<string, string>;
-  /** The compiler; default `gcc` (with `ccache` in front when installed). */
-  cc?: string;
-  /** The cross toolchain prefix, e.g. `aarch64-linux-gnu-`. */
-  crossCompile?: string;
-  /** `auto` (default): use ccache when it is installed. */
-  ccache?: 'auto' | 'on' | 'off';
-  /** make -j; default the number of CPUs. */
-  jobs?: number;
-  /** The whole build (configure + compile) is killed after this long; default 60 min. */
-  timeoutMs?: number;
-}
+/**
+ * How to build the kernel of every commit of one bisect: what KernelBuilder takes, and the
+ * `kernel` of a build job as it crosses Redis. The one shape of a kernel build: a user's
+ * request (KernelBuildRequest) becomes this with `kernelBuildSpecOf`.
+ */
+export const KernelBuildSpec = Type.Object(
+  {
+    config: KernelConfigSource,
+    arch: Type.Optional(
+      Type.String({ description: 'the make ARCH (x86_64, arm64, ...); default x86_64' }),
+    ),
+    targets: Type.Optional(
+      Type.Array(Type.String(), {
+        description:
+          "make targets; default ['bzImage']; add modules to install them with the image",
+      }),
+    ),
+    makeVars: Type.Optional(
+      Type.Record(Type.String(), Type.String(), {
+        description: 'extra NAME=value make variables, e.g. { KCFLAGS: "-Wno-error" }',
+      }),
+    ),
+    cc: Type.Optional(
+      Type.String({
+        description: 'the compiler; default gcc (with ccache in front when installed)',
+      }),
+    ),
+    crossCompile: Type.Optional(
+      Type.String({ description: 'the cross toolchain prefix, e.g. aarch64-linux-gnu-' }),
+    ),
+    ccache: Type.Optional(
+      Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], {
+        description: 'auto (default): use ccache when it is installed',
+      }),
+    ),
+    jobs: Type.Optional(Type.Integer({ minimum: 1, description: 'make -j; default the CPUs' })),
+    timeoutMs: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        description: 'the whole build (configure + compile) is killed after this; default 60 min',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type KernelBuildSpec = Static<typeof KernelBuildSpec>;
 
 /** The spec with every default filled in. */
 export type ResolvedKernelBuildSpec = Required<Omit<KernelBuildSpec, 'crossCompile'>> & {

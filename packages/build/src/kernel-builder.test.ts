@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { culpritWarnings, type JournalEntry, sameKernel } from '@kbisect/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KernelSpecInvalid } from './errors/index.js';
+import type { KernelBuildSpec } from './kernel-build-spec.js';
 import { KernelBuilder } from './kernel-builder.js';
 import { fakeKernelRepo } from './testing/fake-kernel-repo.js';
 
@@ -191,9 +192,9 @@ describe('KernelBuilder', () => {
   it('puts ccache in front of the compiler when asked, and keys the cache by config content', async () => {
     const fragment = join(tempDir(), 'a.config');
     writeFileSync(fragment, 'CONFIG_A=y\n');
-    const spec = {
+    const spec: KernelBuildSpec = {
       config: { kind: 'defconfig', target: 'tinyconfig', fragments: [fragment] },
-    } as const;
+    };
     const withCcache = await KernelBuilder.create({
       spec: { ...spec, ccache: 'on' },
       cacheDir: tempDir(),

@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { KernelBuildSpec } from './kernel-build-spec.js';
 import { KernelBuilder } from './kernel-builder.js';
 import { fakeKernelRepo } from './testing/fake-kernel-repo.js';
 
@@ -18,11 +19,11 @@ afterAll(async () => {
 });
 
 const signal = new AbortController().signal;
-const spec = {
+const spec: KernelBuildSpec = {
   config: { kind: 'defconfig', target: 'tinyconfig' },
   targets: ['bzImage', 'modules'],
   ccache: 'off',
-} as const;
+};
 /** `tar -tvz` lines: mode, owner/group, size, date, time, name. */
 const members = (archive: string) =>
   execFileSync('tar', ['-tvzf', archive, '--numeric-owner'], { encoding: 'utf8' })

@@ -2,7 +2,6 @@ export {
   BuildJob,
   BuildJobResult,
   KernelArtifactRef,
-  KernelJobSpec,
   StoredFileRef,
 } from './jobs/build-job.js';
 export { CoordinatorJob, CoordinatorJobResult } from './jobs/coordinator-job.js';
@@ -53,7 +52,6 @@ export {
   BuildSpec,
   CommandBuildSpec,
   DecisionSpec,
-  KernelBuildSpec,
   LabSpec,
   RecipeName,
 } from './spec/bisect-spec.js';

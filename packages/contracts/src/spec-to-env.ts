@@ -1,3 +1,4 @@
+import { type KernelBuildSpec, kernelBuildSpecOf } from '@kbisect/build';
 import {
   type BootFailureVerdict,
   type Calibration,
@@ -10,7 +11,6 @@ import {
   thresholdPolicy,
 } from '@kbisect/core';
 import { type OracleSpec, oracleQuantity } from '@kbisect/oracle';
-import type { KernelJobSpec } from './jobs/build-job.js';
 import type { BisectSpec, DecisionSpec } from './spec/bisect-spec.js';
 import { directionOf } from './spec/oracle-direction.js';
 
@@ -91,24 +91,8 @@ export function buildCommandOf(
 }
 
 /** The kernel build of a spec, as a build job carries it; undefined for a command build. */
-export function kernelBuildOf(spec: Pick<BisectSpec, 'build'>): KernelJobSpec | undefined {
+export function kernelBuildOf(spec: Pick<BisectSpec, 'build'>): KernelBuildSpec | undefined {
   const build = spec.build;
   if (!build || !('kernel' in build)) return undefined;
-  const { config, arch, targets, makeVars, cc, crossCompile, timeoutSeconds } = build.kernel;
-  return {
-    config:
-      typeof config === 'string'
-        ? { kind: 'file', path: config }
-        : {
-            kind: 'defconfig',
-            target: config.defconfig,
-            ...(config.fragments ? { fragments: config.fragments } : {}),
-          },
-    ...(arch ? { arch } : {}),
-    ...(targets ? { targets } : {}),
-    ...(makeVars ? { makeVars } : {}),
-    ...(cc ? { cc } : {}),
-    ...(crossCompile ? { crossCompile } : {}),
-    timeoutMs: 1000 * (timeoutSeconds ?? DEFAULT_BUILD_TIMEOUT_SECONDS),
-  };
+  return kernelBuildSpecOf(build.kernel, DEFAULT_BUILD_TIMEOUT_SECONDS);
 }

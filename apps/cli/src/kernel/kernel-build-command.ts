@@ -7,12 +7,17 @@ import {
   KernelBuilder,
   type KernelBuildSpec,
   KernelSpecInvalid,
+  kernelBuildSpecOf,
 } from '@kbisect/build';
 import { ConfigInvalid, loadConfig, Repositories } from '@kbisect/config';
-import { DEFAULT_BUILD_TIMEOUT_SECONDS, kernelBuildOf as kernelJobOf } from '@kbisect/contracts';
+import { DEFAULT_BUILD_TIMEOUT_SECONDS } from '@kbisect/contracts';
 import { RepositoryNotFound, UnknownRef } from '@kbisect/git';
 import type { Command } from 'commander';
-import { addKernelBuildOptions, type KernelFlags, kernelBuildOf } from '../service/kernel-flags.js';
+import {
+  addKernelBuildOptions,
+  type KernelFlags,
+  kernelBuildRequestOf,
+} from '../service/kernel-flags.js';
 import { UsageError } from '../usage-error.js';
 
 interface KernelBuildFlags extends KernelFlags {
@@ -90,13 +95,13 @@ function kernelSpecOf(flags: KernelBuildFlags): KernelBuildSpec {
   if (!(timeout > 0)) {
     throw new UsageError(`--build-timeout '${flags.buildTimeout}': expected seconds, above 0`);
   }
-  const kernel = kernelBuildOf(flags, timeout);
-  if (!kernel) {
+  const request = kernelBuildRequestOf(flags, timeout);
+  if (!request) {
     throw new UsageError(
       'kernel build needs a config: --defconfig TARGET [--config-fragment FILE] or --kernel-config FILE',
     );
   }
-  return kernelJobOf({ build: { kernel } }) as KernelBuildSpec;
+  return kernelBuildSpecOf(request, timeout);
 }
 
 /** Turns an expected error of one kind into a usage error that says what to change. */

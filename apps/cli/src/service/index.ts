@@ -16,7 +16,7 @@ import {
 import type { ServeFlags } from './commands/serve.js';
 import { startCommand } from './commands/start.js';
 import { registerWatchCommands } from './commands/watch.js';
-import { addKernelBuildOptions, type KernelFlags, kernelBuildOf } from './kernel-flags.js';
+import { addKernelBuildOptions, type KernelFlags, kernelBuildRequestOf } from './kernel-flags.js';
 import { addClientOptions, type ClientFlags, clientFrom, collectLabel } from './service-flags.js';
 
 /** Errors whose message is all a user needs: printed without a stack, exit code 1. */
@@ -101,7 +101,7 @@ export function registerServiceCommands(program: Command): void {
     .action(
       action(async (flags: StartFlags) => {
         const run = parseRunFlags({ ...flags, logLevel: 'info', logFormat: 'pretty' });
-        const kernel = kernelBuildOf(flags, run.buildTimeoutMs / 1000);
+        const kernel = kernelBuildRequestOf(flags, run.buildTimeoutMs / 1000);
         return startCommand(clientFrom(flags), run, {
           ...(kernel ? { kernel } : {}),
           wait: flags.wait ?? false,

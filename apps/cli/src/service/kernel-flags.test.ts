@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseRunFlags, type RunFlags } from '../commands/run-options.js';
 import { bisectFlagsOf } from '../testing/bisect-flags.js';
 import { UsageError } from '../usage-error.js';
-import { addKernelBuildOptions, type KernelFlags, kernelBuildOf } from './kernel-flags.js';
+import { addKernelBuildOptions, type KernelFlags, kernelBuildRequestOf } from './kernel-flags.js';
 import { specFromRunOptions } from './spec-from-options.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kbisect-kernel-flags-'));
@@ -36,7 +36,7 @@ describe('kbisect start kernel build flags', () => {
       '1800',
     ]);
     const run = parseRunFlags(flags);
-    const kernel = kernelBuildOf(flags, run.buildTimeoutMs / 1000);
+    const kernel = kernelBuildRequestOf(flags, run.buildTimeoutMs / 1000);
     const spec = specFromRunOptions(run, {
       labels: {},
       lab: 'rack3',
@@ -56,7 +56,7 @@ describe('kbisect start kernel build flags', () => {
 
   it('are absent unless given: the spec keeps a command build', () => {
     const flags = flagsOf(['--build', 'make']);
-    expect(kernelBuildOf(flags, 60)).toBeUndefined();
+    expect(kernelBuildRequestOf(flags, 60)).toBeUndefined();
     expect(specFromRunOptions(parseRunFlags(flags), { labels: {} }).build).toEqual({
       command: 'make',
       timeoutSeconds: 3600,
@@ -64,18 +64,21 @@ describe('kbisect start kernel build flags', () => {
   });
 
   it('refuse what cannot be built, saying which flags', () => {
-    expect(() => kernelBuildOf(flagsOf(['--arch', 'arm64']), 60)).toThrow(
+    expect(() => kernelBuildRequestOf(flagsOf(['--arch', 'arm64']), 60)).toThrow(
       new UsageError('a kernel build needs --kernel-config FILE or --defconfig TARGET'),
     );
     expect(() =>
-      kernelBuildOf(flagsOf(['--defconfig', 'defconfig', '--kernel-config', fragment]), 60),
+      kernelBuildRequestOf(flagsOf(['--defconfig', 'defconfig', '--kernel-config', fragment]), 60),
     ).toThrow(/exclude each other/);
     expect(() =>
-      kernelBuildOf(flagsOf(['--defconfig', 'defconfig', '--config-fragment', '/no/such']), 60),
+      kernelBuildRequestOf(
+        flagsOf(['--defconfig', 'defconfig', '--config-fragment', '/no/such']),
+        60,
+      ),
     ).toThrow("--config-fragment '/no/such': no such file");
     expect(() => flagsOf(['--make-var', 'KCFLAGS'])).toThrow(/expected NAME=VALUE/);
     const both = flagsOf(['--build', 'make', '--defconfig', 'defconfig']);
-    const kernel = kernelBuildOf(both, 60);
+    const kernel = kernelBuildRequestOf(both, 60);
     expect(() =>
       specFromRunOptions(parseRunFlags(both), { labels: {}, ...(kernel ? { kernel } : {}) }),
     ).toThrow(/--build and the kernel build flags/);

@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { BisectSpec } from '@kbisect/contracts';
+import type { KernelBuildRequest } from '@kbisect/build';
 import type { Command } from 'commander';
 import { UsageError } from '../usage-error.js';
-
-export type KernelBuild = Extract<NonNullable<BisectSpec['build']>, { kernel: unknown }>['kernel'];
 
 /** The kernel build flags of `kbisect start`, as commander hands them over. */
 export interface KernelFlags {
@@ -63,10 +61,10 @@ export function addKernelBuildOptions(command: Command): Command {
  * The kernel build of the flags, or undefined when none was given. Paths are made absolute:
  * the build host reads them, so client and build host must share them (as for `--repo`).
  */
-export function kernelBuildOf(
+export function kernelBuildRequestOf(
   flags: KernelFlags,
   buildTimeoutSeconds: number,
-): KernelBuild | undefined {
+): KernelBuildRequest | undefined {
   const given = [
     flags.kernelConfig,
     flags.defconfig,

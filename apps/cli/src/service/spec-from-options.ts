@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { KernelBuildRequest } from '@kbisect/build';
 import type { BisectSpec } from '@kbisect/contracts';
 import { oracleAndDecisionOf, type RunOptions } from '../commands/run-options.js';
 import { UsageError } from '../usage-error.js';
-import type { KernelBuild } from './kernel-flags.js';
 
 export interface ServiceOnlyOptions {
   labels: Record<string, string>;
   /** A kernel build (`--defconfig`, `--kernel-config`...) instead of `--build CMD`. */
-  kernel?: KernelBuild;
+  kernel?: KernelBuildRequest;
   webhook?: string;
   lab?: string;
 }

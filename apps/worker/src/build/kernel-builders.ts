@@ -1,5 +1,4 @@
 import { KernelBuilder, type KernelBuildSpec } from '@kbisect/build';
-import type { KernelJobSpec } from '@kbisect/contracts';
 import type { Sandbox } from '@kbisect/sandbox';
 
 /**
@@ -17,12 +16,12 @@ export class KernelBuilders {
     private readonly sandbox: Sandbox,
   ) {}
 
-  get(spec: KernelJobSpec): Promise<KernelBuilder> {
+  get(spec: KernelBuildSpec): Promise<KernelBuilder> {
     const key = JSON.stringify(spec);
     let builder = this.#bySpec.get(key);
     if (!builder) {
       builder = KernelBuilder.create({
-        spec: spec as KernelBuildSpec,
+        spec,
         cacheDir: this.cacheDir,
         sandbox: this.sandbox,
       });

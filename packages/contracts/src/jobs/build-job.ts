@@ -1,3 +1,4 @@
+import { KernelBuildSpec } from '@kbisect/build';
 import { type Static, Type } from 'typebox';
 import { JobOwner } from './job-owner.js';
 
@@ -9,28 +10,6 @@ const BuildEvidence = Type.Object({
   /** Kernel builds: what the kernel executes (core's `BuildEvidence.signature`). */
   signature: Type.Optional(Type.String()),
 });
-
-/** The kernel build of a build job, in @kbisect/build's shape (KernelBuildSpec). */
-export const KernelJobSpec = Type.Object(
-  {
-    config: Type.Union([
-      Type.Object({ kind: Type.Literal('file'), path: Type.String() }),
-      Type.Object({
-        kind: Type.Literal('defconfig'),
-        target: Type.String(),
-        fragments: Type.Optional(Type.Array(Type.String())),
-      }),
-    ]),
-    arch: Type.Optional(Type.String()),
-    targets: Type.Optional(Type.Array(Type.String())),
-    makeVars: Type.Optional(Type.Record(Type.String(), Type.String())),
-    cc: Type.Optional(Type.String()),
-    crossCompile: Type.Optional(Type.String()),
-    timeoutMs: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-  },
-  { additionalProperties: false },
-);
-export type KernelJobSpec = Static<typeof KernelJobSpec>;
 
 const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
 
@@ -73,7 +52,7 @@ export const BuildJob = Type.Object(
     /** The build command may use the network (the spec's `build.network`). */
     network: Type.Optional(Type.Boolean()),
     /** A kernel build (KernelBuilder) instead of `command`: the spec's kernel, paths on the host. */
-    kernel: Type.Optional(KernelJobSpec),
+    kernel: Type.Optional(KernelBuildSpec),
     /** Build `commit` with this commit reverted on top (the "revert is good" check). */
     revert: Type.Optional(Type.String({ pattern: '^[0-9a-f]{40,64}$' })),
   },

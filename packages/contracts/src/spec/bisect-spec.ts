@@ -1,3 +1,4 @@
+import { KernelBuildRequest } from '@kbisect/build';
 import { OracleSpec } from '@kbisect/oracle';
 import { CommandNetwork } from '@kbisect/sandbox';
 import { type Static, Type } from 'typebox';
@@ -36,76 +37,10 @@ export const CommandBuildSpec = Type.Object(
   { additionalProperties: false },
 );
 
-export const KernelBuildSpec = Type.Object(
-  {
-    kernel: Type.Object(
-      {
-        config: Type.Union(
-          [
-            Type.String({ minLength: 1, maxLength: 4096, description: 'a .config file' }),
-            Type.Object(
-              {
-                defconfig: Type.String({
-                  pattern: '^[A-Za-z0-9_.-]{1,128}$',
-                  description: 'a make config target: defconfig, tinyconfig, x86_64_defconfig',
-                }),
-                fragments: Type.Optional(
-                  Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { maxItems: 32 }),
-                ),
-              },
-              { additionalProperties: false },
-            ),
-          ],
-          {
-            description:
-              'a .config file, or a make config target plus fragments; paths on the build host',
-          },
-        ),
-        targets: Type.Optional(
-          Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 16 }),
-        ),
-        arch: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
-        makeVars: Type.Optional(
-          Type.Record(
-            // The builder's own variables are refused here, not when a worker starts the build:
-            // a user value would break the build cache or the proof of the booted release.
-            Type.String({
-              pattern: '^(?!(?:O|ARCH|CC|CROSS_COMPILE|LOCALVERSION)$)[A-Za-z_][A-Za-z0-9_]{0,63}$',
-            }),
-            Type.String({ maxLength: 4096 }),
-            {
-              maxProperties: 32,
-              additionalProperties: false,
-              description:
-                'extra make variables, e.g. {"KCFLAGS": "-Wno-error"}; O, ARCH, CC, ' +
-                'CROSS_COMPILE and LOCALVERSION belong to the builder',
-            },
-          ),
-        ),
-        cc: Type.Optional(
-          Type.String({
-            minLength: 1,
-            maxLength: 256,
-            description: 'the compiler, e.g. clang or gcc-12 (default gcc, ccache in front)',
-          }),
-        ),
-        crossCompile: Type.Optional(
-          Type.String({
-            minLength: 1,
-            maxLength: 256,
-            pattern: '^[A-Za-z0-9_./+-]+$',
-            description: 'the cross toolchain prefix, e.g. aarch64-linux-gnu-',
-          }),
-        ),
-        timeoutSeconds: Type.Optional(Seconds('a longer kernel build is killed and skipped', 3600)),
-      },
-      { additionalProperties: false },
-    ),
-  },
-  { additionalProperties: false },
-);
+/** A kernel build, as @kbisect/build takes the request (KernelBuildRequest). */
+const KernelBuild = Type.Object({ kernel: KernelBuildRequest }, { additionalProperties: false });
 
-export const BuildSpec = Type.Union([CommandBuildSpec, KernelBuildSpec], {
+export const BuildSpec = Type.Union([CommandBuildSpec, KernelBuild], {
   description: 'a build command, or a kernel build (config, make targets, arch)',
 });
 

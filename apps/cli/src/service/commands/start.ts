@@ -1,7 +1,7 @@
+import type { KernelBuildRequest } from '@kbisect/build';
 import type { RunOptions } from '../../commands/run-options.js';
 import { UsageError } from '../../usage-error.js';
 import type { ApiClient } from '../client/api-client.js';
-import type { KernelBuild } from '../kernel-flags.js';
 import { specFromRunOptions } from '../spec-from-options.js';
 import { followToEnd } from './follow-to-end.js';
 
@@ -9,7 +9,7 @@ export interface StartOptions {
   wait: boolean;
   json: boolean;
   labels: Record<string, string>;
-  kernel?: KernelBuild;
+  kernel?: KernelBuildRequest;
   webhook?: string;
   lab?: string;
   idempotencyKey?: string;
