@@ -160,7 +160,7 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
     expect(r.stdout).toContain('Author:   Lab Tester <tester@kbisect.invalid>');
     expect(r.stdout).toMatch(/Tested commits:/);
     expect(r.stdout).toMatch(/revisions tested: \d+, oracle runs: \d+, total time/);
-    expect(r.stderr).toMatch(/candidates left, roughly \d+ steps/);
+    expect(r.stderr).toMatch(/candidates left, roughly \d+ steps, about \d+ (s|min)/);
   });
 
   it('writes JUnit XML that the CI schema accepts and a Markdown summary', async (context) => {

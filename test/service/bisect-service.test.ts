@@ -93,6 +93,21 @@ describe('a bisect submitted over HTTP to the service', () => {
     expect(logs.some((m) => m.startsWith('testing '))).toBe(true);
   });
 
+  it('says at each bisect step roughly how long is left, shrinking to the last tests', () => {
+    const steps = live
+      .filter((e) => e.event === 'progress' && (e.data as { type: string }).type === 'step')
+      .map((e) => e.data as { phase: string; secondsLeft?: number });
+    const bisecting = steps.filter((s) => s.phase === 'bisect');
+    expect(bisecting.length).toBeGreaterThan(1);
+    // The endpoints were built and measured before the first bisect step: every one has it.
+    expect(
+      bisecting.every((s) => Number.isInteger(s.secondsLeft) && (s.secondsLeft ?? -1) >= 0),
+    ).toBe(true);
+    const first = bisecting[0]?.secondsLeft as number;
+    const last = bisecting.at(-1)?.secondsLeft as number;
+    expect(last).toBeLessThan(first);
+  });
+
   it('resumes the stream after a Last-Event-ID without repeating an event', async () => {
     const cut = live[Math.floor(live.length / 2)] as SseEvent;
     const rest = await readSse(`${service.api.url}/v1/bisects/${id}/events`, {

@@ -1,3 +1,4 @@
+import { formatDuration } from '@kbisect/core';
 /**
  * What a running build has done so far, in the words of its progress lines:
  * "build 2c0000cd6d29: 4 min 30 s, 3120/4410 objects (71%), about 1 min 50 s left".
@@ -13,15 +14,6 @@ export interface BuildProgress {
   expectedObjects?: number;
   /** Seconds since compiling began: the rate of the estimate leaves configure out. */
   compileSeconds?: number;
-}
-
-/** `12 s`, `4 min 30 s`, `1 h 3 min`: whole units, as a person reads a clock. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return s % 60 === 0 ? `${s / 60} min` : `${Math.floor(s / 60)} min ${s % 60} s`;
-  const minutes = Math.round((s % 3600) / 60);
-  return minutes === 0 ? `${Math.floor(s / 3600)} h` : `${Math.floor(s / 3600)} h ${minutes} min`;
 }
 
 /**

@@ -2,7 +2,6 @@ export type { KernelArtifact } from './artifact-cache.js';
 export {
   type BuildProgress,
   estimateSecondsLeft,
-  formatDuration,
   progressMessage,
 } from './build-progress.js';
 export {

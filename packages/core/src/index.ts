@@ -5,6 +5,7 @@ export type * from './decision.js';
 export * from './driver/index.js';
 export { InvalidJournal, InvalidRange } from './errors/index.js';
 export type * from './evidence.js';
+export { formatDuration } from './format-duration.js';
 export type * from './journal.js';
 export { type NextStepOptions, nextStep, ONLY_SKIPPED_LEFT } from './next-step.js';
 export type * from './range.js';

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   type BuildLog,
-  formatDuration,
   type KernelBuild,
   KernelBuilder,
   type KernelBuildSpec,
@@ -11,6 +10,7 @@ import {
 } from '@kbisect/build';
 import { ConfigInvalid, loadConfig, Repositories } from '@kbisect/config';
 import { DEFAULT_BUILD_TIMEOUT_SECONDS } from '@kbisect/contracts';
+import { formatDuration } from '@kbisect/core';
 import { RepositoryNotFound, UnknownRef } from '@kbisect/git';
 import type { Command } from 'commander';
 import {

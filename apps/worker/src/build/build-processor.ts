@@ -1,13 +1,8 @@
 import { hostname } from 'node:os';
-import {
-  type BuildProgressOptions,
-  formatDuration,
-  type KernelBuilder,
-  shellBuild,
-} from '@kbisect/build';
+import { type BuildProgressOptions, type KernelBuilder, shellBuild } from '@kbisect/build';
 import type { Repositories } from '@kbisect/config';
 import { BuildJob, type BuildJobResult, ownerKey } from '@kbisect/contracts';
-import type { BuildEvidence } from '@kbisect/core';
+import { type BuildEvidence, formatDuration } from '@kbisect/core';
 import type { Repository, Worktree } from '@kbisect/git';
 import { type ArtifactStore, ownerWithdrawn, type Stores } from '@kbisect/queue';
 import type { Sandbox } from '@kbisect/sandbox';

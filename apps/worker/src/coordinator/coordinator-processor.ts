@@ -271,6 +271,7 @@ function report(options: CoordinatorOptions, id: string, event: BisectEvent, log
             commit: event.commit,
             remaining: event.remaining,
             stepsLeft: event.stepsLeft,
+            ...(event.secondsLeft !== undefined ? { secondsLeft: event.secondsLeft } : {}),
             at: new Date().toISOString(),
           },
         })

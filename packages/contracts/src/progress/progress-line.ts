@@ -1,4 +1,4 @@
-import type { BisectEvent } from '@kbisect/core';
+import { type BisectEvent, formatDuration } from '@kbisect/core';
 
 /** One progress line: what `kbisect run` prints on stderr and the service logs per bisect. */
 export interface ProgressLine {
@@ -8,6 +8,8 @@ export interface ProgressLine {
 }
 
 const short = (sha: string) => sha.slice(0, 12);
+const timeLeft = (seconds: number | undefined) =>
+  seconds === undefined ? '' : `, about ${formatDuration(seconds)} left`;
 
 /** The line a person reads for each event of the bisect loop. */
 export function progressLine(event: BisectEvent): ProgressLine {
@@ -16,14 +18,23 @@ export function progressLine(event: BisectEvent): ProgressLine {
       if (event.phase === 'bisect') {
         return {
           level: 'info',
-          fields: { commit: event.commit, remaining: event.remaining, stepsLeft: event.stepsLeft },
-          msg: `testing ${short(event.commit)}: ${event.remaining} candidates left, roughly ${event.stepsLeft} steps`,
+          fields: {
+            commit: event.commit,
+            remaining: event.remaining,
+            stepsLeft: event.stepsLeft,
+            ...(event.secondsLeft !== undefined ? { secondsLeft: event.secondsLeft } : {}),
+          },
+          msg: `testing ${short(event.commit)}: ${event.remaining} candidates left, roughly ${event.stepsLeft} steps${timeLeft(event.secondsLeft)}`,
         };
       }
       return {
         level: 'info',
-        fields: { commit: event.commit, phase: event.phase },
-        msg: `${event.phase}: testing ${short(event.commit)}`,
+        fields: {
+          commit: event.commit,
+          phase: event.phase,
+          ...(event.secondsLeft !== undefined ? { secondsLeft: event.secondsLeft } : {}),
+        },
+        msg: `${event.phase}: testing ${short(event.commit)}${timeLeft(event.secondsLeft)}`,
       };
     case 'build':
       return {

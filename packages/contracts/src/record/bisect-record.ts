@@ -42,6 +42,13 @@ export const BisectProgress = Type.Object({
   commit: Type.String(),
   remaining: Type.Integer({ description: 'commits that may still be the first bad one' }),
   stepsLeft: Type.Integer({ description: 'roughly how many more tests, as git bisect says' }),
+  secondsLeft: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        'roughly how long the bisect still takes, from the measured builds, deploys and runs; absent until something was measured',
+    }),
+  ),
   at: Type.String(),
 });
 

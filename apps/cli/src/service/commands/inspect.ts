@@ -1,3 +1,4 @@
+import { formatDuration } from '@kbisect/core';
 import type { ApiClient, BisectSummary, BisectView } from '../client/api-client.js';
 import { serviceReport } from '../render/service-report.js';
 import { followToEnd } from './follow-to-end.js';
@@ -25,7 +26,8 @@ function describe(view: BisectView): string {
   if (view.progress && !view.result) {
     const p = view.progress;
     lines.push(
-      `    now:      ${p.phase} ${short(p.commit)}, ${p.remaining} candidates left, roughly ${p.stepsLeft} steps`,
+      `    now:      ${p.phase} ${short(p.commit)}, ${p.remaining} candidates left, roughly ${p.stepsLeft} steps` +
+        (p.secondsLeft !== undefined ? `, about ${formatDuration(p.secondsLeft)} left` : ''),
     );
   }
   lines.push(`    verdicts: ${view.journal.length}`);
