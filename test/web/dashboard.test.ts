@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import type { JournalEntry } from '@kbisect/core';
+import { createStores } from '@kbisect/queue';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { ServiceHarness } from '../service/support/service-harness.js';
 import { CHROMIUM, describeRequiring } from '../support/requirements.js';
+import { connectTestRedis } from '../support/test-redis.js';
 import { DashboardTab, launchChromium } from './browser.js';
 
 /**
@@ -168,17 +171,40 @@ describeInChromium('the dashboard in a browser', () => {
     await tab.screenshot('bisect-list');
   });
 
-  it('shows the build log tail of a commit that does not compile', async () => {
+  it('shows the build log tail of a commit that does not compile, and the console tail of a kernel that did not boot', async () => {
     const broken = service.project.unbuildable[0] as string;
     const id = await submit({ bad: broken });
     await waitForEnd(id);
-    const view = await read<
-      Journal & { journal: { evidence?: { build?: { ok: boolean; logTail?: string } } }[] }
-    >(`/v1/bisects/${id}`);
+    const view = await read<Journal & { range: { goods: string[] } }>(`/v1/bisects/${id}`);
     const failed = view.journal.find((e) => e.evidence?.build && !e.evidence.build.ok);
     if (!failed) throw new Error(`no failed build in the journal: ${JSON.stringify(view)}`);
     const logTail = failed.evidence?.build?.logTail ?? '';
     expect(logTail).not.toBe('');
+
+    // A real boot failure needs a kernel lab, which this machine has not: this entry has the
+    // shape runBisect journals for a kernel that did not come back (note = the OracleFailed
+    // message, then the lab's console tail), appended to the real journal as a worker would.
+    const redis = connectTestRedis();
+    const good = view.range.goods[0] as string;
+    const bootFailure: JournalEntry = {
+      commit: good,
+      verdict: 'skip',
+      source: 'oracle',
+      at: new Date().toISOString(),
+      evidence: {
+        build: { ok: true, seconds: 1 },
+        samples: [],
+        skipReason: 'boot-failed',
+        note: 'boot failed: lab vm-a: kernel 6.1.0-kb-6c5d5c5 did not answer SSH within 90 s\n[    1.234] Kernel panic - not syncing: VFS: Unable to mount root fs',
+        testSeconds: 90,
+      },
+    };
+    try {
+      await createStores(redis, service.config).journals.appendLast(id, bootFailure);
+    } finally {
+      redis.disconnect();
+    }
+
     const tab = await open(service.tokens.reader, `/ui/bisects/${id}`);
     await tab.page.click(`#chart-columns [data-commit="${failed.commit}"]`);
     const log = tab.page.locator('.evidence pre[data-log="build"]');
@@ -186,6 +212,12 @@ describeInChromium('the dashboard in a browser', () => {
     const tail = logTail.trim().split('\n').at(-1) as string;
     expect(await log.textContent()).toContain(tail);
     await tab.screenshot('build-failure');
+    await tab.page.click(`#chart-columns [data-commit="${good}"]`);
+    const consoleTail = tab.page.locator('.evidence pre[data-log="console"]');
+    await consoleTail.waitFor();
+    expect(await consoleTail.textContent()).toContain('Kernel panic - not syncing');
+    expect(await tab.page.locator('.evidence').textContent()).toContain('did not answer SSH');
+    expect(await tab.page.locator('#samples-chart').getAttribute('data-failure-marks')).toBe('2');
   });
 
   it('cancels from the page for its owner; a read-only token sees no cancel button', async () => {

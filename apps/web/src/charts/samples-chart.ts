@@ -11,7 +11,7 @@ export const VERDICT_COLOURS = {
   skip: 'rgba(128, 128, 128, 0.16)',
 } as const;
 
-const BAND_COLOURS = { good: 'rgba(46, 160, 67, 0.22)', bad: 'rgba(218, 54, 51, 0.22)' };
+const BAND_COLOURS = { good: 'rgba(26, 127, 55, 0.28)', bad: 'rgba(207, 34, 46, 0.28)' };
 
 export interface SamplesChartInput {
   columns: Column[];
@@ -28,11 +28,52 @@ const bounds = (values: number[]) =>
   values.length ? { min: Math.min(...values), max: Math.max(...values) } : undefined;
 
 /**
+ * The value axis: logarithmic when every value is positive and they span more than ten times
+ * (the rank test compares such samples on a log scale too), else linear. `floor` is where a
+ * commit without samples (build or boot failed) is marked, below every sample.
+ */
+function yScale(values: number[]): { log: boolean; lo: number; hi: number; floor: number } {
+  const range = bounds(values) ?? { min: 0, max: 1 };
+  if (range.min > 0 && range.max / range.min > 10) {
+    // Whole decades, so the ticks read 100, 1000, 10,000.
+    const lo = 10 ** Math.floor(Math.log10(range.min / 1.5));
+    const hi = 10 ** Math.ceil(Math.log10(range.max * 1.1));
+    return { log: true, lo, hi, floor: Math.sqrt(lo * Math.min(range.min, lo * 10)) };
+  }
+  const pad = (range.max - range.min || Math.abs(range.max) || 1) * 0.08;
+  const floor = range.min - pad * 0.6;
+  return { log: false, lo: floor - pad * 0.6, hi: range.max + pad, floor };
+}
+
+/** 1, 2 and 5 times each power of ten from `lo` to `hi`. */
+function logSplits(lo: number, hi: number): number[] {
+  const splits: number[] = [];
+  for (let decade = lo; decade <= hi; decade *= 10) {
+    for (const step of [1, 2, 5]) if (decade * step <= hi) splits.push(decade * step);
+  }
+  return splits;
+}
+
+/** The middle half of a calibration's samples and its median: the band the chart draws. */
+function quartiles(values: number[]): { q1: number; median: number; q3: number } | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => {
+    const position = (sorted.length - 1) * q;
+    const low = sorted[Math.floor(position)] as number;
+    const high = sorted[Math.ceil(position)] as number;
+    return low + (high - low) * (position - Math.floor(position));
+  };
+  return { q1: at(0.25), median: at(0.5), q3: at(0.75) };
+}
+
+/**
  * The samples chart: one column per tested commit in history order, every sample a dot
  * (a hang a hollow red ring, a build or boot failure an orange dot at the bottom: no sample was
- * taken), the calibration's good and bad ranges as bands, each column's background coloured
+ * taken), the calibration's good and bad middle halves (and medians) as bands, each column's background coloured
  * by its verdict, the decision's p-values and the sample count in the tooltip. Drawn with
- * uPlot; `data-sample-marks` on the element says how many sample dots it drew.
+ * uPlot; `data-sample-marks` and `data-failure-marks` on the element say how many dots of
+ * each it drew.
  */
 export function samplesChart(container: HTMLElement, input: SamplesChartInput): () => void {
   const { columns, calibration } = input;
@@ -41,19 +82,22 @@ export function samplesChart(container: HTMLElement, input: SamplesChartInput): 
   const hung: (number | null)[] = [];
   const failed: (number | null)[] = [];
   const values = columns.flatMap((c) =>
-    c.samples.map(plotted).filter((v): v is number => v !== undefined),
+    c.samples
+      .filter((s) => !s.hang)
+      .map(plotted)
+      .filter(isNumber),
   );
-  const range = bounds(values) ?? { min: 0, max: 1 };
-  const pad = (range.max - range.min || Math.abs(range.max) || 1) * 0.08;
-  const floor = range.min - pad * 0.6;
+  const y = yScale(values);
   let sampleMarks = 0;
+  let failureMarks = 0;
   columns.forEach((column, i) => {
     column.samples.forEach((sample, j) => {
-      const y = plotted(sample);
-      if (y === undefined) return;
+      const value = plotted(sample);
+      if (value === undefined) return;
       xs.push(i + jitter(j, column.samples.length));
-      measured.push(sample.hang ? null : y);
-      hung.push(sample.hang ? y : null);
+      measured.push(sample.hang ? null : value);
+      // A hang's value (0 for a rate) has no place on a log scale: it sits at the bottom.
+      hung.push(sample.hang ? (y.log ? y.floor : value) : null);
       failed.push(null);
       sampleMarks += 1;
     });
@@ -61,7 +105,8 @@ export function samplesChart(container: HTMLElement, input: SamplesChartInput): 
       xs.push(i);
       measured.push(null);
       hung.push(null);
-      failed.push(floor);
+      failed.push(y.floor);
+      failureMarks += 1;
     }
   });
   // uPlot wants x in ascending order; jitter keeps columns apart, so sorting is stable enough.
@@ -69,13 +114,13 @@ export function samplesChart(container: HTMLElement, input: SamplesChartInput): 
   const pick = <T>(array: T[]) => order.map((i) => array[i] as T);
   const data: uPlot.AlignedData = [pick(xs), pick(measured), pick(hung), pick(failed)];
 
-  const goodBand = bounds(
+  const goodBand = quartiles(
     calibration.good
       .filter((s) => !s.hang)
       .map(plotted)
       .filter(isNumber),
   );
-  const badBand = bounds(
+  const badBand = quartiles(
     calibration.bad
       .filter((s) => !s.hang)
       .map(plotted)
@@ -86,6 +131,7 @@ export function samplesChart(container: HTMLElement, input: SamplesChartInput): 
   const plotBox = h('div', { class: 'chart-plot' });
   container.replaceChildren(plotBox, tooltip);
   container.dataset.sampleMarks = String(sampleMarks);
+  container.dataset.failureMarks = String(failureMarks);
   container.dataset.columns = String(columns.length);
 
   const drawBackground = (u: uPlot) => {
@@ -108,10 +154,12 @@ export function samplesChart(container: HTMLElement, input: SamplesChartInput): 
       [badBand, BAND_COLOURS.bad],
     ] as const) {
       if (!band) continue;
-      const y1 = u.valToPos(band.max, 'y', true);
-      const y2 = u.valToPos(band.min, 'y', true);
+      const y1 = u.valToPos(band.q3, 'y', true);
+      const y2 = u.valToPos(band.q1, 'y', true);
       ctx.fillStyle = colour;
       ctx.fillRect(u.bbox.left, y1, u.bbox.width, Math.max(y2 - y1, 2 * devicePixelRatio));
+      const middle = u.valToPos(band.median, 'y', true);
+      ctx.fillRect(u.bbox.left, middle - devicePixelRatio, u.bbox.width, 2 * devicePixelRatio);
     }
     ctx.restore();
   };
@@ -156,7 +204,7 @@ export function samplesChart(container: HTMLElement, input: SamplesChartInput): 
     cursor: { drag: { x: false, y: false }, points: { show: false } },
     scales: {
       x: { time: false, range: () => [-0.5, Math.max(columns.length - 0.5, 0.5)] },
-      y: { range: () => [floor - pad * 0.6, range.max + pad] },
+      y: { distr: y.log ? 3 : 1, range: () => [y.lo, y.hi] },
     },
     axes: [
       {
@@ -167,6 +215,8 @@ export function samplesChart(container: HTMLElement, input: SamplesChartInput): 
       {
         label: input.unit ?? 'value',
         size: 72,
+        // On a log scale: a line and a number at 1, 2 and 5 of each decade only.
+        ...(y.log ? { splits: () => logSplits(y.lo, y.hi) } : {}),
         values: (_u, splits) => splits.map((v) => measure(v)),
       },
     ],
