@@ -220,13 +220,32 @@ describeInChromium('the dashboard in a browser', () => {
     expect(await tab.page.locator('#samples-chart').getAttribute('data-failure-marks')).toBe('2');
   });
 
-  it('cancels from the page for its owner; a read-only token sees no cancel button', async () => {
+  it('marks the commit under test and cancels from the page for its owner; a read-only token sees neither', async () => {
     const id = await submit({ build: { command: 'exec sleep 120' } });
     const viewer = await open(service.tokens.reader, `/ui/bisects/${id}`);
     await viewer.page.locator('[data-fact="owner"]').waitFor();
     const owner = await open(service.tokens.writer, `/ui/bisects/${id}`);
     await owner.page.locator('#cancel').waitFor();
     expect(await viewer.page.locator('#cancel').count()).toBe(0);
+    expect(await viewer.page.locator('[data-mark-current]').count()).toBe(0);
+
+    // The build hangs: the owner marks the commit under test bad by hand.
+    await owner.page.locator('[data-mark-current="bad"]').waitFor();
+    const underTest = (await read<{ progress?: { commit: string } }>(`/v1/bisects/${id}`)).progress
+      ?.commit as string;
+    expect(underTest).toMatch(/^[0-9a-f]{40}$/);
+    await owner.page.click('[data-mark-current="bad"]');
+    await owner.page
+      .locator(`#chart-columns [data-commit="${underTest}"][data-verdict="bad"]`)
+      .waitFor();
+    const marked = (await read<Journal>(`/v1/bisects/${id}`)).journal.find(
+      (e) => e.commit === underTest,
+    );
+    expect(marked).toMatchObject({ verdict: 'bad', source: 'manual' });
+    // The viewer's page follows the same bisect live.
+    await viewer.page
+      .locator(`#chart-columns [data-commit="${underTest}"][data-verdict="bad"]`)
+      .waitFor();
     const refused = await service.request('POST', `/v1/bisects/${id}/cancel`, {
       token: service.tokens.reader,
     });
@@ -239,7 +258,7 @@ describeInChromium('the dashboard in a browser', () => {
     await viewer.page.locator('#status [data-status="cancelled"]').waitFor({ timeout: 5000 });
   });
 
-  it("draws a watch's history: one point per run", async () => {
+  it("draws a watch's history: one point per run, the regression marked and linked to its bisect", async () => {
     execFileSync('git', ['branch', 'nightly', 'v1.0'], { cwd: service.project.dir });
     const created = await service.request('POST', '/v1/watches', {
       token: service.tokens.writer,
@@ -256,7 +275,7 @@ describeInChromium('the dashboard in a browser', () => {
     });
     expect(created.status).toBe(201);
     const watch = ((await created.json()) as { id: string }).id;
-    type Runs = { runs: { status: string }[] };
+    type Runs = { runs: { status: string; bisectId?: string }[] };
     for (let run = 0; run < 2; run++) {
       const started = await service.request('POST', `/v1/watches/${watch}/run`, {
         token: service.tokens.writer,
@@ -275,10 +294,31 @@ describeInChromium('the dashboard in a browser', () => {
         )
         .toBe(run + 1);
     }
+    // The branch moves to the planted culprit: the next run is a regression and bisects it.
+    execFileSync('git', ['branch', '-f', 'nightly', service.project.culprit], {
+      cwd: service.project.dir,
+    });
+    await service.request('POST', `/v1/watches/${watch}/run`, { token: service.tokens.writer });
+    await expect
+      .poll(async () => (await read<Runs>(`/v1/watches/${watch}/runs`)).runs[0]?.status, {
+        timeout: 30_000,
+        interval: 200,
+      })
+      .toBe('regression');
+    const { runs } = await read<Runs>(`/v1/watches/${watch}/runs`);
+    const bisect = runs[0]?.bisectId as string;
+    expect(bisect).toBeTruthy();
+
     const tab = await open(service.tokens.reader, '/ui/watches');
     await tab.page.click(`tr[data-watch="${watch}"] a`);
-    await tab.page.locator('#history-chart[data-runs="2"] canvas').waitFor();
+    await tab.page.locator('#history-chart[data-runs="3"] canvas').waitFor();
+    expect(await tab.page.locator('#history-chart').getAttribute('data-regressions')).toBe('1');
     expect(await tab.page.locator('#run-rows tr[data-status="good"]').count()).toBe(2);
+    const regression = tab.page.locator('#run-rows tr[data-status="regression"] a');
+    expect(await regression.textContent()).toBe(bisect);
     await tab.screenshot('watch-history');
+    await regression.click();
+    await tab.page.locator('#samples-chart').waitFor();
+    expect(tab.page.url()).toContain(`/ui/bisects/${bisect}`);
   });
 });

@@ -6,7 +6,8 @@ import type { WatchRun } from '../types.js';
 /**
  * A watch's nightly history: per measured run its median (line and dots) and spread (the
  * band from its lowest to its highest sample), the baseline it was compared with, and
- * regressions as red rings. `data-runs` on the element says how many runs it drew.
+ * regressions as red rings. `data-runs` and `data-regressions` on the element say how many
+ * runs and regressions it drew.
  */
 export function historyChart(container: HTMLElement, runs: readonly WatchRun[]): () => void {
   const measured = runs
@@ -23,6 +24,7 @@ export function historyChart(container: HTMLElement, runs: readonly WatchRun[]):
   const plotBox = h('div', { class: 'chart-plot' });
   container.replaceChildren(plotBox);
   container.dataset.runs = String(measured.length);
+  container.dataset.regressions = String(measured.filter((r) => r.status === 'regression').length);
   const label = (i: number) => {
     const run = measured[i];
     return run

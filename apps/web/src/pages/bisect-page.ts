@@ -185,6 +185,38 @@ export async function bisectPage(main: HTMLElement, { caller, signal, param }: P
         view.cancelRequested ? 'Cancelling…' : 'Cancel bisect',
       ),
     );
+    // The commit under test, marked by hand: what a person does with a step that hangs or
+    // that they know the answer to. The coordinator drops the step and decides again.
+    const current = (liveStep ?? view.progress)?.commit;
+    if (!current || view.cancelRequested) return;
+    append(
+      actions,
+      h(
+        'span',
+        { class: 'muted' },
+        'Mark ',
+        h('span', { class: 'mono' }, shortSha(current)),
+        ' (under test):',
+      ),
+      (['good', 'bad', 'skip'] as const).map((verdict) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            'data-mark-current': verdict,
+            onclick: () =>
+              act(() =>
+                postJson(`${base}/verdicts`, {
+                  commit: current,
+                  verdict,
+                  note: 'marked on the web page',
+                }),
+              ),
+          },
+          verdict,
+        ),
+      ),
+    );
   }
 
   function drawChart(): void {
@@ -321,8 +353,10 @@ export async function bisectPage(main: HTMLElement, { caller, signal, param }: P
     }
     const progress = event.data as { type?: string } & Partial<Progress>;
     if (event.type === 'progress' && progress.type === 'step') {
+      const moved = liveStep?.commit !== progress.commit;
       liveStep = { ...(progress as Progress), at: new Date().toISOString() };
       drawHeader();
+      if (moved) drawActions();
     }
     if (['progress', 'status', 'result', 'end'].includes(event.type)) reloadSoon();
   };
