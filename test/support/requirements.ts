@@ -41,6 +41,7 @@ export const SSH_KEYGEN = program('ssh-keygen', 'openssh-client');
 export const XMLLINT = program('xmllint', 'libxml2-utils');
 export const IP = program('ip', 'iproute2');
 export const BWRAP = program('bwrap', 'bubblewrap');
+export const CCACHE = program('ccache', 'ccache');
 /** Debian's chromium, driven by playwright-core (browser downloads do not work here). */
 export const CHROMIUM = program('/usr/bin/chromium', 'chromium');
 

@@ -144,6 +144,7 @@ export async function startWorker(
       sandbox,
       kernelBuilders,
       progressIntervalMs: w.buildProgressMs,
+      cacheDir: config.cacheDir,
       log,
     }),
     { ...common, concurrency: w.concurrency.build },

@@ -1,7 +1,11 @@
+import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { BuildEvidence } from '@kbisect/core';
 import type { Sandbox } from '@kbisect/sandbox';
+import type { CcacheMode } from './kernel-build-spec.js';
 import { type BuildProgressOptions, startProgressTicker } from './progress-ticker.js';
+import { findOnPath } from './toolchain.js';
 
 export interface BuildContext {
   /** The worktree to build in. */
@@ -28,6 +32,38 @@ export interface ShellBuildOptions {
   network?: boolean;
   /** How many lines of output to keep as evidence of a failure. */
   tailLines?: number;
+  /**
+   * A ccache directory: CC and CXX are fronted by ccache (`compilerCacheFor`). With the same
+   * build slot every time, a commit recompiles only what changed, from a clean checkout.
+   */
+  compilerCache?: string;
+}
+
+/**
+ * The ccache directory a command build uses, or undefined: `off`, or `auto` without ccache
+ * installed. `on` without ccache is the user's error, said at the first build (exit 127).
+ */
+export async function compilerCacheFor(
+  mode: CcacheMode,
+  cacheDir: string,
+): Promise<string | undefined> {
+  if (mode === 'off' || (mode === 'auto' && (await findOnPath('ccache')) === undefined)) {
+    return undefined;
+  }
+  const dir = join(cacheDir, 'ccache');
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+/** The environment that puts ccache in front of the compilers a build honours CC/CXX for. */
+function compilerCacheEnv(ccacheDir: string, worktree: string): Record<string, string> {
+  return {
+    CC: 'ccache cc',
+    CXX: 'ccache c++',
+    CCACHE_DIR: ccacheDir,
+    // Paths under the worktree become relative, so another slot's checkout hits the cache too.
+    CCACHE_BASEDIR: worktree,
+  };
 }
 
 /**
@@ -41,6 +77,7 @@ export function shellBuild({
   sandbox,
   network = false,
   tailLines = 30,
+  compilerCache,
 }: ShellBuildOptions): BuildCommand {
   return {
     description: command,
@@ -48,8 +85,8 @@ export function shellBuild({
       const started = performance.now();
       const short = commit.slice(0, 12);
       progress.log?.info(
-        { command, dir, host: hostname() },
-        `build ${short}: \`${command}\` in ${dir} on ${hostname()}`,
+        { command, dir, host: hostname(), ccache: compilerCache !== undefined },
+        `build ${short}: \`${command}\` in ${dir} on ${hostname()}${compilerCache ? ' (CC and CXX through ccache)' : ''}`,
       );
       const ticker = startProgressTicker(progress, () => ({
         commit: short,
@@ -60,7 +97,15 @@ export function shellBuild({
       try {
         const run = await sandbox.run(
           ['sh', '-c', command],
-          { cwd: dir, env: { KBISECT_COMMIT: commit }, network },
+          {
+            cwd: dir,
+            env: {
+              ...(compilerCache ? compilerCacheEnv(compilerCache, dir) : {}),
+              KBISECT_COMMIT: commit,
+            },
+            writable: compilerCache ? [dir, compilerCache] : [dir],
+            network,
+          },
           { timeoutMs, signal, onStdout: keep, onStderr: keep },
         );
         const ok = run.exitCode === 0 && !run.timedOut;

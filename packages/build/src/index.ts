@@ -7,6 +7,7 @@ export {
 export {
   type BuildCommand,
   type BuildContext,
+  compilerCacheFor,
   type ShellBuildOptions,
   shellBuild,
 } from './command-build.js';
@@ -14,7 +15,7 @@ export { missingConfigLines } from './config-check.js';
 export * from './errors/index.js';
 export { imagePath, sourceArch } from './kernel-arch.js';
 export { KernelBuildRequest, kernelBuildSpecOf } from './kernel-build-request.js';
-export { KernelBuildSpec, KernelConfigSource } from './kernel-build-spec.js';
+export { CcacheMode, KernelBuildSpec, KernelConfigSource } from './kernel-build-spec.js';
 export {
   type KernelBuild,
   type KernelBuildEvidence,

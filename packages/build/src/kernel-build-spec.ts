@@ -3,6 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { type Static, Type } from 'typebox';
 import { KernelSpecInvalid } from './errors/kernel-spec-invalid.js';
 
+/** Whether the compiler is fronted by ccache: a build command's CC and CXX, a kernel's CC. */
+export const CcacheMode = Type.Union(
+  [Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')],
+  {
+    description: 'auto (default): use ccache when it is installed',
+  },
+);
+export type CcacheMode = Static<typeof CcacheMode>;
+
 /** Where the kernel configuration of every build comes from. */
 export const KernelConfigSource = Type.Union([
   // A complete .config, brought up to each commit's Kconfig with `make olddefconfig`.
@@ -49,11 +58,7 @@ export const KernelBuildSpec = Type.Object(
     crossCompile: Type.Optional(
       Type.String({ description: 'the cross toolchain prefix, e.g. aarch64-linux-gnu-' }),
     ),
-    ccache: Type.Optional(
-      Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], {
-        description: 'auto (default): use ccache when it is installed',
-      }),
-    ),
+    ccache: Type.Optional(CcacheMode),
     jobs: Type.Optional(Type.Integer({ minimum: 1, description: 'make -j; default the CPUs' })),
     timeoutMs: Type.Optional(
       Type.Number({

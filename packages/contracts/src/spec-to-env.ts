@@ -1,4 +1,4 @@
-import { type KernelBuildSpec, kernelBuildSpecOf } from '@kbisect/build';
+import { type CcacheMode, type KernelBuildSpec, kernelBuildSpecOf } from '@kbisect/build';
 import {
   type BootFailureVerdict,
   type Calibration,
@@ -80,13 +80,14 @@ export function bootFailureOf(spec: Pick<BisectSpec, 'bootFailure'>): BootFailur
 /** The build command of a spec, or undefined when the checkout itself is what is tested. */
 export function buildCommandOf(
   spec: Pick<BisectSpec, 'build'>,
-): { command: string; timeoutMs: number; network: boolean } | undefined {
+): { command: string; timeoutMs: number; network: boolean; ccache: CcacheMode } | undefined {
   const build = spec.build;
   if (!build || !('command' in build)) return undefined;
   return {
     command: build.command,
     timeoutMs: 1000 * (build.timeoutSeconds ?? DEFAULT_BUILD_TIMEOUT_SECONDS),
     network: build.network ?? false,
+    ccache: build.ccache ?? 'auto',
   };
 }
 

@@ -28,6 +28,11 @@ export function addBisectOptions(command: Command, repoHelp: string): Command {
       'kill a build that runs longer and skip the commit',
       '3600',
     )
+    .option(
+      '--ccache <auto|on|off>',
+      'put ccache in front of the build command\'s compilers (CC="ccache cc", CXX="ccache c++") ' +
+        'for a build that honours CC/CXX; auto (default): when ccache is installed',
+    )
     .requiredOption(
       '--oracle <spec>',
       "command:'CMD' (git bisect run exit codes), metric:'CMD' (prints a number) or splice-loopback[:ARGS]",

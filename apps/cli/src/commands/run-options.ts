@@ -1,3 +1,4 @@
+import type { CcacheMode } from '@kbisect/build';
 import type { DecisionSpec } from '@kbisect/contracts';
 import {
   type BootFailureVerdict,
@@ -9,6 +10,16 @@ import { parseOracleSpec, withOracleFiles, withSpliceMeasure } from '../local/or
 import type { LogLevel } from '../logger.js';
 import { UsageError } from '../usage-error.js';
 
+const CCACHE_MODES = ['auto', 'on', 'off'] as const;
+
+function ccacheOf(flag: string | undefined): CcacheMode {
+  if (flag === undefined) return 'auto';
+  if (!(CCACHE_MODES as readonly string[]).includes(flag)) {
+    throw new UsageError(`--ccache '${flag}': expected one of ${CCACHE_MODES.join(', ')}`);
+  }
+  return flag as CcacheMode;
+}
+
 /** The raw options commander hands over for `kbisect run`. */
 export interface RunFlags {
   repo: string;
@@ -16,6 +27,7 @@ export interface RunFlags {
   bad: string;
   build?: string;
   buildTimeout: string;
+  ccache?: string;
   oracle: string;
   oracleFile?: string[];
   spliceMeasure?: string;
@@ -46,6 +58,8 @@ export interface RunOptions {
   bad: string;
   build?: string;
   buildTimeoutMs: number;
+  /** ccache in front of the build command's CC and CXX. */
+  ccache: CcacheMode;
   oracle: OracleSpec;
   oracleTimeoutMs: number;
   direction: Direction;
@@ -153,6 +167,7 @@ export function parseRunFlags(flags: RunFlags): RunOptions {
         (n) => positiveInt(n) && n >= 2,
         'an integer ≥ 2',
       ) ?? RECOMMENDED_CALIBRATION_SAMPLES,
+    ccache: ccacheOf(flags.ccache),
     firstParent: flags.firstParent ?? false,
     confirm: flags.confirm,
     json: flags.json ?? false,

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { shellBuild } from '@kbisect/build';
+import { compilerCacheFor, shellBuild } from '@kbisect/build';
 import {
   bisectSetupOf,
   commitsToDescribe,
@@ -130,6 +130,9 @@ async function execute(options: RunOptions, cacheDir: string, signal: AbortSigna
       { bad: range.bad, goods: range.goods, commits: range.commits.length },
       `bisecting ${range.commits.length} commits between ${options.goods.join(', ')} and ${options.bad}`,
     );
+    const compilerCache = options.build
+      ? await compilerCacheFor(options.ccache, cacheDir)
+      : undefined;
     const env = localEnvironment({
       repo,
       oracle: setup.oracle,
@@ -141,6 +144,7 @@ async function execute(options: RunOptions, cacheDir: string, signal: AbortSigna
               command: options.build,
               timeoutMs: options.buildTimeoutMs,
               sandbox: localSandbox(cacheDir),
+              ...(compilerCache ? { compilerCache } : {}),
             }),
           }
         : {}),

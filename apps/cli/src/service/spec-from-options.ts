@@ -31,7 +31,13 @@ export function specFromRunOptions(options: RunOptions, extra: ServiceOnlyOption
     ...(extra.kernel
       ? { build: { kernel: extra.kernel } }
       : options.build
-        ? { build: { command: options.build, timeoutSeconds: options.buildTimeoutMs / 1000 } }
+        ? {
+            build: {
+              command: options.build,
+              timeoutSeconds: options.buildTimeoutMs / 1000,
+              ...(options.ccache !== 'auto' ? { ccache: options.ccache } : {}),
+            },
+          }
         : {}),
     ...(lab === undefined || lab === 'local'
       ? {}

@@ -1,5 +1,10 @@
 import { hostname } from 'node:os';
-import { type BuildProgressOptions, type KernelBuilder, shellBuild } from '@kbisect/build';
+import {
+  type BuildProgressOptions,
+  compilerCacheFor,
+  type KernelBuilder,
+  shellBuild,
+} from '@kbisect/build';
 import type { Repositories } from '@kbisect/config';
 import { BuildJob, type BuildJobResult, ownerKey } from '@kbisect/contracts';
 import { type BuildEvidence, formatDuration } from '@kbisect/core';
@@ -29,12 +34,18 @@ export interface BuildProcessorOptions {
   host?: string;
   /** Time between a running build's progress lines in the bisect's log; default 30 s. */
   progressIntervalMs?: number;
+  /** Where build commands' ccache lives (`build.ccache`); the kernel builders keep their own. */
+  cacheDir: string;
   log: Logger;
 }
 
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+
 /**
- * A build job: a fresh worktree of the commit (with the culprit reverted, for the revert
- * check), the build command in it. The worktree is the result; a failed build is evidence,
+ * A build job: the commit checked out clean in a build slot of its repository (a fresh
+ * worktree with the culprit reverted, for the revert check), the build command in it, its
+ * compilers fronted by ccache unless the spec says `ccache: off`. The worktree is the result; a failed build is evidence,
  * not an error. Cancel kills the build's process group and removes the worktree; a shutdown
  * does the same and hands the job back to the queue for another worker.
  */
@@ -114,6 +125,10 @@ export function buildProcessor(options: BuildProcessorOptions) {
             timeoutMs: data.timeoutMs,
             sandbox: options.sandbox,
             network: data.network ?? false,
+            ...optional(
+              'compilerCache',
+              await compilerCacheFor(data.ccache ?? 'auto', options.cacheDir),
+            ),
           }).run({
             dir: worktree.path,
             commit: data.commit,

@@ -60,6 +60,7 @@ describe('kernel build job with the culprit reverted', () => {
       interrupts: new Interrupts(),
       sandbox,
       kernelBuilders: new KernelBuilders(join(cacheDir, 'kernels'), sandbox),
+      cacheDir: tempDir('cache'),
       log: pino({ level: 'silent' }),
     });
     const data: BuildJob = {

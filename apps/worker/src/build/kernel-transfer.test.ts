@@ -63,6 +63,7 @@ describe('a kernel built on one host, deployed from another', () => {
       sandbox,
       kernelBuilders: new KernelBuilders(buildCache, sandbox),
       host: BUILD_HOST,
+      cacheDir: tempDir('cache'),
       log,
     });
     const data: BuildJob = {

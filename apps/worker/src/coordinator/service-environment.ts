@@ -114,6 +114,7 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
       timeoutMs: kernel?.timeoutMs ?? build?.timeoutMs ?? 60_000,
       ...(build ? { command: build.command } : {}),
       ...(build?.network ? { network: true } : {}),
+      ...(build && build.ccache !== 'auto' ? { ccache: build.ccache } : {}),
       ...(kernel ? { kernel } : {}),
       ...(revert ? { revert } : {}),
     };

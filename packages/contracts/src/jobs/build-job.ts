@@ -1,4 +1,4 @@
-import { KernelBuildSpec } from '@kbisect/build';
+import { CcacheMode, KernelBuildSpec } from '@kbisect/build';
 import { type Static, Type } from 'typebox';
 import { JobOwner } from './job-owner.js';
 
@@ -51,6 +51,8 @@ export const BuildJob = Type.Object(
     timeoutMs: Type.Number({ exclusiveMinimum: 0 }),
     /** The build command may use the network (the spec's `build.network`). */
     network: Type.Optional(Type.Boolean()),
+    /** ccache in front of the build command's CC and CXX (the spec's `build.ccache`). */
+    ccache: Type.Optional(CcacheMode),
     /** A kernel build (KernelBuilder) instead of `command`: the spec's kernel, paths on the host. */
     kernel: Type.Optional(KernelBuildSpec),
     /** Build `commit` with this commit reverted on top (the "revert is good" check). */

@@ -1,4 +1,4 @@
-import { KernelBuildRequest } from '@kbisect/build';
+import { CcacheMode, KernelBuildRequest } from '@kbisect/build';
 import { OracleSpec } from '@kbisect/oracle';
 import { CommandNetwork } from '@kbisect/sandbox';
 import { type Static, Type } from 'typebox';
@@ -33,6 +33,13 @@ export const CommandBuildSpec = Type.Object(
     }),
     timeoutSeconds: Type.Optional(Seconds('a longer build is killed and skipped', 3600)),
     network: Type.Optional(CommandNetwork),
+    ccache: Type.Optional({
+      ...CcacheMode,
+      description:
+        'front the compiler with ccache: CC="ccache cc" and CXX="ccache c++" in the environment, ' +
+        "for a build that honours CC and CXX (make's defaults, configure). auto (default): when " +
+        'ccache is installed; off for a build that breaks with it',
+    }),
   },
   { additionalProperties: false },
 );
