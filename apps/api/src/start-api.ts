@@ -74,6 +74,7 @@ export async function openApi(
     context.hub.close();
     await closeQueues(context.queues);
     await context.stores.webhooks.close();
+    await context.stores.mails.close();
     await redis.quit().catch(() => redis.disconnect());
   });
   return { app, context };

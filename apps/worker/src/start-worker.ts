@@ -10,7 +10,7 @@ import {
 } from '@kbisect/config';
 import { errorResultObject, labTestQueuesServed, QUEUE, redactUrl } from '@kbisect/contracts';
 import type { LabConfig } from '@kbisect/lab/config';
-import { startWebhookWorker, WebhookNotifier } from '@kbisect/notify';
+import { MAIL_EVENT, mailSenderFor, startWebhookWorker, WebhookNotifier } from '@kbisect/notify';
 import {
   closeQueues,
   createQueues,
@@ -169,8 +169,13 @@ export async function startWorker(
     prefix,
     secretFor: (targetId) => webhookSecretFor(config, targetId),
     timeoutMs: config.webhooks.timeoutMs,
+    // The report mails share the queue, its retries and its delivery log.
+    ...(config.mail ? { mail: mailSenderFor(config.mail) } : {}),
     onAttempt: (bisectId, attempt) =>
-      log.info({ bisectId, webhook: attempt }, `webhook ${attempt.outcome}`),
+      log.info(
+        { bisectId, [attempt.event === MAIL_EVENT ? 'mail' : 'webhook']: attempt },
+        `${attempt.event === MAIL_EVENT ? 'mail' : 'webhook'} ${attempt.outcome}`,
+      ),
     onError: (error) => log.error({ err: error, queue: 'webhook' }, 'worker error'),
   });
   // A watch run is a small coordinator: it queues the build and lab-test jobs of its tip.
@@ -259,7 +264,12 @@ export async function startWorker(
     ]);
     await closeQueues(queues);
     kexecLabs.close();
-    await Promise.all([webhooks.close(), notifier.close(), stores.webhooks.close()]);
+    await Promise.all([
+      webhooks.close(),
+      notifier.close(),
+      stores.webhooks.close(),
+      stores.mails.close(),
+    ]);
     await interrupts.close();
     log.info('worker stopped');
     await redis.quit().catch(() => redis.disconnect());
@@ -314,6 +324,8 @@ function workerSandbox(
       ...(configFile ? [configFile] : []),
       ...config.labs,
       ...labFiles,
+      // The SMTP password, when the mail section keeps it in a file.
+      ...(config.mail?.smtp?.auth?.passwordFile ? [config.mail.smtp.auth.passwordFile] : []),
       config.cacheDir,
       kernelBuildDir,
     ],

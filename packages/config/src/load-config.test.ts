@@ -78,6 +78,39 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the mail section with its defaults, and refuses one that cannot send', async () => {
+    const config = await loadConfig({
+      file: file(
+        'mail.yaml',
+        'mail:\n  from: "kbisect <kbisect@example.org>"\n  smtp:\n    host: smtp.example.org\n' +
+          '    auth: { user: kbisect, passwordEnv: KBISECT_SMTP_PASSWORD }\n',
+      ),
+      env: {},
+    });
+    expect(config.mail).toMatchObject({
+      smtp: { host: 'smtp.example.org', port: 587, tls: 'starttls' },
+      getMaintainer: false,
+      attempts: 8,
+    });
+    expect(
+      await problemsOf(
+        loadConfig({ file: file('nomail.yaml', 'mail:\n  from: kbisect@example.org\n'), env: {} }),
+      ),
+    ).toEqual(['mail needs smtp (a relay) or mbox (a dry run)']);
+    expect(
+      await problemsOf(
+        loadConfig({
+          file: file(
+            'twopw.yaml',
+            'mail:\n  from: kbisect@example.org\n  smtp:\n    host: h\n' +
+              '    auth: { user: u, passwordEnv: P, passwordFile: /run/secrets/p }\n',
+          ),
+          env: {},
+        }),
+      ),
+    ).toEqual(['mail.smtp.auth needs exactly one of passwordEnv and passwordFile']);
+  });
+
   it('reads the same configuration from JSON', async () => {
     const path = file('service.json', JSON.stringify({ redis: { prefix: 'lab-a' } }));
     expect((await loadConfig({ file: path, env: {} })).redis.prefix).toBe('lab-a');

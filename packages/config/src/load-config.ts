@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { mailConfigProblems } from '@kbisect/notify';
 import Value from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { ConfigInvalid } from './errors/config-invalid.js';
@@ -81,6 +82,9 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Servi
           : '';
       return `${path}: ${e.message}${extra}${from ? ` (from ${from})` : ''}`;
     });
+  // What the schema cannot say about the mail section (smtp or mbox; one password source).
+  const { mail } = config as Partial<ServiceConfig>;
+  if (problems.length === 0 && mail) problems.push(...mailConfigProblems(mail));
   if (problems.length > 0)
     throw new ConfigInvalid(file ?? 'defaults and environment', unique(problems));
   return config as ServiceConfig;

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { BuildSpec } from '@kbisect/contracts';
+import { MailConfig } from '@kbisect/notify';
 import { OracleSpec } from '@kbisect/oracle';
 import { SandboxConfig } from '@kbisect/sandbox';
 import { type Static, Type } from 'typebox';
@@ -265,6 +266,7 @@ export const ServiceConfig = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    mail: Type.Optional(MailConfig),
     artifacts: ArtifactConfig,
     infrastructure: Infrastructure,
     events: Type.Object(

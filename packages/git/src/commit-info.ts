@@ -10,12 +10,14 @@ export interface CommitInfo {
   /** Strict ISO 8601 with the author's offset, e.g. 2012-10-01T00:00:00+02:00. */
   authorDate: string;
   committerDate: string;
+  /** Who applied it: a maintainer, in a kernel tree; a report mail Ccs them. */
+  committer: { name: string; email: string };
   /** `git describe --always --tags`, e.g. v3.7-rc1-12-gabcdef0; a short sha without tags. */
   describe: string;
 }
 
-const FORMAT = ['%H', '%P', '%s', '%an', '%ae', '%aI', '%cI'].join('%x00');
-const FIELD_COUNT = 7;
+const FORMAT = ['%H', '%P', '%s', '%an', '%ae', '%aI', '%cn', '%ce', '%cI'].join('%x00');
+const FIELD_COUNT = 9;
 // Keeps each command line well under ARG_MAX even for a whole kernel release's commits.
 const CHUNK = 1000;
 
@@ -83,7 +85,8 @@ function parseLog(output: string): Omit<CommitInfo, 'describe'>[] {
       subject: field(2),
       author: { name: field(3), email: field(4) },
       authorDate: field(5),
-      committerDate: field(6).trim(),
+      committer: { name: field(6), email: field(7) },
+      committerDate: field(8).trim(),
     });
   }
   return infos;

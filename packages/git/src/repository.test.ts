@@ -101,6 +101,7 @@ test('commitInfo reports subject, author, dates, parents and describe', async ()
     subject: 'b: add b.txt',
     author: { name: 'Ada Tester', email: 'ada@example.org' },
     authorDate: '2012-10-01T00:02:00+00:00',
+    committer: { name: 'Ada Tester', email: 'ada@example.org' },
     committerDate: '2012-10-01T00:02:00+00:00',
     describe: `v1.0-1-g${history.repo.git('rev-parse', '--short', history.b)}`,
   });

@@ -1,5 +1,24 @@
 export { type DeliveryAttempt, DeliveryLog } from './delivery-log.js';
 export * from './errors/index.js';
+export { composeMail, type Mailbox, type MailMessage } from './mail/compose-mail.js';
+export {
+  MailConfig,
+  mailConfigProblems,
+  SmtpConfig,
+} from './mail/mail-config.js';
+export { MAIL_EVENT, MAIL_JOB, type MailJob } from './mail/mail-job.js';
+export { MailNotifier, type MailNotifierOptions } from './mail/mail-notifier.js';
+export {
+  MailAttemptFailed,
+  type MailSender,
+  type MailSent,
+  mailSenderFor,
+  mboxSender,
+  smtpPassword,
+  smtpSender,
+} from './mail/mail-sender.js';
+export { MAIL_STATUSES, type MailStatus, MailTarget } from './mail/mail-target.js';
+export { mboxEntry } from './mail/mbox.js';
 export {
   type AttemptOutcome,
   isRetryableStatus,

@@ -39,7 +39,11 @@ export interface WebhookJob {
  * and a receiver that deduplicates on X-Kbisect-Delivery sees one id for all attempts.
  * UUID-shaped because receivers often store it in a uuid column.
  */
-export function deliveryIdFor(event: WebhookEvent, bisectId: string, targetId: string): string {
+export function deliveryIdFor(
+  event: WebhookEvent | 'bisect.mail',
+  bisectId: string,
+  targetId: string,
+): string {
   const hex = createHash('sha256').update(`${event}\0${bisectId}\0${targetId}`).digest('hex');
   return [
     hex.slice(0, 8),

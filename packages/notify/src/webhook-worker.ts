@@ -2,6 +2,8 @@ import { type Job, type MinimalJob, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type DeliveryAttempt, DeliveryLog } from './delivery-log.js';
 import { WebhookAttemptFailed } from './errors/webhook-attempt-failed.js';
+import { MAIL_EVENT, MAIL_JOB, type MailJob } from './mail/mail-job.js';
+import { MailAttemptFailed, type MailSender } from './mail/mail-sender.js';
 import { postWebhook } from './post-webhook.js';
 import { signedHeaders } from './signature.js';
 import { originOf, WEBHOOK_QUEUE, type WebhookJob } from './webhook-job.js';
@@ -17,6 +19,11 @@ export interface WebhookWorkerOptions {
   /** Longest wait between two attempts, Retry-After included (default 1 h). */
   maxBackoffMs?: number;
   concurrency?: number;
+  /**
+   * Where the mails of the same queue go (`mail` jobs, MailNotifier): an SMTP relay or the
+   * mbox of a dry run; undefined when the service has no `mail` section.
+   */
+  mail?: MailSender;
   /** Called after each attempt is logged; hand it to pino. */
   onAttempt?(bisectId: string, attempt: DeliveryAttempt): void;
   /** Errors of the worker itself (Redis connection lost...), which BullMQ retries. */
@@ -24,7 +31,7 @@ export interface WebhookWorkerOptions {
 }
 
 export interface WebhookWorker {
-  worker: Worker<WebhookJob>;
+  worker: Worker<WebhookJob | MailJob>;
   deliveries: DeliveryLog;
   close(): Promise<void>;
 }
@@ -39,6 +46,7 @@ export function webhookBackoff(maxBackoffMs: number) {
       job?.opts.backoff && typeof job.opts.backoff === 'object' ? (job.opts.backoff.delay ?? 0) : 0;
     const exponential = base * 2 ** Math.max(0, attemptsMade - 1);
     const asked = err instanceof WebhookAttemptFailed ? (err.retryAfterMs ?? 0) : 0;
+    // A mail server has no Retry-After: the exponential wait alone.
     return Math.min(maxBackoffMs, Math.max(exponential, asked));
   };
 }
@@ -103,12 +111,68 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
     throw new WebhookAttemptFailed(result.error, true, result.statusCode, result.retryAfterMs);
   };
 
-  const worker = new Worker<WebhookJob>(WEBHOOK_QUEUE, deliver, {
-    connection: options.connection,
-    prefix: options.prefix,
-    concurrency: options.concurrency ?? 4,
-    settings: { backoffStrategy: webhookBackoff(options.maxBackoffMs ?? 3_600_000) },
-  });
+  /** One SMTP delivery (or mbox append) of a composed mail, logged like a POST. */
+  const deliverMail = async (job: Job<MailJob>) => {
+    const { deliveryId, bisectId, targetId } = job.data;
+    const attempt = job.attemptsMade + 1;
+    const lastAttempt = attempt >= (job.opts.attempts ?? 1);
+    const at = new Date();
+    const sender = options.mail;
+    const record = async (
+      entry: Pick<DeliveryAttempt, 'outcome' | 'statusCode' | 'error'>,
+      origin = sender?.origin ?? 'mail',
+    ) => {
+      const full: DeliveryAttempt = {
+        deliveryId,
+        event: MAIL_EVENT,
+        targetId,
+        origin,
+        attempt,
+        at: at.toISOString(),
+        durationMs: Date.now() - at.getTime(),
+        ...entry,
+      };
+      await deliveries.append(bisectId, full);
+      options.onAttempt?.(bisectId, full);
+    };
+    if (!sender) {
+      const error = 'this worker has no mail section in its config: the mail is not sent';
+      await record({ outcome: 'failed', error });
+      throw new UnrecoverableError(error);
+    }
+    try {
+      const sent = await sender.send(job.data);
+      await record({
+        outcome: 'delivered',
+        ...(sent.statusCode !== undefined ? { statusCode: sent.statusCode } : {}),
+      });
+      return sent;
+    } catch (error) {
+      const failed =
+        error instanceof MailAttemptFailed
+          ? error
+          : new MailAttemptFailed((error as Error).message, true);
+      await record({
+        outcome: failed.retryable && !lastAttempt ? 'retrying' : 'failed',
+        ...(failed.statusCode !== undefined ? { statusCode: failed.statusCode } : {}),
+        error: failed.message,
+      });
+      if (!failed.retryable) throw new UnrecoverableError(failed.message);
+      throw failed;
+    }
+  };
+
+  const worker = new Worker<WebhookJob | MailJob>(
+    WEBHOOK_QUEUE,
+    (job) =>
+      job.name === MAIL_JOB ? deliverMail(job as Job<MailJob>) : deliver(job as Job<WebhookJob>),
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? 4,
+      settings: { backoffStrategy: webhookBackoff(options.maxBackoffMs ?? 3_600_000) },
+    },
+  );
   // An 'error' event without a listener would throw and end the process over a Redis blip.
   worker.on('error', (error) => options.onError?.(error));
   return { worker, deliveries, close: () => worker.close() };

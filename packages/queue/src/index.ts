@@ -15,6 +15,7 @@ export {
   newBisectId,
 } from './lifecycle/create-bisect.js';
 export { type FinishOptions, finishBisect } from './lifecycle/finish-bisect.js';
+export { BisectMails, type FinishedBisect } from './lifecycle/mail.js';
 export { type ResumeOutcome, resumeBisect } from './lifecycle/resume-bisect.js';
 export {
   BisectWebhooks,

@@ -14,6 +14,11 @@ export interface BisectReportInput {
   url?: string;
   /** What the oracle measures, as `Oracle['quantity']`: names the effect in the headline. */
   quantity?: Quantity;
+  /**
+   * The tags a fix should carry, as LKP suggests them: `Reported-by:` this identity and
+   * `Closes:` the bisect's URL (`url`). Given by the mail; absent, the report has none.
+   */
+  reportedBy?: string;
   /** The lab or machine the oracle ran on (JUnit `hostname`; default "localhost"). */
   host?: string;
   /**

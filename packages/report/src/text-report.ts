@@ -60,6 +60,7 @@ function foundReport(facts: BisectFacts): string[] {
   lines.push(...urlLine(facts), '', ...setupLines(facts));
   lines.push(...effectLines(facts), ...shiftLines(facts));
   lines.push(...confirmedLine(result.confirmations ?? []));
+  lines.push(...tagLines(facts));
   lines.push('', 'Details are as below:', DETAILS_RULE, '');
   if (facts.comparison) lines.push(...comparisonTable(facts, facts.comparison), '');
   lines.push(...testedSection(facts), ...confirmationSection(facts), ...totals(facts));
@@ -103,6 +104,19 @@ function effectLines(facts: BisectFacts): string[] {
     );
   }
   return lines;
+}
+
+/** LKP's paragraph of the tags a fix should carry, when the report is a mail. */
+function tagLines(facts: BisectFacts): string[] {
+  const { reportedBy, url } = facts.input;
+  if (!reportedBy) return [];
+  return [
+    '',
+    'If you fix the issue in a separate patch/commit (i.e. not just a new version of',
+    'the same patch/commit), kindly add following tags',
+    `| Reported-by: ${reportedBy}`,
+    ...(url ? [`| Closes: ${url}`] : []),
+  ];
 }
 
 const CHECK_WORDS: Record<Confirmation['check'], string> = {

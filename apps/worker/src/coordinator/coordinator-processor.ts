@@ -306,6 +306,7 @@ async function finish(
     author: c.author,
     authorDate: c.authorDate,
     describe: c.describe,
+    committer: c.committer,
   }));
   if (result.culprit)
     log.info({ culprit: result.culprit }, `${result.culprit} is the first bad commit`);

@@ -59,6 +59,7 @@ export const CommitDescription = Type.Object({
   author: Type.Object({ name: Type.String(), email: Type.String() }),
   authorDate: Type.String(),
   describe: Type.String(),
+  committer: Type.Optional(Type.Object({ name: Type.String(), email: Type.String() })),
 });
 
 export const BisectRecord = Type.Object({

@@ -1,4 +1,5 @@
 import { CcacheMode, KernelBuildRequest } from '@kbisect/build';
+import { MailTarget } from '@kbisect/notify';
 import { OracleSpec } from '@kbisect/oracle';
 import { CommandNetwork } from '@kbisect/sandbox';
 import { type Static, Type } from 'typebox';
@@ -151,6 +152,13 @@ const bisectFields = {
       maxLength: 2048,
       pattern: '^https?://',
       description: 'POSTed the result object when the bisect ends',
+    }),
+  ),
+  notify: Type.Optional(
+    Type.Array(MailTarget, {
+      maxItems: 16,
+      description:
+        "mail the result: a found culprit to its author, Cc its committer (the service's `mail` section)",
     }),
   ),
   recipe: Type.Optional(RecipeName),

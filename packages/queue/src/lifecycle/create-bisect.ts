@@ -79,6 +79,12 @@ export async function createBisect(
       `(or webhooks.secrets.${webhookTargetId(spec.webhook)} for this URL), or drop "webhook"`;
     throw new BisectRefused('unservable', message, [{ path: 'body/webhook', message }]);
   }
+  if (spec.notify?.length && !starter.config.mail) {
+    const message =
+      'this service sends no mail: add a `mail` section (smtp or mbox) to the service config, ' +
+      'or drop "notify"';
+    throw new BisectRefused('unservable', message, [{ path: 'body/notify', message }]);
+  }
   const id = request.id ?? newBisectId();
   if (key) {
     const claim = await stores.idempotency.claim(submittedBy, key, {

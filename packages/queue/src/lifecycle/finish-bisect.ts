@@ -11,7 +11,7 @@ export interface FinishOptions {
 /**
  * Ends a bisect: the record's terminal status and result, then the stream's `result`,
  * `status` and `end` events (followers stop at `end`), then the webhook (queued as a signed
- * `bisect.finished` delivery). A bisect that already
+ * `bisect.finished` delivery) and the report mails of `notify`. A bisect that already
  * ended (a cancel that won the race, a twin coordinator) keeps its status, and nothing is
  * written or called twice. Resolves with the status the bisect ended in.
  */
@@ -46,6 +46,20 @@ export async function finishBisect(
       log.info({ deliveryId }, 'webhook queued');
     } catch (error) {
       log.warn({ err: (error as Error).message }, 'could not queue the webhook');
+    }
+  }
+  if (record.spec.notify?.length) {
+    try {
+      const deliveryIds = await stores.mails.finished({
+        record,
+        result: final,
+        commits: commits ?? record.commits ?? [],
+        journal: await stores.journals.read(id),
+        url: stores.webhooks.bisectUrl(id),
+      });
+      if (deliveryIds.length) log.info({ deliveryIds }, `${deliveryIds.length} mail(s) queued`);
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, 'could not queue the report mail');
     }
   }
   return status;

@@ -2,6 +2,7 @@ import type { ServiceConfig } from '@kbisect/config';
 import type { Redis } from 'ioredis';
 import { ArtifactStore } from '../artifacts/artifact-store.js';
 import { type Keys, keys } from '../keys.js';
+import { BisectMails } from '../lifecycle/mail.js';
 import { BisectWebhooks } from '../lifecycle/webhook.js';
 import { WatchRunLease } from '../watch/watch-run-lease.js';
 import { WatchStore } from '../watch/watch-store.js';
@@ -27,6 +28,8 @@ export interface Stores {
   watchRuns: WatchRunLease;
   /** `bisect.finished` to a bisect's webhook, signed and retried through the webhook queue. */
   webhooks: BisectWebhooks;
+  /** The report mails of a bisect's `notify`, queued on the same delivery queue. */
+  mails: BisectMails;
   /** Kernel images and modules, from build workers to lab workers on other hosts. */
   artifacts: ArtifactStore;
   /** The worker hosts, whose `lab-test.host.<host>` queues the API shows. */
@@ -46,6 +49,7 @@ export function createStores(redis: Redis, config: ServiceConfig): Stores {
     watches: new WatchStore(redis, config.redis.prefix),
     watchRuns: new WatchRunLease(redis, config.redis.prefix),
     webhooks: new BisectWebhooks(redis, config),
+    mails: new BisectMails(redis, config),
     artifacts: new ArtifactStore(redis, k, config.artifacts),
     labTestHosts: new LabTestHosts(redis, k),
   };

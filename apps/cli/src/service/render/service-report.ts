@@ -25,7 +25,12 @@ export function serviceReport(view: BisectView): string | undefined {
   const info = new Map<string, CommitInfo>(
     (view.commits ?? []).map((c) => [
       c.sha,
-      { ...c, parents: [], committerDate: c.authorDate } satisfies CommitInfo,
+      {
+        ...c,
+        parents: [],
+        committer: c.committer ?? c.author,
+        committerDate: c.authorDate,
+      } satisfies CommitInfo,
     ]),
   );
   return humanReport(outcome, info, result);
