@@ -322,3 +322,32 @@ describeInChromium('the dashboard in a browser', () => {
     expect(tab.page.url()).toContain(`/ui/bisects/${bisect}`);
   });
 });
+
+describeInChromium('the dashboard of a service whose reads are open', () => {
+  let open: ServiceHarness;
+  let browser: Browser;
+  beforeAll(async () => {
+    open = await ServiceHarness.start('web-open', { readsNeedToken: false });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await open?.close();
+  });
+
+  it('asks for no token to read, and takes one on request to act', async () => {
+    const tab = await DashboardTab.open(browser, open.api.url);
+    try {
+      await tab.page.goto(`${open.api.url}/ui/`);
+      await tab.page.locator('#bisect-rows').waitFor();
+      expect(await tab.page.locator('#token-dialog[open]').count()).toBe(0);
+      await tab.page.click('#give-token');
+      await tab.page.fill('#token-input', open.tokens.writer);
+      await tab.page.press('#token-input', 'Enter');
+      await tab.page.locator('[data-caller="ci"]').waitFor();
+      expect(tab.problems).toEqual([]);
+    } finally {
+      await tab.close();
+    }
+  });
+});

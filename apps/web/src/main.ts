@@ -1,7 +1,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { session } from './api.js';
-import { forgetToken } from './auth.js';
+import { askForToken, forgetToken, storeToken } from './auth.js';
 import { fill, h } from './dom.js';
 import { bisectListPage } from './pages/bisect-list.js';
 import { bisectPage } from './pages/bisect-page.js';
@@ -50,7 +50,24 @@ async function show(): Promise<void> {
 function showCaller(caller: { name: string; write: boolean; admin: boolean } | undefined): void {
   const who = document.getElementById('who') as HTMLElement;
   if (!caller) {
-    fill(who);
+    // Reads are open here: a token is needed only to act, so it is asked for on request.
+    fill(
+      who,
+      h('span', {}, 'reading without a token'),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'link',
+          id: 'give-token',
+          onclick: async () => {
+            storeToken(await askForToken('A token lets you cancel and mark your bisects.'));
+            await show();
+          },
+        },
+        'Give a token',
+      ),
+    );
     return;
   }
   const rights = caller.admin ? 'admin' : caller.write ? 'may write' : 'read-only';

@@ -133,6 +133,12 @@ export function samplesChart(container: HTMLElement, input: SamplesChartInput): 
   container.dataset.sampleMarks = String(sampleMarks);
   container.dataset.failureMarks = String(failureMarks);
   container.dataset.columns = String(columns.length);
+  plotBox.setAttribute('role', 'img');
+  plotBox.setAttribute(
+    'aria-label',
+    `${sampleMarks} samples of ${columns.length} tested commits in history order; ` +
+      'the buttons below the chart open each commit’s evidence',
+  );
 
   const drawBackground = (u: uPlot) => {
     const ctx = u.ctx;
