@@ -4,7 +4,7 @@ import { samplesChart, VERDICT_COLOURS } from '../charts/samples-chart.js';
 import { stepTimeline } from '../charts/step-timeline.js';
 import { append, fill, h } from '../dom.js';
 import { followEvents, type StreamEvent } from '../event-stream.js';
-import { duration, localTime, repoName, secondsBetween, shortSha } from '../format.js';
+import { shortSha } from '../format.js';
 import {
   type BisectView,
   type Caller,
@@ -13,6 +13,7 @@ import {
   type TestedCommit,
   type Verdict,
 } from '../types.js';
+import { bisectActions, bisectFacts } from './bisect-header.js';
 import { bisectResult } from './bisect-result.js';
 import type { PageContext } from './page-context.js';
 import { statusBadge } from './status-badge.js';
@@ -114,108 +115,26 @@ export async function bisectPage(main: HTMLElement, { caller, signal, param }: P
     evidence.scrollIntoView({ block: 'nearest' });
   };
 
-  function drawHeader(progress: Progress | undefined = liveStep ?? view.progress): void {
+  function drawHeader(): void {
     fill(document.getElementById('status') as HTMLElement, statusBadge(view.status));
-    const running = !isTerminal(view.status);
-    const start = view.startedAt ?? view.createdAt;
-    const fact = (name: string, key: string, value: string | Node) => [
-      h('dt', {}, name),
-      h('dd', { 'data-fact': key }, value),
-    ];
-    fill(
-      header,
-      fact(
-        'Status',
-        'status',
-        view.cancelRequested && running ? `${view.status} (cancelling)` : view.status,
-      ),
-      fact('Phase', 'phase', running && progress ? progress.phase : '—'),
-      fact(
-        'Commit',
-        'commit',
-        running && progress ? h('span', { class: 'mono' }, shortSha(progress.commit)) : '—',
-      ),
-      fact(
-        'Candidates left',
-        'remaining',
-        progress ? String(progress.remaining) : String(view.range.commits),
-      ),
-      fact('Steps left', 'steps-left', running && progress ? `about ${progress.stepsLeft}` : '—'),
-      fact(
-        'Time left',
-        'eta',
-        running && progress?.secondsLeft !== undefined
-          ? `about ${duration(progress.secondsLeft)}`
-          : '—',
-      ),
-      fact('Repository', 'repo', h('span', { title: view.spec.repo }, repoName(view.spec.repo))),
-      fact(
-        'Range',
-        'range',
-        h(
-          'span',
-          { class: 'mono' },
-          `${view.range.goods.map(shortSha).join(' ')}..${shortSha(view.range.bad)}`,
-        ),
-      ),
-      fact('Owner', 'owner', view.submittedBy),
-      fact('Started', 'started', localTime(start)),
-      fact('Duration', 'duration', duration(secondsBetween(start, view.finishedAt))),
-    );
+    fill(header, bisectFacts(view, liveStep ?? view.progress));
   }
 
   function drawActions(): void {
-    const terminal = isTerminal(view.status);
     fill(actions);
-    if (!mayAct(caller, view) || terminal) return;
+    if (!mayAct(caller, view) || isTerminal(view.status)) return;
     append(
       actions,
-      h(
-        'button',
-        {
-          type: 'button',
-          id: 'cancel',
-          class: 'danger',
-          disabled: view.cancelRequested === true,
-          onclick: async () => {
-            if (!confirm(`Cancel bisect ${id}? Its running build and test stop now.`)) return;
-            await act(() => postJson(`${base}/cancel`));
-          },
+      bisectActions(view, (liveStep ?? view.progress)?.commit, {
+        cancel: async () => {
+          if (!confirm(`Cancel bisect ${id}? Its running build and test stop now.`)) return;
+          await act(() => postJson(`${base}/cancel`));
         },
-        view.cancelRequested ? 'Cancelling…' : 'Cancel bisect',
-      ),
-    );
-    // The commit under test, marked by hand: what a person does with a step that hangs or
-    // that they know the answer to. The coordinator drops the step and decides again.
-    const current = (liveStep ?? view.progress)?.commit;
-    if (!current || view.cancelRequested) return;
-    append(
-      actions,
-      h(
-        'span',
-        { class: 'muted' },
-        'Mark ',
-        h('span', { class: 'mono' }, shortSha(current)),
-        ' (under test):',
-      ),
-      (['good', 'bad', 'skip'] as const).map((verdict) =>
-        h(
-          'button',
-          {
-            type: 'button',
-            'data-mark-current': verdict,
-            onclick: () =>
-              act(() =>
-                postJson(`${base}/verdicts`, {
-                  commit: current,
-                  verdict,
-                  note: 'marked on the web page',
-                }),
-              ),
-          },
-          verdict,
-        ),
-      ),
+        mark: (commit, verdict) =>
+          act(() =>
+            postJson(`${base}/verdicts`, { commit, verdict, note: 'marked on the web page' }),
+          ),
+      }),
     );
   }
 
