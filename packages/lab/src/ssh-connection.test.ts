@@ -28,6 +28,19 @@ describeNeeding(...TEST_SSHD_NEEDS)('connecting to a lab', () => {
     ssh.dispose();
   });
 
+  it('survives an idle session the lab resets, and connects again on the next use', async () => {
+    const session = new LabSession(sshd.lab);
+    try {
+      const idle = await session.ssh();
+      // What ssh2 emits when a lab is power-cycled under an idle session: without a listener
+      // this throws, as it would crash a worker holding a session to a lab another one reboots.
+      expect(() => idle.connection?.emit('error', new Error('read ECONNRESET'))).not.toThrow();
+      expect(await session.check('echo again')).toBe('again');
+    } finally {
+      session.disconnect();
+    }
+  });
+
   it('refuses a host key other than the pinned one, naming both fingerprints', async () => {
     const pinned = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
     const error = await connectLab({ ...sshd.lab, hostKeyFingerprint: pinned }).catch((e) => e);

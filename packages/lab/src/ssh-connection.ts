@@ -36,6 +36,11 @@ export async function connectLab(
         return presented === config.hostKeyFingerprint;
       },
     });
+    // node-ssh listens for errors only while it connects or runs a command. An idle session
+    // whose lab went away under it (power-cycled or kexec'd by another holder, a keepalive
+    // timeout) would otherwise emit an unhandled 'error' that ends the worker process. The
+    // session is dropped at once, so the next use connects again.
+    ssh.connection?.on('error', () => ssh.dispose());
     return ssh;
   } catch (error) {
     ssh.dispose();

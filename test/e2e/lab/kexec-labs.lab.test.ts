@@ -65,8 +65,6 @@ describe('KexecLabs on the QEMU lab VM', () => {
     expect(second.sample.detail?.lab).toBe(vm.config.name);
   });
 
-  // Written without a VM at hand (the same calls pass against the loopback sshd in
-  // apps/worker/src/lab-test/kexec-labs-sshd.test.ts); first run on the lab VM pending.
   it('runs command and metric oracles with their files on the booted kernel', async () => {
     const kernel = artifact(culprit.image as string, culprit.release as string);
     // The script answers from the lab itself: it passes only on the kernel it was given.
