@@ -1,9 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { culpritWarnings, type JournalEntry, sameKernel } from '@kbisect/core';
+import { findBwrap, probeBwrap, Sandbox } from '@kbisect/sandbox';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BWRAP, describeNeeding, skipOnHost } from '../../../test/support/requirements.js';
 import { KernelSpecInvalid } from './errors/index.js';
 import type { KernelBuildSpec } from './kernel-build-spec.js';
 import { KernelBuilder } from './kernel-builder.js';
@@ -189,6 +191,21 @@ describe('KernelBuilder', () => {
     expect(evidence.configWarnings).toEqual(['CONFIG_DROPPED_BY_OLDDEFCONFIG=y']);
   });
 
+  it('builds in the same tree for a mirror reached through a symlink', async () => {
+    const repo = fakeKernelRepo();
+    dirs.push(repo.dir);
+    const link = join(tempDir(), 'mirror-link');
+    symlinkSync(repo.dir, link);
+    const builder = await KernelBuilder.create({
+      spec: { config: tinyconfig, ccache: 'off' },
+      cacheDir: tempDir(),
+    });
+
+    expect(builder.treeDir({ ...repo.source, mirrorPath: link })).toBe(
+      builder.treeDir(repo.source),
+    );
+  });
+
   it('puts ccache in front of the compiler when asked, and keys the cache by config content', async () => {
     const fragment = join(tempDir(), 'a.config');
     writeFileSync(fragment, 'CONFIG_A=y\n');
@@ -221,5 +238,35 @@ describe('KernelBuilder', () => {
         cacheDir: tempDir(),
       }),
     ).rejects.toBeInstanceOf(KernelSpecInvalid);
+  });
+});
+
+describeNeeding(BWRAP)('KernelBuilder in the bwrap sandbox', () => {
+  it('merges config fragments with the sources read-only', async (context) => {
+    const bwrap = await findBwrap();
+    skipOnHost(context, bwrap ? await probeBwrap(bwrap) : 'bwrap is not installed');
+    const repo = fakeKernelRepo();
+    dirs.push(repo.dir);
+    const head = repo.commit('head', { 'helper.c': 'int helper(int x) { return x - 7; }\n' });
+    const fragment = join(tempDir(), 'lab.config');
+    writeFileSync(fragment, 'CONFIG_LAB=y\n');
+    const cacheDir = tempDir();
+    const builder = await KernelBuilder.create({
+      spec: {
+        config: { kind: 'defconfig', target: 'tinyconfig', fragments: [fragment] },
+        ccache: 'off',
+      },
+      cacheDir,
+      sandbox: await Sandbox.create({
+        config: { mode: 'bwrap', allowNetwork: false },
+        stateDir: join(cacheDir, 'sandbox'),
+      }),
+    });
+
+    const { evidence, artifact } = await builder.build(repo.source, head, signal);
+
+    expect(evidence.logTail ?? '').not.toMatch(/Read-only file system/);
+    expect(evidence.ok).toBe(true);
+    expect(readFileSync(artifact?.config as string, 'utf8')).toContain('CONFIG_LAB=y');
   });
 });

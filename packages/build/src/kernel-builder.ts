@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -126,12 +126,19 @@ export class KernelBuilder {
     return `${treeId}-${this.configHash}-${this.toolchain.id}`;
   }
 
-  /** The reused source and build directories for `source` with this spec. */
+  /**
+   * The reused source and build directories for `source` with this spec. The mirror is named
+   * by its real path: one reached through a symlink (a service cache sharing another's mirrors)
+   * builds in the same tree, not in a second one from scratch.
+   */
   treeDir(source: KernelSource): string {
+    const mirror = existsSync(source.mirrorPath)
+      ? realpathSync(source.mirrorPath)
+      : resolve(source.mirrorPath);
     const key = createHash('sha256')
       .update(
         [
-          resolve(source.mirrorPath),
+          mirror,
           this.configHash,
           this.spec.arch,
           this.toolchain.cc,
@@ -376,15 +383,13 @@ export class KernelBuilder {
     const config = this.spec.config;
     const dotConfig = join(out, '.config');
     const fragments = config.kind === 'defconfig' ? (config.fragments ?? []) : [];
+    // In the build directory: merge_config.sh makes its temporary files in the current
+    // directory, and the sources are read-only in the sandbox.
     const merge = () =>
-      step([
-        join(src, 'scripts/kconfig/merge_config.sh'),
-        '-m',
-        '-O',
+      step(
+        [join(src, 'scripts/kconfig/merge_config.sh'), '-m', '-O', out, dotConfig, ...fragments],
         out,
-        dotConfig,
-        ...fragments,
-      ]);
+      );
     if (config.kind === 'file') {
       await copyFile(config.path, dotConfig);
     } else {

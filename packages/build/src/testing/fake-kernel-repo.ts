@@ -75,11 +75,14 @@ exit 0
 `;
 
 const MERGE_CONFIG = `#!/bin/sh
-# merge_config.sh -m -O DIR BASE FRAGMENTS...: fragments override the base.
+# merge_config.sh -m -O DIR BASE FRAGMENTS...: fragments override the base. Its temporary
+# file goes in the current directory, as the real one's does (mktemp ./.tmp.config.XXXXXXXXXX).
 shift 3
 base=$1
 shift
-cat "$@" >> "$base"
+tmp=$(mktemp ./.tmp.config.XXXXXXXXXX)
+cat "$base" "$@" > "$tmp"
+mv "$tmp" "$base"
 `;
 
 function git(dir: string, args: string[]): string {
