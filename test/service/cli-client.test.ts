@@ -9,8 +9,21 @@ import { RECORD_ORACLE, ServiceHarness } from './support/service-harness.js';
 let service: ServiceHarness;
 let env: NodeJS.ProcessEnv;
 
+/** A token that may send no command of its own, only name a recipe of the config. */
+const ROBOT_TOKEN = 'robot-token-cli-test';
+
 beforeAll(async () => {
-  service = await ServiceHarness.start('cli');
+  service = await ServiceHarness.start('cli', {
+    moreTokens: [{ name: 'robot', token: ROBOT_TOKEN, commands: 'recipes' }],
+    sections: {
+      recipes: {
+        'record-check': {
+          build: { command: 'make -s' },
+          oracle: { kind: 'command', command: RECORD_ORACLE },
+        },
+      },
+    },
+  });
   await service.startWorker();
   env = { KBISECT_SERVER: service.api.url, KBISECT_TOKEN: service.tokens.writer };
 });
@@ -94,6 +107,32 @@ describe('kbisect start --wait --json', () => {
     );
     expect(result.code, result.stderr).toBe(2);
     expect(result.json?.status).toBe('inconclusive');
+  });
+});
+
+describe('kbisect start --recipe', () => {
+  it('lets a token limited to recipes bisect with the build and oracle of a recipe', async () => {
+    const robot = { ...env, KBISECT_TOKEN: ROBOT_TOKEN };
+    const range = ['--repo', service.project.dir, '--good', 'v1.0', '--bad', 'main'];
+    // Its own command is refused by the service, naming the recipes it may use instead.
+    const own = await kbisect(['start', ...bisectArgs()], robot);
+    expect(own.code).not.toBe(0);
+    expect(own.stderr).toMatch(/record-check/);
+    // --recipe with --oracle is refused before anything is sent.
+    const both = await kbisect(
+      ['start', ...range, '--recipe', 'record-check', '--oracle', 'command:true'],
+      robot,
+    );
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(
+      /--recipe record-check brings the build and the oracle: drop --oracle/,
+    );
+    const started = await kbisect(
+      ['start', ...range, '--recipe', 'record-check', '--wait', '--json'],
+      robot,
+    );
+    expect(started.code, started.stderr).toBe(0);
+    expect((started.json as { culprit: string }).culprit).toBe(service.project.culprit);
   });
 });
 

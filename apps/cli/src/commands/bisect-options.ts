@@ -17,8 +17,14 @@ export const SPLICE_MEASURE_HELP =
  * The bisect options of `kbisect run` and `kbisect start`: the same words mean the same thing
  * whether the bisect runs here or in the service. `repoHelp` says where a path is resolved.
  */
-export function addBisectOptions(command: Command, repoHelp: string): Command {
-  return command
+export function addBisectOptions(
+  command: Command,
+  repoHelp: string,
+  { recipes = false }: { recipes?: boolean } = {},
+): Command {
+  const oracleHelp =
+    "command:'CMD' (git bisect run exit codes), metric:'CMD' (prints a number) or splice-loopback[:ARGS]";
+  const base = command
     .requiredOption('--repo <path|url>', repoHelp)
     .requiredOption('--good <ref>', 'a known good commit (repeatable)', collect)
     .requiredOption('--bad <ref>', 'a known bad commit')
@@ -32,11 +38,17 @@ export function addBisectOptions(command: Command, repoHelp: string): Command {
       '--ccache <auto|on|off>',
       'put ccache in front of the build command\'s compilers (CC="ccache cc", CXX="ccache c++") ' +
         'for a build that honours CC/CXX; auto (default): when ccache is installed',
-    )
-    .requiredOption(
-      '--oracle <spec>',
-      "command:'CMD' (git bisect run exit codes), metric:'CMD' (prints a number) or splice-loopback[:ARGS]",
-    )
+    );
+  const withOracle = recipes
+    ? base
+        .option('--oracle <spec>', `${oracleHelp}; or --recipe`)
+        .option(
+          '--recipe <name>',
+          'a recipe of the service config (`recipes:`): its build and oracle, instead of ' +
+            '--build and --oracle (what a token limited to recipes may send)',
+        )
+    : base.requiredOption('--oracle <spec>', oracleHelp);
+  return withOracle
     .option(
       '--oracle-file <path>',
       'command/metric: a file the test needs, written under its base name into the directory ' +

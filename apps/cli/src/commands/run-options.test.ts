@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { specFromRunOptions } from '../service/spec-from-options.js';
 import { bisectFlagsOf } from '../testing/bisect-flags.js';
 import { UsageError } from '../usage-error.js';
-import { localRunOptions, parseRunFlags } from './run-options.js';
+import { localRunOptions, parseRunFlags, parseServiceRunFlags } from './run-options.js';
 
 const flagsOf = (args: string[]) => bisectFlagsOf(args);
 
@@ -128,5 +128,37 @@ describe('--oracle-file', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('--recipe (kbisect start, watch add)', () => {
+  const withRecipe = (args: string[]) => {
+    const { oracle: _splice, ...flags } = flagsOf(args);
+    return flags;
+  };
+
+  it('sends the recipe and the decision, and neither build nor oracle', () => {
+    const options = parseServiceRunFlags(withRecipe(['--recipe', 'splice-x86', '--samples', '5']));
+    const spec = specFromRunOptions(options, { labels: {}, lab: 'rack1' });
+    expect(spec).toMatchObject({ recipe: 'splice-x86', lab: { name: 'rack1' } });
+    expect(spec).not.toHaveProperty('oracle');
+    expect(spec).not.toHaveProperty('build');
+    // No direction unless a flag gives one: the recipe's oracle may imply its own.
+    expect(spec.decision).toEqual({ calibrationSamples: 40, samples: 5 });
+    const lower = parseServiceRunFlags(withRecipe(['--recipe', 'r', '--lower-is-better']));
+    expect(specFromRunOptions(lower, { labels: {} }).decision?.direction).toBe('lower-is-better');
+  });
+
+  it('refuses a build or an oracle beside it, naming them', () => {
+    expect(() =>
+      parseServiceRunFlags({
+        ...withRecipe(['--recipe', 'r', '--build', 'make']),
+        oracle: 'command:true',
+      }),
+    ).toThrow(new UsageError('--recipe r brings the build and the oracle: drop --oracle, --build'));
+  });
+
+  it('is no way around the oracle for kbisect run', () => {
+    expect(() => parseRunFlags(withRecipe(['--recipe', 'r']))).toThrow(/--oracle is required/);
   });
 });

@@ -28,7 +28,9 @@ export interface RunFlags {
   build?: string;
   buildTimeout: string;
   ccache?: string;
-  oracle: string;
+  /** Required by `run`; `start` and `watch add` may name a `recipe` instead. */
+  oracle?: string;
+  recipe?: string;
   oracleFile?: string[];
   spliceMeasure?: string;
   oracleTimeout: string;
@@ -97,20 +99,25 @@ function number(
 
 const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
 
+/** The direction the flags give, if any. */
+function givenDirection(flags: RunFlags): Direction | undefined {
+  if (flags.higherIsBetter && flags.lowerIsBetter) {
+    throw new UsageError('--higher-is-better and --lower-is-better exclude each other; pick one');
+  }
+  return flags.lowerIsBetter
+    ? 'lower-is-better'
+    : flags.higherIsBetter
+      ? 'higher-is-better'
+      : undefined;
+}
+
 /**
  * The direction flags, or the oracle's own direction where it has one: splice-loopback's
  * rate is higher-is-better and its stalled time lower-is-better, whatever is said; a flag
  * that says otherwise is a mistake and is refused rather than silently overridden.
  */
 function directionOf(flags: RunFlags, oracle: OracleSpec): Direction {
-  if (flags.higherIsBetter && flags.lowerIsBetter) {
-    throw new UsageError('--higher-is-better and --lower-is-better exclude each other; pick one');
-  }
-  const given: Direction | undefined = flags.lowerIsBetter
-    ? 'lower-is-better'
-    : flags.higherIsBetter
-      ? 'higher-is-better'
-      : undefined;
+  const given = givenDirection(flags);
   if (oracle.kind !== 'splice-loopback') return given ?? 'higher-is-better';
   const measure = oracle.measure ?? DEFAULT_SPLICE_MEASURE;
   const implied = spliceMeasureDirection(measure);
@@ -126,7 +133,18 @@ function directionOf(flags: RunFlags, oracle: OracleSpec): Direction {
   return implied;
 }
 
+/** The options every bisect command shares, all but the oracle and what depends on it. */
+export type CommonOptions = Omit<RunOptions, 'oracle' | 'direction' | 'threshold'>;
+
+/** `kbisect start` and `watch add` may name a recipe of the service instead of build and oracle. */
+export type ServiceRunOptions =
+  | RunOptions
+  | (CommonOptions & { recipe: string; direction?: Direction; threshold?: number });
+
 export function parseRunFlags(flags: RunFlags): RunOptions {
+  if (flags.oracle === undefined) {
+    throw new UsageError("--oracle is required: command:'CMD', metric:'CMD' or splice-loopback");
+  }
   const oracle = withOracleFiles(
     withSpliceMeasure(parseOracleSpec(flags.oracle), flags.spliceMeasure),
     flags.oracleFile,
@@ -136,6 +154,44 @@ export function parseRunFlags(flags: RunFlags): RunOptions {
   if (threshold !== undefined && oracle.kind !== 'metric') {
     throw new UsageError('--threshold applies to --oracle metric:CMD only');
   }
+  return {
+    ...parseCommonFlags(flags),
+    oracle,
+    direction,
+    ...(threshold !== undefined ? { threshold } : {}),
+  };
+}
+
+/**
+ * The flags of `kbisect start` and `watch add`: an oracle as for `run`, or `--recipe NAME`,
+ * whose build and oracle the service takes from its config (a token limited to recipes may
+ * send nothing else). With a recipe the direction is sent only when a flag gives it: the
+ * recipe's oracle may set its own (splice-loopback's stalls are lower-is-better).
+ */
+export function parseServiceRunFlags(flags: RunFlags): ServiceRunOptions {
+  if (flags.recipe === undefined) return parseRunFlags(flags);
+  const brought = [
+    ...(flags.oracle !== undefined ? ['--oracle'] : []),
+    ...(flags.build !== undefined ? ['--build'] : []),
+    ...(flags.oracleFile !== undefined ? ['--oracle-file'] : []),
+    ...(flags.spliceMeasure !== undefined ? ['--splice-measure'] : []),
+  ];
+  if (brought.length > 0) {
+    throw new UsageError(
+      `--recipe ${flags.recipe} brings the build and the oracle: drop ${brought.join(', ')}`,
+    );
+  }
+  const direction = givenDirection(flags);
+  const threshold = number('--threshold', flags.threshold, Number.isFinite, 'a number');
+  return {
+    ...parseCommonFlags(flags),
+    recipe: flags.recipe,
+    ...(direction ? { direction } : {}),
+    ...(threshold !== undefined ? { threshold } : {}),
+  };
+}
+
+function parseCommonFlags(flags: RunFlags): CommonOptions {
   const logLevels = ['debug', 'info', 'warn', 'error'];
   if (!logLevels.includes(flags.logLevel)) {
     throw new UsageError(
@@ -150,16 +206,14 @@ export function parseRunFlags(flags: RunFlags): RunOptions {
   if (samples !== undefined && maxSamples !== undefined && maxSamples < samples) {
     throw new UsageError(`--max-samples ${maxSamples} is below --samples ${samples}`);
   }
-  const options: RunOptions = {
+  const options: CommonOptions = {
     repo: flags.repo,
     goods: flags.good,
     bad: flags.bad,
     buildTimeoutMs:
       1000 * (number('--build-timeout', flags.buildTimeout, (n) => n > 0, 'seconds > 0') ?? 0),
-    oracle,
     oracleTimeoutMs:
       1000 * (number('--oracle-timeout', flags.oracleTimeout, (n) => n > 0, 'seconds > 0') ?? 0),
-    direction,
     calibrationSamples:
       number(
         '--calibration-samples',
@@ -175,7 +229,6 @@ export function parseRunFlags(flags: RunFlags): RunOptions {
     logFormat: flags.logFormat as 'pretty' | 'json',
   };
   if (flags.build !== undefined) options.build = flags.build;
-  if (threshold !== undefined) options.threshold = threshold;
   if (samples !== undefined) options.samples = samples;
   if (maxSamples !== undefined) options.maxSamples = maxSamples;
   const alpha = number(
@@ -227,9 +280,13 @@ export function oracleAndDecisionOf(options: RunOptions): {
   decision: DecisionSpec;
 } {
   const timeoutSeconds = options.oracleTimeoutMs / 1000;
-  const oracle: OracleSpec = { ...options.oracle, timeoutSeconds };
-  const decision: DecisionSpec = {
-    direction: options.direction,
+  return { oracle: { ...options.oracle, timeoutSeconds }, decision: decisionOf(options) };
+}
+
+/** The decision of any bisect command's options; the direction only where it is known. */
+export function decisionOf(options: ServiceRunOptions): DecisionSpec {
+  return {
+    ...(options.direction !== undefined ? { direction: options.direction } : {}),
     calibrationSamples: options.calibrationSamples,
     ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
     ...(options.samples !== undefined ? { samples: options.samples } : {}),
@@ -237,5 +294,4 @@ export function oracleAndDecisionOf(options: RunOptions): {
     ...(options.alpha !== undefined ? { alpha: options.alpha } : {}),
     ...(options.minEffect !== undefined ? { minEffect: options.minEffect } : {}),
   };
-  return { oracle, decision };
 }

@@ -2,7 +2,7 @@ import { ConfigInvalid } from '@kbisect/config';
 import { errorResultObject } from '@kbisect/contracts';
 import type { Command } from 'commander';
 import { addBisectOptions } from '../commands/bisect-options.js';
-import { parseRunFlags, type RunFlags } from '../commands/run-options.js';
+import { parseServiceRunFlags, type RunFlags } from '../commands/run-options.js';
 import { UsageError } from '../usage-error.js';
 import { ApiRequestFailed, ServerUnreachable } from './client/errors.js';
 import { followToEnd } from './commands/follow-to-end.js';
@@ -90,6 +90,7 @@ export function registerServiceCommands(program: Command): void {
           .command('start')
           .description('start a bisect in the kbisect service (same options as run)'),
         'git repository to bisect (a URL, or a path on the server host)',
+        { recipes: true },
       ),
     ),
   )
@@ -100,7 +101,7 @@ export function registerServiceCommands(program: Command): void {
     .option('--idempotency-key <key>', 'a retry with the same key returns the same bisect')
     .action(
       action(async (flags: StartFlags) => {
-        const run = parseRunFlags({ ...flags, logLevel: 'info', logFormat: 'pretty' });
+        const run = parseServiceRunFlags({ ...flags, logLevel: 'info', logFormat: 'pretty' });
         const kernel = kernelBuildRequestOf(flags, run.buildTimeoutMs / 1000);
         return startCommand(clientFrom(flags), run, {
           ...(kernel ? { kernel } : {}),

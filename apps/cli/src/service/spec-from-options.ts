@@ -1,8 +1,12 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { KernelBuildRequest } from '@kbisect/build';
-import type { BisectSpec } from '@kbisect/contracts';
-import { oracleAndDecisionOf, type RunOptions } from '../commands/run-options.js';
+import type { BisectBody } from '@kbisect/contracts';
+import {
+  decisionOf,
+  oracleAndDecisionOf,
+  type ServiceRunOptions,
+} from '../commands/run-options.js';
 import { UsageError } from '../usage-error.js';
 
 export interface ServiceOnlyOptions {
@@ -18,11 +22,21 @@ export interface ServiceOnlyOptions {
  * JSON body. A local path is made absolute: the server resolves it on its own host, so the
  * client and the server must share the file system (same machine, or the same mount).
  */
-export function specFromRunOptions(options: RunOptions, extra: ServiceOnlyOptions): BisectSpec {
+export function specFromRunOptions(
+  options: ServiceRunOptions,
+  extra: ServiceOnlyOptions,
+): BisectBody {
   if (extra.kernel && options.build) {
     throw new UsageError('--build and the kernel build flags (--defconfig...) exclude each other');
   }
-  const { oracle, decision } = oracleAndDecisionOf(options);
+  if ('recipe' in options && extra.kernel) {
+    throw new UsageError('--recipe brings the build: drop the kernel build flags (--defconfig...)');
+  }
+  // A recipe's build and oracle are the service's: the spec names it and brings neither.
+  const commands =
+    'recipe' in options
+      ? { recipe: options.recipe, decision: decisionOf(options) }
+      : oracleAndDecisionOf(options);
   const lab = extra.lab;
   return {
     repo: existsSync(options.repo) ? resolve(options.repo) : options.repo,
@@ -30,7 +44,7 @@ export function specFromRunOptions(options: RunOptions, extra: ServiceOnlyOption
     bad: options.bad,
     ...(extra.kernel
       ? { build: { kernel: extra.kernel } }
-      : options.build
+      : 'oracle' in options && options.build
         ? {
             build: {
               command: options.build,
@@ -43,8 +57,7 @@ export function specFromRunOptions(options: RunOptions, extra: ServiceOnlyOption
       ? {}
       : { lab: lab.startsWith('pool:') ? { pool: lab.slice(5) } : { name: lab } }),
     ...(options.bootFailure ? { bootFailure: options.bootFailure } : {}),
-    oracle,
-    decision,
+    ...commands,
     firstParent: options.firstParent,
     confirm: options.confirm,
     ...(Object.keys(extra.labels).length > 0 ? { labels: extra.labels } : {}),

@@ -14,7 +14,7 @@ export function bisectFlagsOf<F extends RunFlags = RunFlags>(
   extend: (command: Command) => Command = (command) => command,
 ): F {
   let flags: F | undefined;
-  extend(addBisectOptions(new Command('bisect').exitOverride(), 'repo'))
+  extend(addBisectOptions(new Command('bisect').exitOverride(), 'repo', { recipes: true }))
     .action((parsed: F) => {
       flags = parsed;
     })

@@ -1,10 +1,10 @@
 import type {
+  BisectBody,
   BisectRecord,
-  BisectSpec,
   BisectStatus,
+  WatchBody,
   WatchRecord,
   WatchRun,
-  WatchSpec,
 } from '@kbisect/contracts';
 import type { JournalEntry } from '@kbisect/core';
 import { ApiRequestFailed, ServerUnreachable } from './errors.js';
@@ -62,7 +62,7 @@ export class ApiClient {
     this.#token = token;
   }
 
-  submit(spec: BisectSpec, idempotencyKey?: string): Promise<Created> {
+  submit(spec: BisectBody, idempotencyKey?: string): Promise<Created> {
     return this.#json('POST', '/v1/bisects', spec, {
       ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
     });
@@ -103,7 +103,7 @@ export class ApiClient {
     });
   }
 
-  addWatch(spec: WatchSpec): Promise<WatchView> {
+  addWatch(spec: WatchBody): Promise<WatchView> {
     return this.#json('POST', '/v1/watches', spec);
   }
 

@@ -1,5 +1,5 @@
 import type { KernelBuildRequest } from '@kbisect/build';
-import type { RunOptions } from '../../commands/run-options.js';
+import type { ServiceRunOptions } from '../../commands/run-options.js';
 import { UsageError } from '../../usage-error.js';
 import type { ApiClient } from '../client/api-client.js';
 import { specFromRunOptions } from '../spec-from-options.js';
@@ -23,7 +23,7 @@ export interface StartOptions {
  */
 export async function startCommand(
   client: ApiClient,
-  run: RunOptions,
+  run: ServiceRunOptions,
   options: StartOptions,
 ): Promise<number> {
   const reports = {

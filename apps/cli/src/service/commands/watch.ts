@@ -1,10 +1,16 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { WatchRun, WatchSpec } from '@kbisect/contracts';
+import type { WatchBody, WatchRun } from '@kbisect/contracts';
 import { RECOMMENDED_CALIBRATION_SAMPLES } from '@kbisect/core';
 import { type Command, Option } from 'commander';
 import { SPLICE_MEASURE_HELP } from '../../commands/bisect-options.js';
-import { oracleAndDecisionOf, parseRunFlags, type RunFlags } from '../../commands/run-options.js';
+import {
+  decisionOf,
+  oracleAndDecisionOf,
+  parseServiceRunFlags,
+  type RunFlags,
+  type RunOptions,
+} from '../../commands/run-options.js';
 import { UsageError } from '../../usage-error.js';
 import type { ApiClient, WatchView } from '../client/api-client.js';
 import { addClientOptions, type ClientFlags, clientFrom, collectLabel } from '../service-flags.js';
@@ -47,10 +53,12 @@ export function registerWatchCommands(program: Command, action: Action): void {
       .option('--tz <zone>', 'time zone of the cron expression (default UTC)')
       .option('--build <cmd>', 'build command run in the worktree')
       .option('--build-timeout <seconds>', 'kill a longer build', '3600')
-      .requiredOption(
+      .option('--ccache <auto|on|off>', "ccache in front of the build's CC and CXX (default auto)")
+      .option(
         '--oracle <spec>',
-        "command:'CMD', metric:'CMD' (prints a number) or splice-loopback[:ARGS]",
+        "command:'CMD', metric:'CMD' (prints a number) or splice-loopback[:ARGS]; or --recipe",
       )
+      .option('--recipe <name>', 'a recipe of the service config: its build and oracle')
       .option('--oracle-timeout <seconds>', 'a single oracle run longer than this fails', '600')
       .option('--splice-measure <rate|stalls>', SPLICE_MEASURE_HELP)
       .addOption(new Option('--higher-is-better', 'the metric is a throughput (default)'))
@@ -118,15 +126,19 @@ function numberFlag(flag: string, text: string | undefined, min: number, max: nu
 }
 
 /** The spec of `watch add`, from the same parsing as `kbisect start`. */
-export function watchSpecFromFlags(flags: AddFlags): WatchSpec {
-  const run = parseRunFlags({
+export function watchSpecFromFlags(flags: AddFlags): WatchBody {
+  const run = parseServiceRunFlags({
     ...flags,
     good: ['-'],
     bad: '-',
     logLevel: 'info',
     logFormat: 'pretty',
   } as RunFlags);
-  const { oracle, decision } = oracleAndDecisionOf(run);
+  // A recipe's build and oracle are the service's: the spec names it and brings neither.
+  const commands =
+    'recipe' in run
+      ? { recipe: run.recipe, decision: decisionOf(run) }
+      : { ...oracleAndDecisionOf(run), ...buildOf(run) };
   const samples = numberFlag('--run-samples', flags.runSamples, 2, 200);
   const maxDrop = numberFlag('--max-drop', flags.maxDrop, 0, 100);
   const notify = (flags.notify ?? []).map((target) => {
@@ -140,14 +152,10 @@ export function watchSpecFromFlags(flags: AddFlags): WatchSpec {
     branch: flags.branch,
     cron: flags.cron,
     ...(flags.tz ? { tz: flags.tz } : {}),
-    ...(run.build
-      ? { build: { command: run.build, timeoutSeconds: run.buildTimeoutMs / 1000 } }
-      : {}),
     ...(lab === undefined || lab === 'local'
       ? {}
       : { lab: lab.startsWith('pool:') ? { pool: lab.slice(5) } : { name: lab } }),
-    oracle,
-    decision,
+    ...commands,
     ...(samples !== undefined ? { samples } : {}),
     ...(maxDrop !== undefined || run.alpha !== undefined
       ? {
@@ -212,4 +220,16 @@ async function listRuns(client: ApiClient, id: string, limit: number, json: bool
       .join('  ');
   process.stdout.write(runs.length === 0 ? 'no runs yet\n' : `${runs.map(line).join('\n')}\n`);
   return 0;
+}
+
+/** A watch's command build, as `kbisect start` sends one. */
+function buildOf(run: RunOptions) {
+  if (!run.build) return {};
+  return {
+    build: {
+      command: run.build,
+      timeoutSeconds: run.buildTimeoutMs / 1000,
+      ...(run.ccache !== 'auto' ? { ccache: run.ccache } : {}),
+    },
+  };
 }
