@@ -197,6 +197,35 @@ describe('the other client commands', () => {
     expect(mark.stderr).toMatch(/409/);
   });
 
+  it('fixed records the fix of the culprit, and status and every report say so', async () => {
+    // v1.0 is older than the culprit: it cannot be its fix.
+    const older = await kbisect(['fixed', id, 'v1.0'], env);
+    expect(older.code).toBe(1);
+    expect(older.stderr).toMatch(/422 .* does not contain the culprit/);
+    const unknown = await kbisect(['fixed', id, 'no-such-ref'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/422 .*no-such-ref/);
+
+    const fixed = await kbisect(['fixed', id, 'main', '--note', 'reverted in main'], env);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.stdout).toMatch(
+      new RegExp(`bisect ${id}: fixed by [0-9a-f]{12} \\("Tidy notes"\\) in v1\\.0-\\d+-g`),
+    );
+    const status = await kbisect(['status', id], env);
+    expect(status.stdout).toMatch(
+      / {4}fixed: {4}[0-9a-f]{12} \("Tidy notes"\) in v1\.0-\d+-g[0-9a-f]+, by ci/,
+    );
+    const report = await service.request('GET', `/v1/bisects/${id}/report.txt`);
+    const text = await report.text();
+    expect(text).toMatch(/^fixed: [0-9a-f]{40} \("Tidy notes"\)$/m);
+    expect(text).toMatch(/^ {7}in v1\.0-\d+-g[0-9a-f]+, recorded by ci at .*: reverted in main$/m);
+    // Only ended bisects with something to fix: a not-distinguishable one has none.
+    const view = (await (await service.request('GET', `/v1/bisects/${id}`)).json()) as {
+      fix?: { commit: string; by: string };
+    };
+    expect(view.fix).toMatchObject({ by: 'ci' });
+  });
+
   it('says what is wrong without a token, with a bad body, and without a server', async () => {
     const noToken = await kbisect(['start', ...bisectArgs(), '--json'], {
       ...env,

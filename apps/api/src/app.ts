@@ -13,6 +13,7 @@ import { registerDocs } from './plugins/docs.js';
 import { installRedisGate } from './plugins/redis-gate.js';
 import { registerWebPage } from './plugins/web-page.js';
 import { bisectCommitRoutes } from './routes/bisect-commits.js';
+import { bisectFixedRoutes } from './routes/bisect-fixed.js';
 import { bisectResumeRoutes } from './routes/bisect-resume.js';
 import { bisectRoutes } from './routes/bisects.js';
 import { callerRoutes } from './routes/caller.js';
@@ -56,6 +57,7 @@ export async function buildApp({ context, logger }: BuildAppOptions): Promise<Fa
     await metricRoutes(scope, context);
     await bisectRoutes(scope, context);
     await bisectResumeRoutes(scope, context);
+    await bisectFixedRoutes(scope, context);
     await bisectCommitRoutes(scope, context);
     await callerRoutes(scope, {
       readsNeedToken: config.auth.readsNeedToken && !config.auth.disabled,

@@ -21,6 +21,7 @@ export {
   type QueueName,
 } from './names.js';
 export { type ProgressLine, progressLine } from './progress/progress-line.js';
+export { BisectFix } from './record/bisect-fix.js';
 export {
   BISECT_STATUSES,
   BisectProgress,

@@ -119,6 +119,21 @@ describeWithXmllint('junitReport', () => {
     expect(xpath(bare, "count(//property[starts-with(@name, 'kbisect.setup.')])")).toBe('1');
   });
 
+  it('names a recorded fix as a property and stays valid', () => {
+    const fix = {
+      commit: 'f1'.repeat(20),
+      subject: 'sender: batch records again',
+      describe: 'v1.1-3-gf1f1f1f',
+      by: 'alice',
+      at: '2026-12-06T03:00:00.000Z',
+    };
+    const xml = junitReport({ ...found, fix });
+    expect(xpath(xml, "/testsuite/properties/property[@name='kbisect.fixed']/@value")).toBe(
+      `${fix.commit} v1.1-3-gf1f1f1f`,
+    );
+    expect(validate(xml)).toMatchObject({ ok: true });
+  });
+
   it('shows each tested commit with its verdict and measurement, and its build + test time', () => {
     const xml = junitReport(found);
     const first = "/testsuite/testcase[@classname='kbisect.tested-commit'][1]";

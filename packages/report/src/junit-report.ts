@@ -126,6 +126,7 @@ function properties(facts: BisectFacts): [string, string][] {
     if (info) props.push(['kbisect.describe', info.describe]);
   }
   if (result.effect) props.push(['kbisect.effect', result.effect]);
+  if (input.fix) props.push(['kbisect.fixed', `${input.fix.commit} ${input.fix.describe}`]);
   for (const warning of facts.culpritWarnings) props.push(['kbisect.warning', warning]);
   if (result.reason) props.push(['kbisect.reason', result.reason]);
   props.push(['kbisect.steps', String(result.steps)]);

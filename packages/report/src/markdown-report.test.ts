@@ -37,6 +37,22 @@ describe('markdownReport', () => {
     expect(withSetup).toMatch(/\| decision \| Mann-Whitney U, .*p &lt;= 0\.001 \|/);
   });
 
+  it('has a Fixed row once the fix is recorded', () => {
+    const withFix = markdownReport({
+      ...lbenchFound(),
+      fix: {
+        commit: 'f1'.repeat(20),
+        subject: 'sender: batch records again',
+        describe: 'v1.1-3-gf1f1f1f',
+        by: 'alice',
+        at: '2026-12-06T03:00:00.000Z',
+      },
+    });
+    expect(withFix).toContain(
+      '| Fixed | <code>f1f1f1f1f1f1</code> sender: batch records again (<code>v1.1-3-gf1f1f1f</code>) |',
+    );
+  });
+
   it('gives the effect, the confirmations and a link to the bisect', () => {
     expect(md).toContain('| Effect | metric -86% (1591 → 219), p = 8e-5, 3 + 40 samples |');
     expect(md).toContain('✅ parent-is-good');

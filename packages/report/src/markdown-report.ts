@@ -74,6 +74,13 @@ function summary(facts: BisectFacts): string[] {
             .join('<br>'),
         ]);
       }
+      const fix = facts.input.fix;
+      if (fix) {
+        rows.push([
+          'Fixed',
+          `${code(shortSha(fix.commit))} ${mdText(fix.subject)} (${code(fix.describe)})`,
+        ]);
+      }
       if (url.length) rows.push(['Bisect', url[0] as string]);
       return [
         `### kbisect: first bad commit ${code(shortSha(culprit))} ${mdText(subject)}`,

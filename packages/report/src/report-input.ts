@@ -1,4 +1,4 @@
-import type { CommitDescription, Quantity, ResultObject } from '@kbisect/contracts';
+import type { BisectFix, CommitDescription, Quantity, ResultObject } from '@kbisect/contracts';
 
 /**
  * What a report is made from: the result object of a bisect as `kbisect run --json` prints it
@@ -19,6 +19,8 @@ export interface BisectReportInput {
    * `Closes:` the bisect's URL (`url`). Given by the mail; absent, the report has none.
    */
   reportedBy?: string;
+  /** The commit recorded as the fix (`kbisect fixed`), said at the top of every report. */
+  fix?: BisectFix;
   /** The lab or machine the oracle ran on (JUnit `hostname`; default "localhost"). */
   host?: string;
   /**

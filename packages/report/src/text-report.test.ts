@@ -267,3 +267,23 @@ describe('textReport of a splice-loopback kernel bisect', () => {
     expect(few).toContain('shift: too few runs (3 and 3) for a 95% interval');
   });
 });
+
+describe('reports of a bisect whose fix was recorded', () => {
+  const fix = {
+    commit: 'f1'.repeat(20),
+    subject: 'sender: batch records again',
+    describe: 'v1.1-3-gf1f1f1f',
+    by: 'alice',
+    at: '2026-12-06T03:00:00.000Z',
+    note: 'https://lore.example.org/r/123',
+  };
+
+  it('says so under the culprit in the text report', () => {
+    const text = textReport({ ...lbenchFound(), fix });
+    expect(text).toContain(
+      `describe: v1.0-12-g41c0520\nfixed: ${fix.commit} ("sender: batch records again")\n` +
+        '       in v1.1-3-gf1f1f1f, recorded by alice at 2026-12-06T03:00:00.000Z: https://lore.example.org/r/123\n',
+    );
+    expect(textReport(lbenchFound())).not.toContain('fixed:');
+  });
+});

@@ -57,6 +57,7 @@ function foundReport(facts: BisectFacts): string[] {
   }
   // Beside the commit, before any figure: a doubt changes how the rest is read.
   lines.push(...facts.culpritWarnings.map((warning) => `warning: ${warning}`));
+  lines.push(...fixedLines(facts));
   lines.push(...urlLine(facts), '', ...setupLines(facts));
   lines.push(...effectLines(facts), ...shiftLines(facts));
   lines.push(...confirmedLine(result.confirmations ?? []));
@@ -75,6 +76,16 @@ function headline(facts: BisectFacts): string {
   if (facts.culpritBootFailure) return 'kbisect noticed a boot failure';
   if (change === null || change === undefined) return 'kbisect noticed a regression';
   return `kbisect noticed a ${formatPercent(change)} regression${metric ? ` of ${metric}` : ''}`;
+}
+
+/** The fix, once recorded: the first thing a reader of an old report needs to know. */
+function fixedLines(facts: BisectFacts): string[] {
+  const fix = facts.input.fix;
+  if (!fix) return [];
+  return [
+    `fixed: ${fix.commit} ("${fix.subject}")`,
+    `       in ${fix.describe}, recorded by ${fix.by} at ${fix.at}${fix.note ? `: ${fix.note}` : ''}`,
+  ];
 }
 
 function urlLine(facts: BisectFacts): string[] {
@@ -266,6 +277,7 @@ function inconclusiveReport(facts: BisectFacts): string[] {
     `kbisect could not narrow the regression down to one commit: ${result.reason ?? 'only skipped commits are left'}`,
   );
   lines.push(...facts.culpritWarnings.map((warning) => `warning: ${warning}`));
+  lines.push(...fixedLines(facts));
   lines.push(...urlLine(facts), '', ...setupLines(facts));
   if (result.candidates.length) {
     lines.push('The first bad commit is one of:');

@@ -54,6 +54,7 @@ export async function reportRoutes(root: FastifyInstance, ctx: ApiContext): Prom
       result: { ...record.result, journal },
       commits: record.commits ?? [],
       url: `${base}/v1/bisects/${record.id}`,
+      ...(record.fix ? { fix: record.fix } : {}),
     };
   };
 

@@ -8,6 +8,7 @@ import { ApiRequestFailed, ServerUnreachable } from './client/errors.js';
 import { followToEnd } from './commands/follow-to-end.js';
 import {
   cancelCommand,
+  fixedCommand,
   listCommand,
   markCommand,
   resumeCommand,
@@ -205,6 +206,18 @@ export function registerServiceCommands(program: Command): void {
             flags.json ?? false,
           );
         },
+      ),
+    );
+
+  addClientOptions(
+    program
+      .command('fixed <id> <commit>')
+      .description('record the commit that fixed what a bisect found; its reports say so'),
+  )
+    .option('--note <text>', 'e.g. where the fix was discussed')
+    .action(
+      action(async (id: string, commit: string, flags: ClientFlags & { note?: string }) =>
+        fixedCommand(clientFrom(flags), id, commit, flags.note, flags.json ?? false),
       ),
     );
 

@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { ResultObject } from '../result/result-object.js';
 import { BisectSpec } from '../spec/bisect-spec.js';
+import { BisectFix } from './bisect-fix.js';
 
 export const BISECT_STATUSES = [
   'queued',
@@ -75,6 +76,7 @@ export const BisectRecord = Type.Object({
   progress: Type.Optional(BisectProgress),
   result: Type.Optional(ResultObject),
   commits: Type.Optional(Type.Array(CommitDescription)),
+  fix: Type.Optional(BisectFix),
 });
 
 export type ResolvedRangeSummary = Static<typeof ResolvedRangeSummary>;

@@ -1,5 +1,6 @@
 import type {
   BisectBody,
+  BisectFix,
   BisectRecord,
   BisectStatus,
   WatchBody,
@@ -99,6 +100,14 @@ export class ApiClient {
     return this.#json('POST', `/v1/bisects/${encodeURIComponent(id)}/verdicts`, {
       commit,
       verdict,
+      ...(note ? { note } : {}),
+    });
+  }
+
+  /** Records the commit that fixed what the bisect found. */
+  fixed(id: string, commit: string, note?: string): Promise<BisectFix> {
+    return this.#json('POST', `/v1/bisects/${encodeURIComponent(id)}/fixed`, {
+      commit,
       ...(note ? { note } : {}),
     });
   }

@@ -32,6 +32,11 @@ function describe(view: BisectView): string {
   }
   lines.push(`    verdicts: ${view.journal.length}`);
   if (view.cancelRequested && !view.finishedAt) lines.push('    cancel requested');
+  if (view.fix) {
+    lines.push(
+      `    fixed:    ${short(view.fix.commit)} ("${view.fix.subject}") in ${view.fix.describe}, by ${view.fix.by}`,
+    );
+  }
   const report = serviceReport(view);
   if (report) lines.push('', report);
   else if (view.result?.error) lines.push(`    error:    ${view.result.error}`);
@@ -69,6 +74,23 @@ export async function listCommand(
     );
   }
   if (page.next) process.stdout.write(`more: kbisect list --cursor ${page.next}\n`);
+  return 0;
+}
+
+/** `kbisect fixed ID COMMIT [--note TEXT]`: the fix of what the bisect found, for its reports. */
+export async function fixedCommand(
+  client: ApiClient,
+  id: string,
+  commit: string,
+  note: string | undefined,
+  json: boolean,
+): Promise<number> {
+  const fix = await client.fixed(id, commit, note);
+  process.stdout.write(
+    json
+      ? `${JSON.stringify(fix)}\n`
+      : `bisect ${id}: fixed by ${fix.commit.slice(0, 12)} ("${fix.subject}") in ${fix.describe}\n`,
+  );
   return 0;
 }
 
