@@ -25,8 +25,8 @@ const RELOAD_DEBOUNCE_MS = 150;
 
 /**
  * `/ui/bisects/:id`: a bisect, live over its event stream. `step` progress updates the header
- * at once; any other progress reloads the bisect (journal, result) so every part of the page
- * is drawn from the same record the API holds.
+ * at once; a verdict, a status or the result reloads the bisect (journal, result), so every
+ * part of the page is drawn from the same record the API holds.
  */
 export async function bisectPage(main: HTMLElement, { caller, signal, param }: PageContext) {
   const id = param;
@@ -277,7 +277,14 @@ export async function bisectPage(main: HTMLElement, { caller, signal, param }: P
       drawHeader();
       if (moved) drawActions();
     }
-    if (['progress', 'status', 'result', 'end'].includes(event.type)) reloadSoon();
+    // A new step, a verdict (a journal entry; a mark by hand is followed by a new step) or an
+    // end changes the record; builds and samples of the step under way do not, and a
+    // calibration sends dozens of them.
+    const changesRecord =
+      event.type === 'progress'
+        ? ['step', 'verdict', 'done'].includes(progress.type ?? '')
+        : ['status', 'result', 'end'].includes(event.type);
+    if (changesRecord) reloadSoon();
   };
 
   drawAll();
