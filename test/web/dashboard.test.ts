@@ -164,6 +164,17 @@ describeInChromium('the dashboard in a browser', () => {
       .toContain(service.project.culprit.slice(0, 12));
     expect(await page.locator('#bisect-log').textContent()).toContain('git bisect start');
     expect(await tab.layoutShift()).toBeLessThan(0.1);
+    // A fix recorded later (kbisect fixed) is on the page when it is next opened.
+    const fixed = await service.request('POST', `/v1/bisects/${id}/fixed`, {
+      body: { commit: 'main', note: 'recorded by the web test' },
+      token: service.tokens.writer,
+    });
+    expect(fixed.status).toBeLessThan(300);
+    await page.reload();
+    await page.locator('#result [data-fix]').waitFor();
+    expect(await page.locator('#result [data-fix]').textContent()).toContain(
+      'recorded by the web test',
+    );
     await page.mouse.move(0, 0);
     await tab.screenshot('bisect-found');
     await page.click('a[data-nav="bisects"]');

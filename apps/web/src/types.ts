@@ -145,6 +145,15 @@ export interface BisectView {
   progress?: Progress;
   result?: ResultObject;
   commits?: CommitDescription[];
+  /** The commit that fixed what the bisect found, when someone recorded it (kbisect fixed). */
+  fix?: {
+    commit: string;
+    subject: string;
+    describe: string;
+    by: string;
+    at: string;
+    note?: string;
+  };
   journal: JournalEntry[];
 }
 

@@ -39,6 +39,16 @@ export function bisectResult(view: BisectView): HTMLElement | null {
             : null,
         )
       : h('p', {}, h('strong', {}, result.status), result.reason ? `: ${result.reason}` : ''),
+    view.fix
+      ? h(
+          'p',
+          { class: 'fix', 'data-fix': view.fix.commit },
+          h('strong', {}, 'Fixed by: '),
+          h('span', { class: 'mono' }, shortSha(view.fix.commit)),
+          ` ${view.fix.subject} (${view.fix.describe}; recorded by ${view.fix.by})`,
+          view.fix.note ? ` — ${view.fix.note}` : '',
+        )
+      : null,
     result.error ? h('p', { class: 'error' }, result.error) : null,
     result.candidates.length
       ? h(
