@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { startApi } from '@kbisect/api';
 import { buildJobId, labTestJobId, labTestQueueOf, ownerKey } from '@kbisect/contracts';
 import { verifySignature } from '@kbisect/notify';
@@ -52,12 +52,20 @@ interface Run {
   message?: string;
 }
 
+/** The dry run's mbox: the mails of the bisects regressions start. */
+const MBOX_FILE = join(mkdtempSync(join(tmpdir(), 'kbisect-watch-mail-')), 'kbisect.mbox');
+const MBOX = () => MBOX_FILE;
+
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
 
 beforeAll(async () => {
-  // A signing secret: watches with notify targets are refused without one.
-  service = await ServiceHarness.start('watch', { webhooks: { secret: WEBHOOK_SECRET } });
+  // A signing secret: watches with notify targets are refused without one; a mail section
+  // (its dry run) for the mail target, which the bisects of regressions carry.
+  service = await ServiceHarness.start('watch', {
+    webhooks: { secret: WEBHOOK_SECRET },
+    sections: { mail: { from: 'kbisect <kbisect@example.org>', mbox: MBOX() } },
+  });
   receiver = await startReceiver([200]);
   const repo = service.project.dir;
   git(repo, 'branch', 'nightly', 'v1.0');
@@ -72,6 +80,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.close();
   await receiver?.close();
+  rmSync(dirname(MBOX_FILE), { recursive: true, force: true });
 });
 
 const watchSpec = (overrides: Record<string, unknown> = {}) => ({
@@ -85,7 +94,7 @@ const watchSpec = (overrides: Record<string, unknown> = {}) => ({
   samples: 5,
   regression: { metric: 'median', maxDropPercent: 10 },
   labels: { suite: 'watch' },
-  notify: [{ id: 'team-hook', url: receiver.url }],
+  notify: [{ id: 'team-hook', url: receiver.url }, { mail: { cc: ['team@example.org'] } }],
   ...overrides,
 });
 
@@ -338,6 +347,16 @@ describe('a watch every 3 s on a branch', () => {
       spec: { labels: Record<string, string> };
     };
     expect(record.spec.labels).toEqual({ suite: 'watch', watchId: id, runId: run.id });
+    // The watch's mail target went with the bisect: the culprit's author got the report.
+    expect((record.spec as { notify?: unknown }).notify).toEqual([
+      { mail: { cc: ['team@example.org'] } },
+    ]);
+    await expect
+      .poll(() => (existsSync(MBOX()) ? readFileSync(MBOX(), 'utf8') : ''), { timeout: 20_000 })
+      .toContain(`X-Kbisect-Bisect: ${run.bisectId}`);
+    const mbox = readFileSync(MBOX(), 'utf8');
+    expect(mbox).toContain('To: Dev <dev@example.org>');
+    expect(mbox).toContain('Cc: team@example.org');
 
     // The regression is still there on the next runs: the same bisect, not a second one.
     const later = await waitForRuns(

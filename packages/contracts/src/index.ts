@@ -71,6 +71,8 @@ export {
   DEFAULT_REGRESSION,
   DEFAULT_WATCH_ALPHA,
   DEFAULT_WATCH_SAMPLES,
+  isMailTarget,
+  isWebhookTarget,
   NightlyKernel,
   NotifyTarget,
   RegressionRule,
@@ -82,4 +84,5 @@ export {
   WatchRun,
   type WatchRunStatus,
   WatchSpec,
+  WebhookNotifyTarget,
 } from './watch/watch-spec.js';

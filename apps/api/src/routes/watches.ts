@@ -4,6 +4,7 @@ import { labProblems, loadServiceLabs } from '@kbisect/config';
 import {
   type BisectSpec,
   directionProblems,
+  isWebhookTarget,
   networkProblems,
   specProblems,
   WatchBody,
@@ -139,9 +140,17 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
     }
     // Webhooks are never sent unsigned: a target without a secret would fail every delivery,
     // months later, at the first regression. Say it now.
-    const unsigned = (spec.notify ?? [])
-      .map((target, i) => ({ target, i }))
-      .filter(({ target }) => !webhookSecretFor(ctx.config, target.id));
+    const targets = (spec.notify ?? []).map((target, i) => ({ target, i }));
+    const unsigned = targets.flatMap(({ target, i }) =>
+      isWebhookTarget(target) && !webhookSecretFor(ctx.config, target.id) ? [{ target, i }] : [],
+    );
+    const mails = targets.filter(({ target }) => !isWebhookTarget(target));
+    if (mails.length > 0 && !ctx.config.mail) {
+      throw new Unprocessable(
+        'this service sends no mail: add a `mail` section (smtp or mbox) to the service config, or drop the mail targets of "notify"',
+        inBody(mails.map(({ i }) => ({ path: `/notify/${i}`, message: 'no mail section' }))),
+      );
+    }
     if (unsigned.length > 0) {
       const ids = unsigned.map(({ target }) => target.id);
       throw new Unprocessable(

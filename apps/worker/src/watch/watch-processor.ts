@@ -4,6 +4,8 @@ import {
   DEFAULT_WATCH_ALPHA,
   DEFAULT_WATCH_SAMPLES,
   decisionSetup,
+  isMailTarget,
+  isWebhookTarget,
   type JobOwner,
   ownerKey,
   WatchJob,
@@ -361,6 +363,7 @@ async function startBisect(
   if (await stores.bisects.get(id)) return id;
   await save({ bisectId: id });
   const { spec } = watch;
+  const mails = (spec.notify ?? []).filter(isMailTarget);
   const bisect: BisectSpec = {
     repo: spec.repo,
     good: lastGood,
@@ -372,6 +375,7 @@ async function startBisect(
     ...(spec.firstParent !== undefined ? { firstParent: spec.firstParent } : {}),
     ...(spec.confirm !== undefined ? { confirm: spec.confirm } : {}),
     ...(spec.recipe ? { recipe: spec.recipe } : {}),
+    ...(mails.length ? { notify: mails } : {}),
     labels: { ...spec.labels, watchId: watch.id, runId: run.id },
   };
   await createBisect(options, { spec: bisect, submittedBy: `watch:${watch.id}`, id });
@@ -388,7 +392,8 @@ async function notify(
   final: Partial<WatchRun>,
 ): Promise<void> {
   const ended = { ...current(), ...final };
-  const targets = watch.spec.notify ?? [];
+  // Mail targets go with the bisect a regression starts; the run's event goes to webhooks.
+  const targets = (watch.spec.notify ?? []).filter(isWebhookTarget);
   let notified: string[] | undefined;
   if (targets.length > 0 && options.notifier) {
     try {

@@ -1,3 +1,4 @@
+import { MailTarget } from '@kbisect/notify';
 import { OracleSpec } from '@kbisect/oracle';
 import { type Static, Type } from 'typebox';
 import { BuildSpec, DecisionSpec, LabSpec, RecipeName } from '../spec/bisect-spec.js';
@@ -36,14 +37,26 @@ export const RegressionRule = Type.Object(
 );
 export type RegressionRule = Static<typeof RegressionRule>;
 
-export const NotifyTarget = Type.Object(
+/** A webhook that gets `watch.regression`, signed with its own or the default secret. */
+export const WebhookNotifyTarget = Type.Object(
   {
     id: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }),
     url: Type.String({ maxLength: 2048, pattern: '^https?://' }),
   },
   { additionalProperties: false },
 );
+export type WebhookNotifyTarget = Static<typeof WebhookNotifyTarget>;
+
+/**
+ * Where a watch reports: a webhook (`watch.regression` of each run), or a mail target that
+ * the bisects this watch starts carry as their `notify` (the culprit's report mail).
+ */
+export const NotifyTarget = Type.Union([WebhookNotifyTarget, MailTarget]);
 export type NotifyTarget = Static<typeof NotifyTarget>;
+
+export const isWebhookTarget = (target: NotifyTarget): target is WebhookNotifyTarget =>
+  'url' in target;
+export const isMailTarget = (target: NotifyTarget): target is MailTarget => 'mail' in target;
 
 const Cron = Type.String({
   minLength: 9,
