@@ -42,6 +42,8 @@ export async function runBisectScenario(scenario: BisectScenario): Promise<boole
     // A kernel that stops booting is the regression itself: a boot bisect.
     ...(scenario.bootBisect ? { bootFailure: 'bad' as const } : {}),
     confirm: scenario.confirm,
+    // The culprit's report mail, LKP style (the service's mbox dry run, kernel-bisect.ts).
+    notify: [{ mail: { cc: ['e2e-list@kbisect.invalid'] } }],
   };
   const posted = await fetch(`${apiUrl}/v1/bisects`, {
     method: 'POST',

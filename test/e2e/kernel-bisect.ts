@@ -182,6 +182,7 @@ try {
   const serviceDir = join(cacheDir, 'service');
   mkdirSync(serviceDir, { recursive: true });
   if (!existsSync(join(serviceDir, 'mirrors'))) symlinkSync('../git', join(serviceDir, 'mirrors'));
+  const e2eMbox = join(serviceDir, 'mail', `kbisect-${process.pid}.mbox`);
   const config = await loadConfig({
     env: {},
     overrides: {
@@ -192,6 +193,8 @@ try {
       cacheDir: serviceDir,
       kernelBuildDir: join(cacheDir, 'build'),
       labs: [join(vmDir, VM_FILES.labConfig)],
+      // The report mails of the bisects (notify in kernel-bisect-scenario.ts), as a dry run.
+      mail: { from: 'kbisect e2e <kbisect@kbisect.invalid>', mbox: e2eMbox },
       'log.level': 'info',
     },
   });
@@ -201,7 +204,7 @@ try {
   cleanups.push(() => api.close());
   const worker = await startWorker(config, { logDestination });
   cleanups.push(() => worker.close());
-  log(`service up: API ${api.url}, worker; JSON logs in ${serviceLog}`);
+  log(`service up: API ${api.url}, worker; JSON logs in ${serviceLog}; report mails in ${e2eMbox}`);
 
   let passed = 0;
   for (const scenario of scenarios) {
