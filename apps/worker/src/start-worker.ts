@@ -130,6 +130,8 @@ export async function startWorker(
       worktrees,
       interrupts,
       lockDurationMs: w.lockDurationMs,
+      // get_maintainer.pl is the tree's code: it runs in the sandbox of builds and oracles.
+      ...(config.mail?.getMaintainer ? { maintainers: { sandbox } } : {}),
       log,
     }),
     { ...common, concurrency: w.concurrency.coordinator },

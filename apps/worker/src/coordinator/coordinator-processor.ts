@@ -24,7 +24,15 @@ import {
   NotDistinguishable,
   runBisect,
 } from '@kbisect/core';
-import { finishBisect, JournalConflict, type Queues, type Stores } from '@kbisect/queue';
+import type { Mailbox } from '@kbisect/notify';
+import {
+  type FinishOptions,
+  finishBisect,
+  JournalConflict,
+  type Queues,
+  type Stores,
+} from '@kbisect/queue';
+import type { Sandbox } from '@kbisect/sandbox';
 import { type Job, type QueueEvents, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
@@ -32,6 +40,7 @@ import type { LocalWorktrees } from '../build/local-worktrees.js';
 import { interruptCause } from '../errors/step-interrupted.js';
 import type { Interrupts } from '../interrupts.js';
 import type { CoordinatorRuns } from './coordinator-runs.js';
+import { maintainersOf } from './maintainers.js';
 import type { QueueEventsByName } from './queue-events-by-name.js';
 import { serviceEnvironment } from './service-environment.js';
 
@@ -44,6 +53,11 @@ export interface CoordinatorOptions {
   interrupts: Interrupts;
   lockDurationMs: number;
   runs: CoordinatorRuns;
+  /**
+   * `mail.getMaintainer`: the sandbox in which a found culprit's scripts/get_maintainer.pl
+   * runs, for the Cc of its report mail; absent: no one is looked up.
+   */
+  maintainers?: { sandbox: Sandbox };
   log: Logger;
 }
 
@@ -311,7 +325,40 @@ async function finish(
   if (result.culprit)
     log.info({ culprit: result.culprit }, `${result.culprit} is the first bad commit`);
   else log.info({ result: outcome.result }, `${result.status}: ${result.reason ?? ''}`);
-  return end(options, record.id, result.status, log, result, { commits });
+  const maintainers = await culpritMaintainers(options, record, result, log);
+  return end(options, record.id, result.status, log, result, {
+    commits,
+    ...(quantity ? { quantity } : {}),
+    ...(maintainers.length ? { maintainers } : {}),
+  });
+}
+
+/** The Cc of the culprit's mail from get_maintainer.pl, when asked and a mail will go. */
+async function culpritMaintainers(
+  options: CoordinatorOptions,
+  record: BisectRecord,
+  result: ResultObject,
+  log: Logger,
+): Promise<Mailbox[]> {
+  const mails = record.spec.notify?.length ?? 0;
+  if (!options.maintainers || !result.culprit || result.status !== 'found' || mails === 0) {
+    return [];
+  }
+  try {
+    const repository = await options.repositories.get(record.spec.repo);
+    const found = await maintainersOf(repository, result.culprit, {
+      sandbox: options.maintainers.sandbox,
+      baseDir: options.worktrees.dirOf(record.id),
+    });
+    log.info(
+      { maintainers: found.map((m) => m.address) },
+      `get_maintainer.pl: ${found.length} to Cc`,
+    );
+    return found;
+  } catch (error) {
+    log.warn({ err: (error as Error).message }, 'get_maintainer.pl gave no answer');
+    return [];
+  }
 }
 
 /** Ends the bisect through the shared lifecycle step, logging a cancel for followers. */
@@ -321,7 +368,7 @@ async function end(
   status: BisectStatus,
   log: Logger,
   result?: ResultObject,
-  extra: { commits?: CommitDescription[] } = {},
+  extra: Omit<FinishOptions, 'result'> = {},
 ): Promise<BisectStatus> {
   if (status === 'cancelled') log.warn('bisect cancelled; its builds and tests were stopped');
   return finishBisect(options.stores, id, status, log, { ...(result ? { result } : {}), ...extra });

@@ -1,5 +1,5 @@
 import type { ServiceConfig } from '@kbisect/config';
-import type { BisectRecord, CommitDescription, ResultObject } from '@kbisect/contracts';
+import type { BisectRecord, CommitDescription, Quantity, ResultObject } from '@kbisect/contracts';
 import type { JournalEntry } from '@kbisect/core';
 import { type Mailbox, type MailMessage, MailNotifier, type MailTarget } from '@kbisect/notify';
 import { type BisectReportInput, mailSubject, textReport } from '@kbisect/report';
@@ -15,6 +15,8 @@ export interface FinishedBisect {
   url: string;
   /** Extra Cc of the culprit's mail: get_maintainer.pl's answer, when asked for. */
   maintainers?: readonly Mailbox[];
+  /** What the oracle measured: the subject's metric and the table's first row. */
+  quantity?: Quantity;
 }
 
 /**
@@ -41,6 +43,7 @@ export class BisectMails {
       commits: bisect.commits,
       url: bisect.url,
       reportedBy: mail.reportedBy ?? mail.from,
+      ...(bisect.quantity ? { quantity: bisect.quantity } : {}),
     };
     const text = textReport(input);
     const subject = mailSubject(input);
