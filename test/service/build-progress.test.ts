@@ -43,7 +43,10 @@ describe('a build slower than the progress interval', () => {
     const ofCommit = lines.filter((line) => line.commit === end.commit && line.step === 'build');
     expect(ofCommit.every((line) => line.bisectId === id)).toBe(true);
     expect(ofCommit[0]?.msg).toMatch(
-      new RegExp(`^build ${short}: \`${command}\` in /\\S+/worktrees/${id}/\\S+ on \\S+$`),
+      // A build slot of the repository (or, when every slot is busy, a worktree of the bisect).
+      new RegExp(
+        `^build ${short}: \`${command}\` in /\\S+/(slots/\\S+/slot-\\d+|worktrees/${id}/\\S+) on \\S+`,
+      ),
     );
     const ticks = ofCommit.filter((line) => new RegExp(`^build ${short}: \\d+ s$`).test(line.msg));
     expect(ticks.length).toBeGreaterThanOrEqual(3);

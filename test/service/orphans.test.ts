@@ -68,7 +68,7 @@ async function killMidMeasurement(worker: WorkerProcess, dir: string) {
 
 async function expectCleanEnd(id: string, dir: string, orphan: { pid: number; pgid: number }) {
   const view = await service.waitForEnd(id, 120_000);
-  expect(view.result?.culprit).toBe(service.project.culprit);
+  expect(view.result?.culprit, JSON.stringify(view.result)).toBe(service.project.culprit);
   expect(startTimeOf(orphan.pid)).toBeUndefined();
   expect(groupMembers(orphan.pgid)).toEqual([]);
   expect(existsSync(join(dir, 'events'))).toBe(false);

@@ -77,6 +77,7 @@ interface StartFlags extends RunFlags, ClientFlags, KernelFlags {
   webhook?: string;
   lab?: string;
   idempotencyKey?: string;
+  speculate?: boolean;
 }
 
 /**
@@ -100,6 +101,7 @@ export function registerServiceCommands(program: Command): void {
     .option('--webhook <url>', 'POSTed the result object when the bisect ends')
     .option('--lab <name>', 'local (default), a lab name, or pool:NAME')
     .option('--idempotency-key <key>', 'a retry with the same key returns the same bisect')
+    .option('--no-speculate', 'build only the commit under test, never the next ones ahead')
     .action(
       action(async (flags: StartFlags) => {
         const run = parseServiceRunFlags({ ...flags, logLevel: 'info', logFormat: 'pretty' });
@@ -112,6 +114,7 @@ export function registerServiceCommands(program: Command): void {
           ...(flags.webhook ? { webhook: flags.webhook } : {}),
           ...(flags.lab ? { lab: flags.lab } : {}),
           ...(flags.idempotencyKey ? { idempotencyKey: flags.idempotencyKey } : {}),
+          ...(flags.speculate === false ? { speculate: false } : {}),
         });
       }),
     );

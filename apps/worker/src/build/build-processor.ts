@@ -43,9 +43,9 @@ const optional = <K extends string, V>(key: K, value: V | undefined) =>
   (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
 /**
- * A build job: the commit checked out clean in a build slot of its repository (a fresh
- * worktree with the culprit reverted, for the revert check), the build command in it, its
- * compilers fronted by ccache unless the spec says `ccache: off`. The worktree is the result; a failed build is evidence,
+ * A build job: a fresh worktree of the commit (with the culprit reverted, for the revert
+ * check), the build command in it, its compilers fronted by ccache unless the spec says
+ * `ccache: off`. The worktree is the result; a failed build is evidence,
  * not an error. Cancel kills the build's process group and removes the worktree; a shutdown
  * does the same and hands the job back to the queue for another worker.
  */
@@ -116,7 +116,11 @@ export function buildProcessor(options: BuildProcessorOptions) {
           return { kind: 'revert-conflict', conflicts: revert.conflicts } satisfies BuildJobResult;
         }
       } else {
-        worktree = await repository.buildWorktree(data.commit, { baseDir });
+        // A fresh worktree per build, never a build slot: a coordinator restarted after a
+        // crash re-attaches to a finished build and tests its worktree, which must still hold
+        // that commit; a slot whose holder died may have been checked out again since. The
+        // compiler cache (CCACHE_BASEDIR) keeps the rebuild warm all the same.
+        worktree = await repository.addWorktree(data.commit, { baseDir });
       }
       log.debug({ worktree: worktree.path }, `building ${data.commit.slice(0, 12)}`);
       const evidence: BuildEvidence = data.command

@@ -248,6 +248,7 @@ async function coordinate(
         journal,
         checkEndpoints: true,
         confirm: spec.confirm ?? true,
+        speculate: spec.speculate ?? true,
         bootFailure: bootFailureOf(spec),
         signal: decide.signal,
         onEvent,

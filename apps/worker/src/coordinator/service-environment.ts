@@ -30,6 +30,7 @@ import type { Static, TSchema } from 'typebox';
 import Value from 'typebox/value';
 import type { LocalWorktrees } from '../build/local-worktrees.js';
 import { StepInterrupted } from '../errors/step-interrupted.js';
+import { BuildsAhead } from './builds-ahead.js';
 import { runChildJob } from './child-job.js';
 import type { QueueEventsByName } from './queue-events-by-name.js';
 
@@ -101,23 +102,39 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
     return result.host === thisHost && !existsSync(result.worktree);
   };
 
+  const buildJobData = (commit: string, revert?: string): BuildJob => ({
+    owner,
+    repo: spec.repo,
+    commit,
+    timeoutMs: kernel?.timeoutMs ?? build?.timeoutMs ?? 60_000,
+    ...(build ? { command: build.command } : {}),
+    ...(build?.network ? { network: true } : {}),
+    ...(build && build.ccache !== 'auto' ? { ccache: build.ccache } : {}),
+    ...(kernel ? { kernel } : {}),
+    ...(revert ? { revert } : {}),
+  });
+
+  // Builds queued ahead for the next step (`speculate`), at a lower priority than real ones.
+  const ahead = new BuildsAhead({
+    queue: queues.build,
+    events: queueEvents.build,
+    // An abandoned build's worktree goes back at once; a kernel stays in the artifact cache.
+    release: async (result) => {
+      if (!Value.Check(BuildJobResult, result) || result.kind !== 'built') return;
+      if (kernel || result.host !== thisHost) return;
+      await worktrees.release(result.worktree);
+    },
+    log,
+  });
+
   const runBuild = async (commit: string, revert: string | undefined, signal: AbortSignal) => {
     const kind = revert ? 'revert' : 'build';
     const key = `${options.journalLength()}.${commit}.${kind}`;
     const occurrence = occurrences.get(key) ?? 0;
     occurrences.set(key, occurrence + 1);
     const jobId = buildJobId(jobIdPrefix, options.journalLength(), commit, kind, occurrence);
-    const data: BuildJob = {
-      owner,
-      repo: spec.repo,
-      commit,
-      timeoutMs: kernel?.timeoutMs ?? build?.timeoutMs ?? 60_000,
-      ...(build ? { command: build.command } : {}),
-      ...(build?.network ? { network: true } : {}),
-      ...(build && build.ccache !== 'auto' ? { ccache: build.ccache } : {}),
-      ...(kernel ? { kernel } : {}),
-      ...(revert ? { revert } : {}),
-    };
+    if (!revert) await ahead.adopt(commit, jobId);
+    const data = buildJobData(commit, revert);
     log.debug({ commit, job: jobId }, 'build job');
     const result = await guard(
       track(runChildJob(queues.build, queueEvents.build, kind, data, jobId, signal, { isStale })),
@@ -142,6 +159,15 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
   });
 
   const env: ServiceEnvironment = {
+    speculate(_testing, next) {
+      // The next step's job ids: the journal will have one more entry, the testing commit's.
+      const length = options.journalLength() + 1;
+      for (const commit of next) {
+        const jobId = buildJobId(jobIdPrefix, length, commit, 'build', 0);
+        track(ahead.start(commit, jobId, buildJobData(commit)));
+      }
+    },
+
     async prepare(commit, signal) {
       const { jobId, result } = await runBuild(commit, undefined, signal);
       if (result.kind !== 'built') throw new Error(`build job ${jobId} returned ${result.kind}`);
@@ -199,6 +225,7 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
     },
 
     async settled() {
+      await ahead.dropAll();
       await Promise.allSettled([...inFlight]);
     },
 

@@ -136,6 +136,13 @@ const bisectFields = {
       description: 're-test culprit, parent and revert before naming the culprit',
     }),
   ),
+  speculate: Type.Optional(
+    Type.Boolean({
+      default: true,
+      description:
+        'while a commit is tested, build the two commits the next step may pick, on spare build capacity',
+    }),
+  ),
   labels: Type.Optional(
     Type.Record(
       Type.String({ pattern: '^[A-Za-z0-9_.:/-]{1,64}$' }),

@@ -190,6 +190,34 @@ describe('runBisect', () => {
     expect(steps.at(-1)).toMatchObject({ phase: 'confirm', secondsLeft: 2 });
   });
 
+  it('asks the environment to build ahead, once a step is built, the commits the next step may pick', async () => {
+    const { env } = scriptedEnvironment({ value: regressionFrom('c') });
+    const asked: { testing: string; next: readonly string[] }[] = [];
+    const bisected: string[] = [];
+    env.speculate = (testing, next) => asked.push({ testing, next });
+    const outcome = await runBisect({
+      range,
+      env,
+      policy,
+      onEvent: (event) => {
+        // The loop's steps: the endpoints checked, then the bisect (confirmations build nothing ahead).
+        if (event.type === 'step' && event.phase !== 'confirm') bisected.push(event.commit);
+      },
+    });
+    expect(outcome.result).toEqual({ kind: 'found', culprit: 'c' });
+    // Every step was asked about while it was tested, and each step after the first
+    // is one of the commits its predecessor asked for: the build ahead was the right one.
+    expect(asked.map((a) => a.testing)).toEqual(bisected);
+    for (let i = 1; i < bisected.length; i++) {
+      expect(asked[i - 1]?.next).toContain(bisected[i]);
+    }
+    const without = scriptedEnvironment({ value: regressionFrom('c') });
+    let calls = 0;
+    without.env.speculate = () => calls++;
+    await runBisect({ range, env: without.env, policy, speculate: false });
+    expect(calls).toBe(0);
+  });
+
   it('calibrates on the endpoints, then recalibrates from the journal when resumed', async () => {
     const noisy = (commit: string, call: number) =>
       regressionFrom('c')(commit) * (1 + ((call % 5) - 2) / 100);

@@ -7,6 +7,7 @@ import type { BisectResult } from '../result.js';
 import { estimateTests } from '../steps.js';
 import { estimateTimeLeft } from '../time-left.js';
 import type { BootFailureVerdict } from '../verdict.js';
+import { whatIf } from '../what-if.js';
 import { bootsIsGoodPolicy } from './boot-bisect-policy.js';
 import type { BisectEnvironment, PreparedCommit } from './environment.js';
 import { BisectCancelled, EndpointDidNotBoot, OracleFailed } from './errors.js';
@@ -42,6 +43,11 @@ export interface RunBisectOptions<P extends PreparedCommit> {
   checkEndpoints?: boolean;
   /** Re-test culprit and parent (and the revert, when the env can) before naming a culprit. */
   confirm?: boolean;
+  /**
+   * Let the environment build the next step's commits while this one is tested
+   * (`BisectEnvironment.speculate`); default true where the environment can.
+   */
+  speculate?: boolean;
   /**
    * A kernel that does not boot (`OracleFailed` with reason 'boot-failed'): skipped (default),
    * or bad, for a boot bisect. When the bad endpoint itself does not boot, a boot bisect does
@@ -234,6 +240,28 @@ async function runBisectLoop<P extends PreparedCommit>(
 
   const policy = await resolvePolicy();
 
+  /**
+   * `prepare` for a bisect step that, once the commit is built, hands the environment the two
+   * commits the next step may pick, so their builds overlap this commit's test.
+   */
+  function buildAhead(commit: string): (() => Promise<P>) | undefined {
+    const { speculate } = env;
+    if (!speculate || options.speculate === false) return undefined;
+    return async () => {
+      const prepared = await env.prepare(commit, signal);
+      if (prepared.build.ok) {
+        const next = whatIf(range, journal, commit, {
+          checkEndpoints: options.checkEndpoints ?? true,
+        });
+        const commits = [next.ifGood, next.ifBad].flatMap((s) =>
+          s.kind === 'test' ? [s.commit] : [],
+        );
+        if (commits.length > 0) speculate.call(env, commit, [...new Set(commits)]);
+      }
+      return prepared;
+    };
+  }
+
   async function resolvePolicy(): Promise<DecisionPolicy> {
     const { calibration } = options;
     if (!calibration) {
@@ -337,7 +365,7 @@ async function runBisectLoop<P extends PreparedCommit>(
       stepsLeft: step.stepsLeft,
       ...secondsLeft(step.stepsLeft + 1 + confirmTests, policy.initialSamples),
     });
-    const entry = await evaluate(step.commit, policy);
+    const entry = await evaluate(step.commit, policy, buildAhead(step.commit));
     await record(entry);
     onEvent({ type: 'verdict', entry, remaining: step.remaining });
   }

@@ -13,6 +13,8 @@ export interface StartOptions {
   webhook?: string;
   lab?: string;
   idempotencyKey?: string;
+  /** false: no builds ahead (`--no-speculate`). */
+  speculate?: boolean;
 }
 
 /**
@@ -39,6 +41,7 @@ export async function startCommand(
     ...(options.webhook ? { webhook: options.webhook } : {}),
     ...(options.lab ? { lab: options.lab } : {}),
   });
+  if (options.speculate === false) spec.speculate = false;
   const created = await client.submit(spec, options.idempotencyKey);
   if (!options.wait) {
     process.stdout.write(

@@ -1,0 +1,121 @@
+import type { Job, QueueEvents } from 'bullmq';
+import type { Logger } from 'pino';
+
+/**
+ * BullMQ priority of a build queued ahead: jobs without a priority (every real build) are
+ * taken first, so a build ahead only ever uses capacity nothing else wants.
+ */
+export const AHEAD_PRIORITY = 1000;
+
+interface AheadJob {
+  commit: string;
+  jobId: string;
+  queued: Promise<void>;
+}
+
+/** The part of the build queue this needs. */
+export interface AheadQueue {
+  add(name: string, data: object, options: { jobId: string; priority: number }): Promise<unknown>;
+  getJob(jobId: string): Promise<Job | undefined>;
+}
+
+export interface BuildsAheadOptions {
+  queue: AheadQueue;
+  events: QueueEvents;
+  /** Gives back what a finished build that nobody will test holds (its worktree). */
+  release(result: unknown): Promise<void>;
+  log: Logger;
+}
+
+/**
+ * Builds started for the next step before it is known which commit it tests (speculative
+ * builds, `BisectEnvironment.speculate`). Each is an ordinary build job with the id the next
+ * step's `prepare` will ask for, so the step that picks its commit attaches to it (raising it
+ * to a real build's priority); the others are dropped: removed while they wait, given back
+ * when they finish. A coordinator restarted mid-step attaches the same way, and its jobs
+ * ahead that no step takes are given back when the bisect ends.
+ */
+export class BuildsAhead {
+  readonly #jobs = new Map<string, AheadJob>();
+  readonly #dropping = new Set<Promise<void>>();
+
+  constructor(private readonly options: BuildsAheadOptions) {}
+
+  /** Queues the build of `commit` as `jobId`, once. */
+  start(commit: string, jobId: string, data: object): Promise<void> {
+    const known = this.#jobs.get(jobId);
+    if (known) return known.queued;
+    const { queue, log } = this.options;
+    const queued = queue
+      .add('build', data, { jobId, priority: AHEAD_PRIORITY })
+      .then(() => log.info({ commit, job: jobId }, `build ahead: ${commit.slice(0, 12)}`))
+      .catch((error: unknown) =>
+        log.warn({ err: error, job: jobId }, 'cannot queue a build ahead'),
+      );
+    this.#jobs.set(jobId, { commit, jobId, queued });
+    return queued;
+  }
+
+  /**
+   * The step now builds `commit` as `jobId`: a build ahead of it becomes a real build (its
+   * priority raised, should it still wait), and every other build ahead is dropped.
+   */
+  async adopt(commit: string, jobId: string): Promise<void> {
+    const taken = this.#jobs.get(jobId);
+    const others = [...this.#jobs.values()].filter((job) => job.jobId !== jobId);
+    this.#jobs.clear();
+    for (const other of others) this.#drop(other);
+    if (!taken) return;
+    await taken.queued;
+    const job = await this.options.queue.getJob(jobId);
+    if (job && (await job.getState()) === 'prioritized') await job.changePriority({ priority: 0 });
+    this.options.log.info(
+      { commit, job: jobId },
+      `build of ${commit.slice(0, 12)} was started ahead: the step attaches to it`,
+    );
+  }
+
+  /** Drops every build ahead and waits until what they held is given back. */
+  async dropAll(): Promise<void> {
+    for (const job of this.#jobs.values()) this.#drop(job);
+    this.#jobs.clear();
+    await Promise.allSettled([...this.#dropping]);
+  }
+
+  #drop(ahead: AheadJob): void {
+    const dropping = this.#dropJob(ahead).catch((error: unknown) =>
+      this.options.log.warn({ err: error, job: ahead.jobId }, 'cannot drop a build ahead'),
+    );
+    this.#dropping.add(dropping);
+    void dropping.finally(() => this.#dropping.delete(dropping));
+  }
+
+  async #dropJob({ commit, jobId, queued }: AheadJob): Promise<void> {
+    await queued;
+    const job = await this.options.queue.getJob(jobId);
+    if (!job) return;
+    const state = await job.getState();
+    if (state === 'waiting' || state === 'prioritized' || state === 'delayed') {
+      // A job taken by a worker between the two calls cannot be removed: wait for it instead.
+      const removed = await job.remove().then(
+        () => true,
+        () => false,
+      );
+      if (removed) {
+        this.options.log.info({ job: jobId }, `build ahead of ${commit.slice(0, 12)} dropped`);
+        return;
+      }
+    }
+    if (state === 'failed') return;
+    const result = state === 'completed' ? job.returnvalue : await this.#finished(job);
+    await this.options.release(result);
+    this.options.log.info(
+      { job: jobId },
+      `build ahead of ${commit.slice(0, 12)} not needed: its worktree is given back`,
+    );
+  }
+
+  async #finished(job: Job): Promise<unknown> {
+    return job.waitUntilFinished(this.options.events).catch(() => undefined);
+  }
+}
