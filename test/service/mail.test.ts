@@ -152,9 +152,6 @@ describe('report mails of the service', () => {
     expect(mail.user).toBe('kbisect');
     expect(mail.from).toBe('kbisect@kbisect.invalid');
     expect(mail.rcptTo.sort()).toEqual([LIST, 'tester@kbisect.invalid'].sort());
-    mkdirSync(join(SAVED_MAIL, '..'), { recursive: true });
-    writeFileSync(SAVED_MAIL, mail.raw);
-    console.log(`the demo bisect's mail as the SMTP server received it: ${SAVED_MAIL}`);
 
     const parsed = await simpleParser(mail.raw);
     const culprit = service.project.culprit;
@@ -205,6 +202,36 @@ describe('report mails of the service', () => {
     const record = await service.request('GET', `/v1/bisects/${id}`);
     expect(await record.text()).not.toContain(password);
   }, 120_000);
+
+  it("mails the demo bisect (lbench, calibrated) with the parent/culprit table and the effect's interval", async () => {
+    // The bisect `npm run demo` runs: the project's own loopback benchmark, calibrated.
+    const id = await service.submit(
+      service.spec({
+        oracle: { kind: 'metric', command: './lbench' },
+        decision: { direction: 'higher-is-better' },
+        notify: [{ mail: { cc: [LIST] } }],
+      }),
+    );
+    const view = await service.waitForEnd(id, 240_000);
+    expect(view.status).toBe('found');
+    await waitFor('the demo mail', async () => (mailsOf(id).length ? true : undefined));
+    const [mail] = mailsOf(id) as [Received];
+    mkdirSync(join(SAVED_MAIL, '..'), { recursive: true });
+    writeFileSync(SAVED_MAIL, mail.raw);
+    console.log(`the demo bisect's mail as the SMTP server received it: ${SAVED_MAIL}`);
+
+    const parsed = await simpleParser(mail.raw);
+    expect(parsed.subject).toMatch(/^\[kbisect\] v1\.0-\d+-g[0-9a-f]+: metric -\d+% regression$/);
+    const text = parsed.text ?? '';
+    expect(text).toMatch(/^kbisect noticed a -\d+% regression of metric on:$/m);
+    expect(text).toMatch(/^effect: metric -\d+% \(\d+ → \d+\), p = /m);
+    expect(text).toMatch(
+      /^change: -[\d.]+% metric against the parent, 95% interval -[\d.]+% to -[\d.]+%$/m,
+    );
+    expect(text).toContain('         %stddev     %change         %stddev');
+    expect(text).toContain('decision: Mann-Whitney U, higher-is-better; calibration 40 runs');
+    expect(text).toContain(`commit: ${service.project.culprit}`);
+  }, 300_000);
 
   it('retries a mail server that answers 451, and logs every attempt', async () => {
     flakyRefusals = 2;

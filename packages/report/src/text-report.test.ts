@@ -243,9 +243,32 @@ describe('textReport of a splice-loopback kernel bisect', () => {
     expect(text).toContain('(medians of 8 runs of the parent and 8 of the culprit');
   });
 
-  it('gives the change as a Hodges-Lehmann shift with its 95% interval', () => {
+  it('gives the change as a Hodges-Lehmann ratio with its 95% interval', () => {
     expect(text).toContain(
-      'shift: -8150 (-91.1%) transactions (transactions/s) against the parent, 95% interval -8300 (-92.7%) to -8040 (-89.8%)',
+      'change: -91.2% transactions (transactions/s) against the parent, 95% interval -91.5% to -90.9%\n' +
+        '        (Hodges-Lehmann: median of the 8 x 8 pairwise ratios)\n',
+    );
+  });
+
+  it('gives a measure that starts at 0 (stalled ms/s) a shift interval instead', () => {
+    const input = spliceFound();
+    const journal = (input.result.journal ?? []).map((e) => ({
+      ...e,
+      evidence: {
+        ...e.evidence,
+        samples: (e.evidence?.samples ?? []).map((s, i) => ({
+          ...s,
+          value: e.verdict === 'bad' ? 800 + i : i % 2,
+        })),
+      },
+    }));
+    const stalls = textReport({
+      ...input,
+      result: { ...input.result, journal },
+      quantity: { metric: 'stalled', unit: 'ms/s' },
+    });
+    expect(stalls).toMatch(
+      /^shift: \+\d+ stalled \(ms\/s\) against the parent, 95% interval \+\d+ to \+\d+$/m,
     );
   });
 
@@ -264,7 +287,7 @@ describe('textReport of a splice-loopback kernel bisect', () => {
       evidence: { ...e.evidence, samples: e.evidence?.samples?.slice(0, 3) ?? [] },
     }));
     const few = textReport({ ...input, result: { ...input.result, journal } });
-    expect(few).toContain('shift: too few runs (3 and 3) for a 95% interval');
+    expect(few).toContain('change: too few runs (3 and 3) for a 95% interval');
   });
 });
 

@@ -4,6 +4,7 @@ import {
   formatPercent,
   formatValue,
   hodgesLehmannInterval,
+  hodgesLehmannRatioInterval,
   median,
 } from '@kbisect/core';
 import { type BisectFacts, bisectFacts, type Comparison } from './bisect-facts.js';
@@ -190,26 +191,35 @@ function percentChange(before: number, after: number): string {
 }
 
 /**
- * The size of the change with its uncertainty, not only a p-value: the Hodges-Lehmann shift
- * of the culprit against the table's other commit with its 95% interval.
+ * The size of the change with its uncertainty, not only a p-value: for a positive measure
+ * (throughput, rates) the Hodges-Lehmann ratio of the culprit to the table's other commit with
+ * its 95% interval, read as a percent change; else (stalled ms/s starts at 0) the shift.
  */
 function shiftLines(facts: BisectFacts): string[] {
   const c = facts.comparison;
   if (!c) return [];
-  const interval = hodgesLehmannInterval(c.after.values, c.before.values);
   const against = c.before.role === 'parent' ? 'parent' : 'good commit';
-  if (!interval) {
+  const pairs = `${c.after.values.length} x ${c.before.values.length} pairwise`;
+  const ratio = hodgesLehmannRatioInterval(c.after.values, c.before.values);
+  if (ratio) {
+    const pct = (r: number) => signed((r - 1) * 100);
     return [
-      `shift: too few runs (${c.after.values.length} and ${c.before.values.length}) for a 95% interval of the change against the ${against}`,
+      `change: ${pct(ratio.shift)} ${measureName(facts)} against the ${against}, ` +
+        `95% interval ${pct(ratio.low)} to ${pct(ratio.high)}`,
+      `        (Hodges-Lehmann: median of the ${pairs} ratios)`,
     ];
   }
-  const base = median(c.before.values);
-  const relative = (x: number) => (base === 0 ? '' : ` (${signed((x / Math.abs(base)) * 100)})`);
+  const interval = hodgesLehmannInterval(c.after.values, c.before.values);
+  if (!interval) {
+    return [
+      `change: too few runs (${c.after.values.length} and ${c.before.values.length}) for a 95% interval against the ${against}`,
+    ];
+  }
   const value = (x: number) => `${x < 0 ? '-' : '+'}${formatMeasure(Math.abs(x))}`;
   return [
-    `shift: ${value(interval.shift)}${relative(interval.shift)} ${measureName(facts)} against the ${against}, ` +
-      `95% interval ${value(interval.low)}${relative(interval.low)} to ${value(interval.high)}${relative(interval.high)}`,
-    `       (Hodges-Lehmann: median of the ${c.after.values.length} x ${c.before.values.length} pairwise differences)`,
+    `shift: ${value(interval.shift)} ${measureName(facts)} against the ${against}, ` +
+      `95% interval ${value(interval.low)} to ${value(interval.high)}`,
+    `       (Hodges-Lehmann: median of the ${pairs} differences)`,
   ];
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   hodgesLehmannInterval,
   hodgesLehmannRatio,
+  hodgesLehmannRatioInterval,
   hodgesLehmannShift,
   relativeChange,
 } from './effect.js';
@@ -51,5 +52,15 @@ describe('effect sizes', () => {
     expect(large?.low).toBeLessThan(100);
     expect(large?.high).toBeGreaterThan(100);
     expect((large?.high ?? 0) - 100).toBeCloseTo(100 - (large?.low ?? 0), 6);
+  });
+
+  it('gives positive metrics a ratio with the interval of the same ranks, never below -100%', () => {
+    const parent = [800, 900, 1000, 1100, 1200, 500];
+    const culprit = [90, 100, 110, 120, 60, 200];
+    const ratio = hodgesLehmannRatioInterval(culprit, parent);
+    expect(ratio?.shift).toBeCloseTo(0.1, 1);
+    expect(ratio?.low).toBeGreaterThan(0);
+    expect(ratio?.high).toBeLessThan(1);
+    expect(hodgesLehmannRatioInterval([0, 1, 2, 3], [1, 2, 3, 4])).toBeUndefined();
   });
 });

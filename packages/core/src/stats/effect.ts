@@ -51,18 +51,43 @@ export function hodgesLehmannInterval(
   y: readonly number[],
   confidence = 0.95,
 ): ShiftInterval | undefined {
-  const m = x.length;
-  const n = y.length;
-  if (m === 0 || n === 0) return undefined;
   const diffs: number[] = [];
   for (const a of x) for (const b of y) diffs.push(a - b);
-  diffs.sort((a, b) => a - b);
+  return pairwiseInterval(diffs, x.length, y.length, confidence);
+}
+
+/**
+ * The multiplicative counterpart for positive metrics (throughput, rates): the median of the
+ * pairwise ratios x / y with the interval of the same ranks, which is the shift interval of
+ * the logarithms. A ratio cannot fall below 0, so "-92% (95% interval -95% to -88%)" stays a
+ * reading a person can check, where a shift interval of noisy rates can pass −100%. Undefined
+ * when a value is not positive.
+ */
+export function hodgesLehmannRatioInterval(
+  x: readonly number[],
+  y: readonly number[],
+  confidence = 0.95,
+): ShiftInterval | undefined {
+  if ([...x, ...y].some((v) => !(v > 0))) return undefined;
+  const ratios: number[] = [];
+  for (const a of x) for (const b of y) ratios.push(a / b);
+  return pairwiseInterval(ratios, x.length, y.length, confidence);
+}
+
+function pairwiseInterval(
+  pairwise: number[],
+  m: number,
+  n: number,
+  confidence: number,
+): ShiftInterval | undefined {
+  if (m === 0 || n === 0) return undefined;
+  pairwise.sort((a, b) => a - b);
   const k = criticalCount(m, n, (1 - confidence) / 2);
   if (k < 1) return undefined;
   return {
-    shift: median(diffs),
-    low: diffs[k - 1] as number,
-    high: diffs[m * n - k] as number,
+    shift: median(pairwise),
+    low: pairwise[k - 1] as number,
+    high: pairwise[m * n - k] as number,
     confidence,
   };
 }

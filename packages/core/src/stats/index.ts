@@ -10,6 +10,7 @@ export { iqr, madSigma, median, quantile } from './descriptive.js';
 export {
   hodgesLehmannInterval,
   hodgesLehmannRatio,
+  hodgesLehmannRatioInterval,
   hodgesLehmannShift,
   relativeChange,
   type ShiftInterval,
