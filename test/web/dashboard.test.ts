@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import type { JournalEntry } from '@kbisect/core';
 import { createStores } from '@kbisect/queue';
 import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceHarness } from '../service/support/service-harness.js';
 import { CHROMIUM, describeRequiring } from '../support/requirements.js';
 import { connectTestRedis } from '../support/test-redis.js';
@@ -35,13 +35,25 @@ const tabs: DashboardTab[] = [];
 const describeInChromium = describeRequiring(CHROMIUM);
 
 describeInChromium('the dashboard in a browser', () => {
+  // One browser for both services, started while the first service starts.
   beforeAll(async () => {
-    service = await ServiceHarness.start('web', { readsNeedToken: true });
-    await service.startWorker();
-    browser = await launchChromium();
+    [browser] = await Promise.all([launchChromium(), startService()]);
   });
   afterAll(async () => {
     await browser?.close();
+  });
+
+  describe('of a service whose reads need a token', dashboardTests);
+  describe('of a service whose reads are open', openReadsTests);
+});
+
+async function startService(): Promise<void> {
+  service = await ServiceHarness.start('web', { readsNeedToken: true });
+  await service.startWorker();
+}
+
+function dashboardTests(): void {
+  afterAll(async () => {
     await service?.close();
   });
   afterEach(async () => {
@@ -126,8 +138,10 @@ describeInChromium('the dashboard in a browser', () => {
     console.log(`time left shown: ${[...estimates].join(' | ')}`);
     expect([...estimates].some((text) => /^about \d/.test(text))).toBe(true);
 
-    const view = await read<Journal>(`/v1/bisects/${id}`);
-    expect(view.status).toBe('found');
+    const view = await read<Journal & { result?: { error?: string; reason?: string } }>(
+      `/v1/bisects/${id}`,
+    );
+    expect(view.status, view.result?.error ?? view.result?.reason).toBe('found');
     expect(view.result?.culprit).toBe(service.project.culprit);
     await page.locator('#result [data-culprit]').waitFor();
     const samples = view.journal.reduce((n, e) => n + (e.evidence?.samples?.length ?? 0), 0);
@@ -231,6 +245,30 @@ describeInChromium('the dashboard in a browser', () => {
     expect(await tab.page.locator('#samples-chart').getAttribute('data-failure-marks')).toBe('2');
   });
 
+  it('shows the stall histogram and TCP counters of splice-loopback samples, with the lab and kernel', async () => {
+    // On the worker host the kernel is the same for every commit: the calibration cannot tell
+    // good from bad, and the bisect stops there, its endpoints' samples in the journal.
+    const id = await submit({
+      oracle: { kind: 'splice-loopback', args: '--duration 0.3' },
+      decision: { calibrationSamples: 2 },
+    });
+    await waitForEnd(id);
+    const view = await read<Journal>(`/v1/bisects/${id}`);
+    const sampled = view.journal.find((e) => (e.evidence?.samples?.length ?? 0) > 0);
+    if (!sampled) throw new Error(`no samples in the journal: ${JSON.stringify(view)}`);
+    const tab = await open(service.tokens.reader, `/ui/bisects/${id}`);
+    await tab.page.click(`#chart-columns [data-commit="${sampled.commit}"]`);
+    const table = tab.page.locator('.evidence table.samples');
+    await table.waitFor();
+    const headers = await table.locator('th').allTextContents();
+    expect(headers).toEqual(
+      expect.arrayContaining(['stalls', 'retransmits', 'delayed ACKs', 'kernel']),
+    );
+    expect(await table.locator('tbody tr').count()).toBe(sampled.evidence?.samples?.length);
+    expect(await table.locator('.histogram').count()).toBe(sampled.evidence?.samples?.length);
+    await tab.screenshot('splice-evidence');
+  });
+
   it('marks the commit under test and cancels from the page for its owner; a read-only token sees neither', async () => {
     const id = await submit({ build: { command: 'exec sleep 120' } });
     const viewer = await open(service.tokens.reader, `/ui/bisects/${id}`);
@@ -332,17 +370,14 @@ describeInChromium('the dashboard in a browser', () => {
     await tab.page.locator('#samples-chart').waitFor();
     expect(tab.page.url()).toContain(`/ui/bisects/${bisect}`);
   });
-});
+}
 
-describeInChromium('the dashboard of a service whose reads are open', () => {
+function openReadsTests(): void {
   let open: ServiceHarness;
-  let browser: Browser;
   beforeAll(async () => {
     open = await ServiceHarness.start('web-open', { readsNeedToken: false });
-    browser = await launchChromium();
   });
   afterAll(async () => {
-    await browser?.close();
     await open?.close();
   });
 
@@ -361,4 +396,4 @@ describeInChromium('the dashboard of a service whose reads are open', () => {
       await tab.close();
     }
   });
-});
+}
