@@ -369,6 +369,9 @@ function dashboardTests(): void {
     await regression.click();
     await tab.page.locator('#samples-chart').waitFor();
     expect(tab.page.url()).toContain(`/ui/bisects/${bisect}`);
+    // Nothing left running when the service closes.
+    await service.request('POST', `/v1/bisects/${bisect}/cancel`, { token: service.tokens.writer });
+    await waitForEnd(bisect, 30_000);
   });
 }
 
