@@ -166,6 +166,18 @@ const children: ChildProcess[] = [];
 const cleanups: Array<() => Promise<unknown>> = [];
 const outcomes: string[] = [];
 let exitCode = 1;
+// Stopped from outside (Ctrl-C, a CI time limit): the VM and redis-server go too.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping the service, redis-server and the lab VM`);
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+async function stopAll(): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+  for (const child of children.splice(0)) child.kill('SIGTERM');
+  await vm.stop();
+}
 try {
   const redisPort = await freePort();
   const redisServer = spawn(
@@ -195,6 +207,8 @@ try {
       labs: [join(vmDir, VM_FILES.labConfig)],
       // The report mails of the bisects (notify in kernel-bisect-scenario.ts), as a dry run.
       mail: { from: 'kbisect e2e <kbisect@kbisect.invalid>', mbox: e2eMbox },
+      // The watch scenario's one-minute cron: a night is a minute here.
+      'watches.minIntervalSeconds': 60,
       'log.level': 'info',
     },
   });
@@ -221,9 +235,7 @@ try {
   }
   exitCode = passed === scenarios.length ? 0 : 1;
 } finally {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-  for (const child of children) child.kill('SIGTERM');
-  await vm.stop();
+  await stopAll();
   log('service, redis-server and lab VM stopped');
 }
 console.log(

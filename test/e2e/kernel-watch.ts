@@ -17,6 +17,7 @@ export interface WatchScenario {
 
 const BRANCH = 'kbisect-e2e-nightly';
 const EVERY_MINUTE = '* * * * *';
+const NEXT_YEAR = '0 3 1 1 *';
 
 /**
  * `npm run e2e:kernel -- --watch`: a watch on a branch of the kernel fixture with a kernel
@@ -102,6 +103,10 @@ export async function runWatchScenario(scenario: WatchScenario): Promise<boolean
       return false;
     }
     log(`regression: ${regressed.message}; bisect ${regressed.bisectId}`);
+    // The night is over: a real nightly watch runs again tomorrow. On the one-minute cron the
+    // runs to come would measure the same tip on the lab between the bisect's samples, each
+    // switch of kernel a kexec; they could only say "already bisected".
+    await request('PATCH', `/v1/watches/${id}`, { cron: NEXT_YEAR });
     let bisect: { status: string; result?: { culprit?: string | null; seconds?: unknown } };
     for (;;) {
       bisect = (await request('GET', `/v1/bisects/${regressed.bisectId}`)) as typeof bisect;

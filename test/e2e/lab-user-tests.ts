@@ -15,10 +15,11 @@ const TRANSFER =
 const FIELD = `field() { sed -n "s/.*\\"$1\\":\\([0-9.]*\\).*/\\1/p" out.json; }`;
 
 /**
- * `command:` exit 1 when the transfer hangs or spends more than a tenth of its time stalled
+ * `command:` exit 1 when the transfer hangs or spends more than a third of its time stalled
  * (a healthy kernel stalls 0 ms; a 3.7-logic kernel never sends the tail, a tail-more kernel
- * waits for the 40/200 ms timers on most responses), 0 otherwise, 125 (skip) when the
- * transfer could not run at all.
+ * waits for the 40/200 ms timers on nearly every response: ~90% of the time), 0 otherwise,
+ * 125 (skip) when the transfer could not run at all. A third leaves room for a TCG VM on a
+ * busy host, whose scheduling gaps a healthy kernel's transfer sees too.
  */
 export const STALL_CHECK: OracleSpec = {
   kind: 'command',
@@ -35,7 +36,7 @@ ${FIELD}
 seconds=$(field seconds); stalled=$(field stalledMs)
 grep -q '"hang":true' out.json && { echo "hung: $(cat out.json)"; exit 1; }
 echo "stalled $stalled ms in $seconds s on $(uname -r)"
-awk -v s="$stalled" -v t="$seconds" 'BEGIN { exit (s > 100 * t) ? 1 : 0 }'
+awk -v s="$stalled" -v t="$seconds" 'BEGIN { exit (s * 3 > 1000 * t) ? 1 : 0 }'
 `,
     },
   ],
