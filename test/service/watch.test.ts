@@ -203,6 +203,21 @@ describe('the watch API', () => {
         });
         const body = (await created.json()) as { id: string; spec: { lab: unknown } };
         expect([created.status, body.spec?.lab]).toEqual([201, lab]);
+        // A patch of another field keeps the lab (the schema's default 'local' is no patch).
+        const patched = await fetch(`${withLab.url}/v1/watches/${body.id}`, {
+          method: 'PATCH',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${service.tokens.writer}`,
+          },
+          body: JSON.stringify({ cron: '0 3 1 1 *' }),
+        });
+        const after = (await patched.json()) as { spec: { lab: unknown; cron: string } };
+        expect([patched.status, after.spec?.lab, after.spec?.cron]).toEqual([
+          200,
+          lab,
+          '0 3 1 1 *',
+        ]);
         const removed = await service.request('DELETE', `/v1/watches/${body.id}`, {
           token: service.tokens.writer,
         });

@@ -1,6 +1,6 @@
 import { MailTarget } from '@kbisect/notify';
 import { OracleSpec } from '@kbisect/oracle';
-import { type Static, Type } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
 import { BuildSpec, DecisionSpec, LabSpec, RecipeName } from '../spec/bisect-spec.js';
 
 /**
@@ -106,6 +106,15 @@ export const WatchBody = Type.Object(
 );
 export type WatchBody = Static<typeof WatchBody>;
 
+/**
+ * A field of a patch without its schema default: the API's validator writes defaults into the
+ * body, and a patch of the cron alone must not set `lab` back to `local`.
+ */
+function withoutDefault<T extends TSchema>(schema: T): T {
+  const { default: _default, ...rest } = schema as T & { default?: unknown };
+  return rest as T;
+}
+
 /** `PATCH /v1/watches/:id`: any field of the spec; the others keep their value. */
 export const WatchPatch = Type.Object(
   {
@@ -114,7 +123,7 @@ export const WatchPatch = Type.Object(
     cron: Type.Optional(Cron),
     tz: Type.Optional(Tz),
     build: Type.Optional(BuildSpec),
-    lab: Type.Optional(LabSpec),
+    lab: Type.Optional(withoutDefault(LabSpec)),
     oracle: Type.Optional(OracleSpec),
     decision: Type.Optional(DecisionSpec),
     samples: Type.Optional(Samples),
