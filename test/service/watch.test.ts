@@ -380,6 +380,24 @@ describe('a watch every 3 s on a branch', () => {
     );
     const bisects = new Set(later.filter((r) => r.status === 'regression').map((r) => r.bisectId));
     expect(bisects.size).toBe(1);
+
+    // The culprit reverted: the watch measures good again and records the fix on the bisect.
+    git(dev, 'revert', '--no-edit', culprit);
+    const fixTip = git(dev, 'rev-parse', 'HEAD');
+    git(dev, 'push', '-q', 'origin', 'nightly');
+    await waitForRuns(id, (r) => r.some((x) => x.commit === fixTip && x.status === 'good'));
+    const fixed = (await (await service.request('GET', `/v1/bisects/${run.bisectId}`)).json()) as {
+      fix?: { commit: string; by: string; note?: string };
+    };
+    expect(fixed.fix).toMatchObject({
+      commit: fixTip,
+      by: `watch:${id}`,
+      note: expect.stringContaining(`the fix is in ${tip.slice(0, 12)}..${fixTip.slice(0, 12)}`),
+    });
+    const report = await (
+      await service.request('GET', `/v1/bisects/${run.bisectId}/report.txt`)
+    ).text();
+    expect(report).toContain(`fixed: ${fixTip} ("Revert "sender: smaller records"")`);
   });
 
   it('runs now on request, and stops when deleted', async () => {

@@ -324,7 +324,11 @@ function figureOf(kind: string, sample: Sample, direction: Direction): number {
   return sampleValue(sample, direction);
 }
 
-async function good({ options, watch, current, save }: RunContext): Promise<string> {
+async function good(context: RunContext): Promise<string> {
+  const { options, watch, current, save } = context;
+  await noticeFix(context).catch((error: unknown) =>
+    context.log.warn({ err: (error as Error).message }, 'could not record the fix'),
+  );
   const at = new Date().toISOString();
   // The watch first: a run that reads as good is already the one the next runs compare with.
   const run = current();
@@ -335,6 +339,43 @@ async function good({ options, watch, current, save }: RunContext): Promise<stri
   });
   await save({ status: 'good', finishedAt: at });
   return 'good';
+}
+
+/**
+ * Good again after a regression: the commits since the regressed tip hold its fix. Recorded
+ * on the bisect of that regression (as `kbisect fixed` would, by the watch), so its reports
+ * say it was fixed and in which range; a fix already recorded by a person is kept.
+ */
+async function noticeFix({ options, watch, current, log }: RunContext): Promise<void> {
+  const run = current();
+  const tip = run.commit;
+  if (!tip) return;
+  // The run before this one that reached a verdict: a regression means it is fixed now.
+  const previous = (await options.stores.watches.runs(watch.id, 50)).find(
+    (r) => r.id !== run.id && (r.status === 'good' || r.status === 'regression'),
+  );
+  if (previous?.status !== 'regression' || !previous.bisectId || !previous.commit) return;
+  const bisect = await options.stores.bisects.get(previous.bisectId);
+  const status = bisect?.result?.status;
+  if (!bisect || bisect.fix || (status !== 'found' && status !== 'inconclusive')) return;
+  const repository = await options.repositories.get(watch.spec.repo);
+  const culprit = bisect.result?.culprit;
+  if (culprit && !(await repository.isAncestor(culprit, tip))) return;
+  const info = await repository.commitInfo(tip);
+  await options.stores.bisects.update(bisect.id, {
+    fix: {
+      commit: tip,
+      subject: info.subject,
+      describe: info.describe,
+      by: `watch:${watch.id}`,
+      at: new Date().toISOString(),
+      note: `measured good again by run ${run.id}; the fix is in ${previous.commit.slice(0, 12)}..${tip.slice(0, 12)}`,
+    },
+  });
+  log.info(
+    { bisectId: bisect.id, fix: tip },
+    `watch ${watch.id}: good again at ${tip.slice(0, 12)}, recorded as the fix of bisect ${bisect.id}`,
+  );
 }
 
 /**
