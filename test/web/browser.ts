@@ -3,12 +3,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
-/** Where the browser tests leave their screenshots: <repo>/test-results/web (git-ignored). */
+/** Where the browser tests leave their screenshots: <repo>/test-output/web (git-ignored). */
 export const SCREENSHOT_DIR = join(
   dirname(fileURLToPath(import.meta.url)),
   '..',
   '..',
-  'test-results',
+  'test-output',
   'web',
 );
 
