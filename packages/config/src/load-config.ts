@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { mailConfigProblems } from '@kbisect/notify';
+import { mailConfigProblems } from '@kbisect/notify/config';
 import Value from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { ConfigInvalid } from './errors/config-invalid.js';

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { BuildSpec } from '@kbisect/contracts';
-import { MailConfig } from '@kbisect/notify';
+import { MailConfig } from '@kbisect/notify/config';
 import { OracleSpec } from '@kbisect/oracle';
 import { SandboxConfig } from '@kbisect/sandbox';
 import { type Static, Type } from 'typebox';

@@ -56,6 +56,7 @@ export {
   LabSpec,
   RecipeName,
 } from './spec/bisect-spec.js';
+export { MAIL_STATUSES, type MailStatus, MailTarget } from './spec/mail-target.js';
 export { directionOf, directionProblems, oracleDirection } from './spec/oracle-direction.js';
 export { goodRefs, networkProblems, type SpecProblem, specProblems } from './spec/spec-rules.js';
 export {

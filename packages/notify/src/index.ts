@@ -17,7 +17,6 @@ export {
   smtpPassword,
   smtpSender,
 } from './mail/mail-sender.js';
-export { MAIL_STATUSES, type MailStatus, MailTarget } from './mail/mail-target.js';
 export { mboxEntry } from './mail/mbox.js';
 export {
   type AttemptOutcome,

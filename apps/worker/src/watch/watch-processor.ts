@@ -83,7 +83,7 @@ export function watchProcessor(options: WatchProcessorOptions) {
         throw new Error(`watch ${watch.id}: run ${busyWith} is running, no job token to wait`);
       // Waits in BullMQ's delayed set, not on this worker: other watches' runs go on.
       log.info(`watch ${watch.id}: run ${runId} waits until run ${busyWith} has ended`);
-      await job.moveToDelayed(Date.now() + (options.busyRetryMs ?? 5_000), token);
+      await job.moveToDelayed(Date.now() + (options.busyRetryMs ?? 2_000), token);
       throw new DelayedError();
     }
     const renewal = setInterval(() => {

@@ -1,8 +1,8 @@
 import { CcacheMode, KernelBuildRequest } from '@kbisect/build';
-import { MailTarget } from '@kbisect/notify';
 import { OracleSpec } from '@kbisect/oracle';
 import { CommandNetwork } from '@kbisect/sandbox';
 import { type Static, Type } from 'typebox';
+import { MailTarget } from './mail-target.js';
 
 /**
  * The body of `POST /v1/bisects`: everything `kbisect run` takes on its command line, as

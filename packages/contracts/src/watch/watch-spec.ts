@@ -1,7 +1,7 @@
-import { MailTarget } from '@kbisect/notify';
 import { OracleSpec } from '@kbisect/oracle';
 import { type Static, type TSchema, Type } from 'typebox';
 import { BuildSpec, DecisionSpec, LabSpec, RecipeName } from '../spec/bisect-spec.js';
+import { MailTarget } from '../spec/mail-target.js';
 
 /**
  * The body of `POST /v1/watches`: a branch measured on a schedule. The build, lab, oracle and

@@ -1,7 +1,13 @@
 import type { ServiceConfig } from '@kbisect/config';
-import type { BisectRecord, CommitDescription, Quantity, ResultObject } from '@kbisect/contracts';
+import type {
+  BisectRecord,
+  CommitDescription,
+  MailTarget,
+  Quantity,
+  ResultObject,
+} from '@kbisect/contracts';
 import type { JournalEntry } from '@kbisect/core';
-import { type Mailbox, type MailMessage, MailNotifier, type MailTarget } from '@kbisect/notify';
+import { type Mailbox, type MailMessage, MailNotifier } from '@kbisect/notify';
 import { type BisectReportInput, mailSubject, textReport } from '@kbisect/report';
 import type { Redis } from 'ioredis';
 
