@@ -527,6 +527,37 @@ describe('a watch run, a coordinator of build and lab-test jobs', () => {
   });
 });
 
+describe('a watch whose tip has not moved since its last good run', () => {
+  it('calls a worse figure of the same commit a change of the lab or the test, and bisects nothing', async () => {
+    git(service.project.dir, 'branch', 'unmoved', 'v1.0');
+    const figure = (value: number) => ({
+      kind: 'metric',
+      command: 'cat figure',
+      files: [{ path: 'figure', content: `${value}\n` }],
+    });
+    const response = await post(
+      '/v1/watches',
+      watchSpec({ branch: 'unmoved', cron: '0 0 1 1 *', oracle: figure(100), notify: undefined }),
+    );
+    expect(response.status).toBe(201);
+    const { id } = (await response.json()) as { id: string };
+    expect((await post(`/v1/watches/${id}/run`)).status).toBe(202);
+    await waitForRuns(id, (r) => r[0]?.status === 'good');
+    // The test changes, the branch does not: the same commit now measures ten times worse.
+    const patched = await service.request('PATCH', `/v1/watches/${id}`, {
+      body: { oracle: figure(10) },
+      token: service.tokens.writer,
+    });
+    expect(patched.status).toBe(200);
+    expect((await post(`/v1/watches/${id}/run`)).status).toBe(202);
+    const runs = await waitForRuns(id, (r) => finished(r).length === 2);
+    const run = runs[0] as Run;
+    expect([run.status, run.bisectId]).toEqual(['regression', undefined]);
+    expect(run.message).toMatch(/is the last good run's commit: .* nothing to bisect/);
+    await service.request('DELETE', `/v1/watches/${id}`, { token: service.tokens.writer });
+  });
+});
+
 describe('a watch whose tip does not build', () => {
   it('records the failure with the build log, notifies, and starts no bisect', async () => {
     const response = await post('/v1/watches', watchSpec({ branch: 'broken', cron: '0 0 1 1 *' }));

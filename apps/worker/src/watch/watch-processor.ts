@@ -215,6 +215,14 @@ async function measureAndCompare(context: RunContext, signal: AbortSignal): Prom
     log.info(`watch ${watch.id}: no regression (${verdict.summary})`);
     return good(context);
   }
+  if (last.commit === tip) {
+    // The same commit measures worse than it did: what changed is the lab or the test, and
+    // there is no range to bisect. Said as such, and the last good run stays the baseline.
+    const message = `${verdict.summary}; ${tip.slice(0, 12)} is the last good run's commit: the lab or the test changed, not the code, so there is nothing to bisect`;
+    log.warn(`watch ${watch.id}: ${message}`);
+    await notify(context, { status: 'regression', message, finishedAt: new Date().toISOString() });
+    return 'regression';
+  }
   log.warn(`watch ${watch.id}: regression since ${last.commit.slice(0, 12)}: ${verdict.summary}`);
   const bisectId = await startBisect(context, last.commit, tip);
   await notify(context, {
