@@ -37,6 +37,17 @@ describe('markdownReport', () => {
     expect(withSetup).toMatch(/\| decision \| Mann-Whitney U, .*p &lt;= 0\.001 \|/);
   });
 
+  it('has the parent/culprit table and the interval of the change in a fence', () => {
+    const block = md.slice(
+      md.indexOf('#### Culprit against its parent'),
+      md.indexOf('#### Tested'),
+    );
+    expect(block).toContain('```\ncb1a73db11a9e273 41c0520ba838e677d81520cb749\n');
+    expect(block).toContain('         %stddev     %change         %stddev');
+    expect(block).toMatch(/^ {6}1761 ± 32% {6}-89\.0% {7}194 ± 17% {2}measure$/m);
+    expect(block).toMatch(/^change: -[\d.]+% measure against the parent, 95% interval /m);
+  });
+
   it('has a Fixed row once the fix is recorded', () => {
     const withFix = markdownReport({
       ...lbenchFound(),

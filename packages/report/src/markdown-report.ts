@@ -1,6 +1,7 @@
 import { formatP, formatPercent, formatValue } from '@kbisect/core';
 import { type BisectFacts, bisectFacts } from './bisect-facts.js';
 import { endpointBaselines } from './endpoint-baselines.js';
+import { changeLines, comparisonTable } from './evidence-lines.js';
 import { formatDuration, shortSha } from './format.js';
 import type { BisectReportInput } from './report-input.js';
 
@@ -15,6 +16,7 @@ export function markdownReport(input: BisectReportInput): string {
   const lines = [
     ...summary(facts),
     ...setupTable(facts),
+    ...evidenceBlock(facts),
     ...testedTable(facts),
     ...logBlock(facts.result.log),
   ];
@@ -153,6 +155,22 @@ function setupTable(facts: BisectFacts): string[] {
     ...facts.setup.map(([name, value]) => `| ${mdText(name)} | ${mdText(value)} |`),
     '',
   ];
+}
+
+/**
+ * The parent/culprit table and the interval of the change as the text report has them, in a
+ * fence: LKP's columns only line up in a fixed-width font. Only shas, figures and the names of
+ * measures go in it.
+ */
+function evidenceBlock(facts: BisectFacts): string[] {
+  if (!facts.comparison) return [];
+  // Without the table's "commit:" lines: their subjects are outside text, and a fence shows
+  // text as it is (the tested-commits table has them, escaped).
+  const table = comparisonTable(facts, facts.comparison).slice(4);
+  const text = [...table, '', ...changeLines(facts)].join('\n');
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return ['#### Culprit against its parent', '', fence, text, fence, ''];
 }
 
 function testedTable(facts: BisectFacts): string[] {
