@@ -1,0 +1,154 @@
+/**
+ * `npm run bench:speed`: what speculative builds save, through the real service (API and
+ * worker in this process, Redis, the real coordinator, build and lab-test queues). A generated
+ * history of BENCH_COMMITS commits (default 200) with a planted culprit; a build costs a fixed
+ * sleep (BENCH_BUILD_S, default 4 s) and a test one (BENCH_TEST_S, default 2 s: an exit-code
+ * oracle, so no calibration). The same bisect runs with speculation off and on, one after the
+ * other, and one table row each is printed. Several labs at once (k > 1) is not built yet:
+ * only k = 1 rows.
+ * Uses REDIS_URL if set (keys under a unique prefix, deleted at the end), else a private
+ * redis-server on a free port.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApi } from '@kbisect/api';
+import { loadConfig, type ServiceConfig } from '@kbisect/config';
+import { startWorker } from '@kbisect/worker';
+import {
+  type PrivateRedis,
+  startPrivateRedis,
+} from '../../../test/service/support/private-redis.js';
+import { deleteKeys } from '../../../test/support/test-redis.js';
+
+const COMMITS = Number(process.env.BENCH_COMMITS ?? 200);
+const BUILD_S = Number(process.env.BENCH_BUILD_S ?? 4);
+const TEST_S = Number(process.env.BENCH_TEST_S ?? 2);
+const say = (text: string) => process.stderr.write(`bench: ${text}\n`);
+
+const work = mkdtempSync(join(tmpdir(), 'kbisect-bench-speed-'));
+const repo = join(work, 'repo');
+const culpritIndex = Math.floor(COMMITS * 0.37);
+const culprit = makeHistory(repo, COMMITS, culpritIndex);
+
+const token = randomBytes(16).toString('hex');
+const prefix = `kbisect-bench-speed-${process.pid}-${randomBytes(3).toString('hex')}`;
+let redis: PrivateRedis | undefined;
+if (!process.env.REDIS_URL) redis = await startPrivateRedis();
+const redisUrl = process.env.REDIS_URL ?? (redis as PrivateRedis).url;
+const config: ServiceConfig = await loadConfig({
+  env: {},
+  overrides: {
+    'redis.url': redisUrl,
+    'redis.prefix': prefix,
+    'api.port': 0,
+    'auth.tokens': [{ name: 'bench', token }],
+    cacheDir: join(work, 'cache'),
+    'log.level': 'error',
+  },
+});
+const api = await startApi(config);
+const worker = await startWorker(config);
+const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+
+interface Row {
+  speculate: boolean;
+  culprit: string | null;
+  rounds: number;
+  oracleRuns: number;
+  wallSeconds: number;
+}
+
+async function bisect(speculate: boolean): Promise<Row> {
+  const body = {
+    repo,
+    good: 'v0',
+    bad: 'main',
+    build: { command: `sleep ${BUILD_S}` },
+    oracle: { kind: 'command', command: `sleep ${TEST_S}; grep -q good state` },
+    confirm: false,
+    speculate,
+  };
+  const started = performance.now();
+  const response = await fetch(`${api.url}/v1/bisects`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+  });
+  if (response.status !== 201) throw new Error(`POST: ${response.status} ${await response.text()}`);
+  const { id } = (await response.json()) as { id: string };
+  for (;;) {
+    const view = (await (await fetch(`${api.url}/v1/bisects/${id}`, { headers })).json()) as {
+      status: string;
+      journal: unknown[];
+      result?: { culprit: string | null; oracleRuns: number };
+    };
+    if (!['queued', 'running'].includes(view.status)) {
+      return {
+        speculate,
+        culprit: view.result?.culprit ?? null,
+        // The endpoints are checked by the loop as steps too: every verdict is a round.
+        rounds: view.journal.length,
+        oracleRuns: view.result?.oracleRuns ?? 0,
+        wallSeconds: (performance.now() - started) / 1000,
+      };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+try {
+  say(`${COMMITS} commits, culprit #${culpritIndex}, build ${BUILD_S} s, test ${TEST_S} s`);
+  const rows: Row[] = [];
+  for (const speculate of [false, true]) {
+    say(`bisect with speculate: ${speculate}`);
+    rows.push(await bisect(speculate));
+  }
+  const log2N = Math.ceil(Math.log2(COMMITS));
+  const perRound = Math.max(BUILD_S, TEST_S);
+  console.log(
+    '| labs | speculate | rounds | ⌈log2 N⌉ | oracle runs | wall s | wall / (rounds × max(build, test)) | culprit |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const row of rows) {
+    console.log(
+      `| 1 | ${row.speculate ? 'on' : 'off'} | ${row.rounds} | ${log2N} | ${row.oracleRuns} | ` +
+        `${row.wallSeconds.toFixed(1)} | ${(row.wallSeconds / (row.rounds * perRound)).toFixed(2)} | ` +
+        `${row.culprit === culprit ? 'planted' : `WRONG ${row.culprit}`} |`,
+    );
+  }
+  const [off, on] = rows as [Row, Row];
+  console.log(`speculation: ${(off.wallSeconds / on.wallSeconds).toFixed(2)}× faster`);
+  if (rows.some((row) => row.culprit !== culprit)) process.exitCode = 1;
+} finally {
+  await worker.close();
+  await api.close();
+  await deleteKeys(redisUrl, prefix);
+  await redis?.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * A linear history of `count` commits on `main`, tagged v0 at the first; `state` reads good
+ * before commit #culprit and bad from it on. Returns the culprit's sha.
+ */
+function makeHistory(dir: string, count: number, culpritAt: number): string {
+  mkdirSync(dir, { recursive: true });
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.email', 'bench@kbisect.invalid');
+  git('config', 'user.name', 'Bench');
+  let planted = '';
+  for (let i = 0; i < count; i++) {
+    writeFileSync(join(dir, 'state'), i >= culpritAt ? 'bad\n' : 'good\n');
+    writeFileSync(join(dir, 'counter'), `${i}\n`);
+    git('add', '.');
+    git('commit', '-q', '-m', `commit ${i}`);
+    if (i === 0) git('tag', 'v0');
+    if (i === culpritAt) planted = git('rev-parse', 'HEAD');
+  }
+  return planted;
+}
