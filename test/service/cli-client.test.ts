@@ -151,6 +151,11 @@ describe('kbisect start --wait --junit --markdown', () => {
     const xml = readFileSync(junit, 'utf8');
     expect(xml).toContain(service.project.culprit);
     expect(xml).toContain(`${service.api.url}/v1/bisects/`);
+    // The setup the service stored with the result, as JUnit properties (schema-checked above).
+    expect(xml).toContain(
+      `<property name="kbisect.setup.repository" value="${service.project.dir}"/>`,
+    );
+    expect(xml).toContain('<property name="kbisect.setup.lab" value="local (the worker host)"/>');
     // The journal comes from the service beside the result: the tested commits are listed.
     expect(xml.match(/<testcase /g)?.length ?? 0).toBeGreaterThan(1);
     expect(readFileSync(markdown, 'utf8')).toContain(
