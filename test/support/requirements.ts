@@ -44,6 +44,8 @@ export const BWRAP = program('bwrap', 'bubblewrap');
 export const CCACHE = program('ccache', 'ccache');
 /** Debian's chromium, driven by playwright-core (browser downloads do not work here). */
 export const CHROMIUM = program('/usr/bin/chromium', 'chromium');
+/** Debian's Firefox ESR, driven over WebDriver BiDi by puppeteer-core. */
+export const FIREFOX = program('/usr/bin/firefox-esr', 'firefox-esr');
 
 function unmet(requirements: readonly Requirement[]): Requirement[] {
   return requirements.filter((r) => r.missing !== undefined);
