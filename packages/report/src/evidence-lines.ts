@@ -33,7 +33,7 @@ export function comparisonTable(facts: BisectFacts, c: Comparison): string[] {
 }
 
 function measureName(facts: BisectFacts): string {
-  const quantity = facts.input.quantity;
+  const quantity = facts.input.quantity ?? facts.result.quantity;
   return quantity ? `${quantity.metric}${quantity.unit ? ` (${quantity.unit})` : ''}` : 'measure';
 }
 

@@ -21,7 +21,7 @@ export function mailSubject(input: BisectReportInput): string {
         : 'bisect'));
   switch (result.status) {
     case 'found': {
-      const metric = input.quantity?.metric ?? 'metric';
+      const metric = (input.quantity ?? result.quantity)?.metric ?? 'metric';
       const change = facts.culpritDecision?.effects.vsGood;
       if (facts.culpritBootFailure) return `[kbisect] ${where}: boot failure`;
       if (typeof change === 'number' && Number.isFinite(change)) {

@@ -12,7 +12,7 @@ export interface BisectReportInput {
   commits?: readonly CommitDescription[];
   /** Where the bisect can be seen (the service's page or API resource). */
   url?: string;
-  /** What the oracle measures, as `Oracle['quantity']`: names the effect in the headline. */
+  /** What the oracle measures, as `Oracle['quantity']`; default: the result's `quantity`. */
   quantity?: Quantity;
   /**
    * The tags a fix should carry, as LKP suggests them: `Reported-by:` this identity and

@@ -65,7 +65,7 @@ function foundReport(facts: BisectFacts): string[] {
 /** "kbisect noticed a -86% regression of throughput": LKP's first sentence. */
 function headline(facts: BisectFacts): string {
   const change = facts.culpritDecision?.effects.vsGood;
-  const metric = facts.input.quantity?.metric;
+  const metric = (facts.input.quantity ?? facts.result.quantity)?.metric;
   if (facts.culpritBootFailure) return 'kbisect noticed a boot failure';
   if (change === null || change === undefined) return 'kbisect noticed a regression';
   return `kbisect noticed a ${formatPercent(change)} regression${metric ? ` of ${metric}` : ''}`;

@@ -329,7 +329,6 @@ async function finish(
   const maintainers = await culpritMaintainers(options, record, result, log);
   return end(options, record.id, result.status, log, result, {
     commits,
-    ...(quantity ? { quantity } : {}),
     ...(maintainers.length ? { maintainers } : {}),
   });
 }

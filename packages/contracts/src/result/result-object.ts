@@ -53,6 +53,12 @@ export const ResultObject = Type.Object({
     Type.Object({ build: Type.Number(), test: Type.Number(), total: Type.Number() }),
   ),
   setup: Type.Optional(BisectSetup),
+  quantity: Type.Optional(
+    Type.Object(
+      { metric: Type.String(), unit: Type.Optional(Type.String()) },
+      { description: "what the oracle's numbers are, as it says: names the change in reports" },
+    ),
+  ),
 });
 
 export interface ResultObject
@@ -148,6 +154,7 @@ export function resultObjectOf(
   if (reason) object.reason = reason;
   const effect = effectOf(outcome, range.goods, direction, quantity);
   if (effect) object.effect = effect;
+  if (quantity) object.quantity = quantity;
   const warnings = culpritWarnings(outcome, range);
   if (warnings.length) object.warnings = warnings;
   return object;

@@ -1,4 +1,4 @@
-import type { BisectStatus, CommitDescription, Quantity } from '@kbisect/contracts';
+import type { BisectStatus, CommitDescription } from '@kbisect/contracts';
 import { bisectSetupOf, errorResultObject, type ResultObject } from '@kbisect/contracts';
 import type { Mailbox } from '@kbisect/notify';
 import type { Stores } from '../store/stores.js';
@@ -7,8 +7,6 @@ import type { LifecycleLog } from './webhook.js';
 export interface FinishOptions {
   result?: ResultObject;
   commits?: CommitDescription[];
-  /** What the oracle measured: names the change in the report mail's subject and table. */
-  quantity?: Quantity;
   /** get_maintainer.pl's answer for the culprit: Cc of its report mail. */
   maintainers?: Mailbox[];
 }
@@ -25,7 +23,7 @@ export async function finishBisect(
   id: string,
   status: BisectStatus,
   log: LifecycleLog,
-  { result, commits, quantity, maintainers }: FinishOptions = {},
+  { result, commits, maintainers }: FinishOptions = {},
 ): Promise<BisectStatus> {
   const given =
     result ??
@@ -61,7 +59,6 @@ export async function finishBisect(
         commits: commits ?? record.commits ?? [],
         journal: await stores.journals.read(id),
         url: stores.webhooks.bisectUrl(id),
-        ...(quantity ? { quantity } : {}),
         ...(maintainers ? { maintainers } : {}),
       });
       if (deliveryIds.length) log.info({ deliveryIds }, `${deliveryIds.length} mail(s) queued`);

@@ -1,11 +1,5 @@
 import type { ServiceConfig } from '@kbisect/config';
-import type {
-  BisectRecord,
-  CommitDescription,
-  MailTarget,
-  Quantity,
-  ResultObject,
-} from '@kbisect/contracts';
+import type { BisectRecord, CommitDescription, MailTarget, ResultObject } from '@kbisect/contracts';
 import type { JournalEntry } from '@kbisect/core';
 import { type Mailbox, type MailMessage, MailNotifier } from '@kbisect/notify';
 import { type BisectReportInput, mailSubject, textReport } from '@kbisect/report';
@@ -21,8 +15,6 @@ export interface FinishedBisect {
   url: string;
   /** Extra Cc of the culprit's mail: get_maintainer.pl's answer, when asked for. */
   maintainers?: readonly Mailbox[];
-  /** What the oracle measured: the subject's metric and the table's first row. */
-  quantity?: Quantity;
 }
 
 /**
@@ -49,7 +41,6 @@ export class BisectMails {
       commits: bisect.commits,
       url: bisect.url,
       reportedBy: mail.reportedBy ?? mail.from,
-      ...(bisect.quantity ? { quantity: bisect.quantity } : {}),
     };
     const text = textReport(input);
     const subject = mailSubject(input);
