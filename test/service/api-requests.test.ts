@@ -118,6 +118,15 @@ describe('POST /v1/bisects refuses a body that cannot work, naming the field', (
       'body/decision/maxSamples',
       /below samples 5/,
     ],
+    [
+      'a calibration too small for any commit to reach significance',
+      {
+        oracle: { kind: 'metric', command: './lbench' },
+        decision: { calibrationSamples: 5, maxSamples: 6 },
+      },
+      'body/decision/calibrationSamples',
+      /with 5 calibration samples per endpoint, even 6 samples of a commit cannot reach p ≤ 0\.001/,
+    ],
   ];
   for (const [what, overrides, path, message] of cases) {
     it(`answers 400 for ${what}`, async () => {

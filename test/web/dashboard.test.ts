@@ -250,7 +250,8 @@ function dashboardTests(): void {
     // good from bad, and the bisect stops there, its endpoints' samples in the journal.
     const id = await submit({
       oracle: { kind: 'splice-loopback', args: '--duration 0.3' },
-      decision: { calibrationSamples: 2 },
+      // The fewest runs per endpoint with which a commit could still reach significance.
+      decision: { calibrationSamples: 3 },
     });
     await waitForEnd(id);
     const view = await read<Journal>(`/v1/bisects/${id}`);

@@ -1,3 +1,8 @@
+import {
+  RECOMMENDED_CALIBRATION_SAMPLES,
+  rankTestFloor,
+  STATISTICAL_POLICY_DEFAULTS,
+} from '@kbisect/core';
 import { oracleSpecProblems } from '@kbisect/oracle';
 import type { BisectSpec } from './bisect-spec.js';
 
@@ -30,6 +35,7 @@ export function specProblems(spec: BisectSpec): SpecProblem[] {
       message: `${decision.maxSamples} is below samples ${decision.samples}`,
     });
   }
+  problems.push(...unreachableDecisionProblems(spec));
   problems.push(...controlCharacterProblems(spec));
   // The same checks the worker's oracleFor makes: bad flags or files are a 400 now, not a
   // failed first sample.
@@ -37,6 +43,32 @@ export function specProblems(spec: BisectSpec): SpecProblem[] {
     problems.push({ path: `/oracle${problem.path}`, message: problem.message });
   }
   return problems;
+}
+
+/**
+ * A calibrated decision whose per-commit rank test can never reach its significance: with n
+ * calibration samples per endpoint, m samples of a commit give p ≥ 1/C(m+n, m). Said at
+ * submission rather than after the endpoints were built and measured (`BaselinesTooSmall`).
+ */
+function unreachableDecisionProblems(spec: BisectSpec): SpecProblem[] {
+  const decision = spec.decision ?? {};
+  const calibrated =
+    spec.oracle.kind === 'splice-loopback' ||
+    (spec.oracle.kind === 'metric' && decision.threshold === undefined);
+  if (!calibrated) return [];
+  const perEndpoint = decision.calibrationSamples ?? RECOMMENDED_CALIBRATION_SAMPLES;
+  const perCommit = decision.maxSamples ?? STATISTICAL_POLICY_DEFAULTS.maxSamples;
+  const { alpha } = STATISTICAL_POLICY_DEFAULTS;
+  if (rankTestFloor(perCommit, perEndpoint) <= alpha) return [];
+  return [
+    {
+      path: '/decision/calibrationSamples',
+      message:
+        `with ${perEndpoint} calibration samples per endpoint, even ${perCommit} samples of a ` +
+        `commit cannot reach p ≤ ${alpha}: calibrate on more (${RECOMMENDED_CALIBRATION_SAMPLES} ` +
+        'recommended) or allow more samples per commit (maxSamples)',
+    },
+  ];
 }
 
 /** The good refs as a list, whichever form the request used. */
