@@ -152,6 +152,25 @@ describe('KernelBuilder', () => {
     expect(again.evidence).toMatchObject({ ok: false, cached: true });
   });
 
+  it('does not cache a build the host file system failed: the next build tries again', async () => {
+    const repo = fakeKernelRepo();
+    dirs.push(repo.dir);
+    // The compiler's words when the build directory is read-only (a sandbox, a remount).
+    const failing = repo.commit('host fault', {
+      'helper.c': '#error cannot write helper.o: Read-only file system\n',
+    });
+    const builder = await KernelBuilder.create({
+      spec: { config: tinyconfig, ccache: 'off' },
+      cacheDir: tempDir(),
+    });
+
+    const first = await builder.build(repo.source, failing, signal);
+    const again = await builder.build(repo.source, failing, signal);
+
+    expect(first.evidence).toMatchObject({ ok: false, cached: false });
+    expect(again.evidence).toMatchObject({ ok: false, cached: false });
+  });
+
   it('kills the whole build process group when the time limit passes, and says so', async () => {
     const repo = fakeKernelRepo();
     dirs.push(repo.dir);

@@ -26,6 +26,10 @@ import { checkoutSource } from './source-tree.js';
 import { resolveToolchain, type Toolchain } from './toolchain.js';
 
 /** The repository to build from; `@kbisect/git`'s Repository is one. */
+/** What make and the compiler print when the host's disk failed the build, not the commit. */
+const HOST_FILE_SYSTEM_FAULT =
+  /No space left on device|Disk quota exceeded|Read-only file system|Input\/output error/;
+
 export interface KernelSource {
   mirrorPath: string;
   treeId(commit: string): Promise<string>;
@@ -299,13 +303,14 @@ export class KernelBuilder {
     if (failed) {
       const tail = await logTail(logPath, this.tailLines);
       const evidenceBase = { commit, treeId, ok: false as const, logTail: tail };
-      if (failed.timedOut) {
-        // Not cached: a slow machine is no property of the commit.
+      if (failed.timedOut || HOST_FILE_SYSTEM_FAULT.test(tail)) {
+        // Not cached: a slow machine, or a full or read-only disk, is no property of the
+        // commit (the worker waits such faults out and asks again: host-fault.ts).
         return {
           evidence: {
             ...evidenceBase,
             seconds: seconds(started),
-            timedOut: true,
+            ...(failed.timedOut ? { timedOut: true } : {}),
             cached: false,
             artifactKey: key,
             timings: { checkoutSeconds, ...timings() },
