@@ -200,7 +200,8 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
     {
       onRequest: app.requireScope('read'),
       schema: {
-        summary: "The webhook delivery log: every POST to the bisect's webhook, with its outcome",
+        summary:
+          "The delivery log: every POST to the bisect's webhook and every delivery of its report mails, with its outcome",
         tags: ['bisects'],
         params: IdParams,
         response: { 200: DeliveryList, ...errors(400, 401, 404) },
