@@ -1,7 +1,7 @@
 /**
  * What a test needs from this machine, without vitest (the global setup cannot import it):
- * the shape of a requirement and the error that fails a test under CI. The helpers that skip
- * or fail suites are in requirements.ts.
+ * the shape of a requirement and the error that fails a test lacking it. The helpers that
+ * fail suites are in requirements.ts.
  */
 export interface Requirement {
   /** What the tests need, as a person names it: "sshd", "xmllint", "Redis". */
@@ -17,17 +17,12 @@ export interface Requirement {
 /** The README's "On a fresh machine" line installs every package `npm test` needs. */
 const README_LINE = "the README's fresh-machine line installs everything `npm test` needs";
 
-/** Thrown (under CI) where a test would otherwise have been skipped. */
+/** Thrown where a test lacks what it needs: the message says how to get it. */
 export class RequirementMissing extends Error {
   override readonly name = 'RequirementMissing';
   constructor(readonly requirements: readonly Requirement[]) {
     super(`${explain(requirements)} (${README_LINE})`);
   }
-}
-
-export function inCI(): boolean {
-  const ci = process.env.CI;
-  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
 }
 
 export function explain(requirements: readonly Requirement[]): string {

@@ -1,16 +1,16 @@
 /**
- * What a test needs from this machine (a program, a service) and how to get it. Tests that
- * need one never skip without a word: under CI (CI=true) a missing requirement fails the
- * test with its install line, because a CI run that skipped the SSH suites proves nothing;
- * elsewhere the test is skipped and the reason printed. Only what depends on the host
- * kernel (netem, network namespaces) may skip in CI too: `skipOnHost`.
+ * What a test needs from this machine (a program, a service) and how to get it. A test whose
+ * requirement is missing fails with the install line, on CI and on a laptop alike: a run that
+ * skipped the SSH suites proves nothing, and the README's install line brings every package
+ * the suite needs. Only what depends on the host kernel (netem, network namespaces) may skip,
+ * with its reason printed: `skipOnHost`.
  */
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { describe, it, type TestContext } from 'vitest';
-import { explain, inCI, type Requirement, RequirementMissing } from './requirement.js';
+import { type Requirement, RequirementMissing } from './requirement.js';
 
-export { inCI, type Requirement, RequirementMissing } from './requirement.js';
+export { type Requirement, RequirementMissing } from './requirement.js';
 
 function onPath(command: string): boolean {
   const candidates = isAbsolute(command)
@@ -52,33 +52,10 @@ function unmet(requirements: readonly Requirement[]): Requirement[] {
 }
 
 /**
- * `describe` when every requirement is met. Otherwise, under CI, a suite of one failing test
- * that names what to install; elsewhere the suite is skipped and the reason printed.
+ * `describe` when every requirement is met; otherwise a suite of one failing test that names
+ * what to install.
  */
 export function describeNeeding(
-  ...requirements: Requirement[]
-): (name: string, body: () => void) => void {
-  const missing = unmet(requirements);
-  if (missing.length === 0) return (name, body) => describe(name, body);
-  return (name, body) => {
-    if (inCI()) {
-      describe(name, () => {
-        it(`needs ${missing.map((r) => r.name).join(', ')}`, () => {
-          throw new RequirementMissing(missing);
-        });
-      });
-      return;
-    }
-    console.warn(`skipped "${name}": ${explain(missing)}`);
-    describe.skip(name, body);
-  };
-}
-
-/**
- * `describe` that fails, CI or not, when a requirement is missing: for suites whose tool the
- * README's install line always brings (a browser test skipped on a laptop proves nothing).
- */
-export function describeRequiring(
   ...requirements: Requirement[]
 ): (name: string, body: () => void) => void {
   const missing = unmet(requirements);
@@ -92,12 +69,10 @@ export function describeRequiring(
   };
 }
 
-/** The same for one test: call it first; it fails under CI, else skips with the reason. */
-export function needs(context: TestContext, ...requirements: Requirement[]): void {
+/** The same for one test: call it first; it fails with the install line when one is missing. */
+export function needs(_context: TestContext, ...requirements: Requirement[]): void {
   const missing = unmet(requirements);
-  if (missing.length === 0) return;
-  if (inCI()) throw new RequirementMissing(missing);
-  context.skip(explain(missing));
+  if (missing.length > 0) throw new RequirementMissing(missing);
 }
 
 /**

@@ -4,7 +4,7 @@ import { createStores } from '@kbisect/queue';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceHarness } from '../service/support/service-harness.js';
-import { CHROMIUM, describeRequiring } from '../support/requirements.js';
+import { CHROMIUM, describeNeeding } from '../support/requirements.js';
 import { connectTestRedis } from '../support/test-redis.js';
 import { DashboardTab, launchChromium } from './browser.js';
 
@@ -32,7 +32,7 @@ let service: ServiceHarness;
 let browser: Browser;
 const tabs: DashboardTab[] = [];
 
-const describeInChromium = describeRequiring(CHROMIUM);
+const describeInChromium = describeNeeding(CHROMIUM);
 
 describeInChromium('the dashboard in a browser', () => {
   // One browser for both services, started while the first service starts.

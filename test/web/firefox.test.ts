@@ -1,7 +1,7 @@
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ServiceHarness } from '../service/support/service-harness.js';
-import { describeRequiring, FIREFOX } from '../support/requirements.js';
+import { describeNeeding, FIREFOX } from '../support/requirements.js';
 
 /**
  * The dashboard in Firefox: Debian's firefox-esr driven over WebDriver BiDi by puppeteer-core
@@ -13,7 +13,7 @@ let service: ServiceHarness;
 let browser: Browser;
 let bisectId: string;
 
-describeRequiring(FIREFOX)('the dashboard in Firefox', () => {
+describeNeeding(FIREFOX)('the dashboard in Firefox', () => {
   beforeAll(async () => {
     [service, browser] = await Promise.all([
       ServiceHarness.start('firefox'),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sandbox } from '@kbisect/sandbox';
 import { afterAll, expect, it } from 'vitest';
-import { CCACHE, describeRequiring } from '../../../test/support/requirements.js';
+import { CCACHE, describeNeeding } from '../../../test/support/requirements.js';
 import { compilerCacheFor, shellBuild } from './command-build.js';
 
 const work = mkdtempSync(join(tmpdir(), 'kbisect-command-build-'));
@@ -29,7 +29,7 @@ function ccacheStats(dir: string): Record<string, number> {
 const hits = (stats: Record<string, number>) =>
   (stats.direct_cache_hit ?? 0) + (stats.preprocessed_cache_hit ?? 0);
 
-describeRequiring(CCACHE)('a command build with ccache in front of CC', () => {
+describeNeeding(CCACHE)('a command build with ccache in front of CC', () => {
   it('compiles through ccache, so the same sources built again from clean are cache hits', async () => {
     const project = join(work, 'project');
     execFileSync('mkdir', ['-p', project]);
