@@ -11,7 +11,7 @@ export { type NextStepOptions, nextStep, ONLY_SKIPPED_LEFT } from './next-step.j
 export type * from './range.js';
 export type * from './result.js';
 export * from './stats/index.js';
-export { estimateBisectSteps } from './steps.js';
+export { estimateBisectSteps, estimateRoundsLeft, roundsFor } from './steps.js';
 export { estimateTimeLeft, type TestCost, type TimeLeftInput, testCost } from './time-left.js';
 export type * from './verdict.js';
 export { type WhatIf, whatIf } from './what-if.js';

@@ -13,6 +13,13 @@ export interface JournalEntry {
   /** ISO timestamp; informational only, never used for decisions. */
   at?: string;
   evidence?: Evidence;
+  /**
+   * The round this entry was tested in, when several commits were tested at once (a pool of
+   * labs, local test slots): the journal index of the round's first entry. A round's entries
+   * were recorded together in a fixed order (`bestCommits`'), whatever finished first.
+   * Absent: a round of one commit.
+   */
+  round?: number;
 }
 
 export type Journal = readonly JournalEntry[];

@@ -15,3 +15,21 @@ export function estimateBisectSteps(all: number): number {
 export function estimateTests(all: number): number {
   return all <= 1 ? 0 : estimateBisectSteps(all) + 1;
 }
+
+/**
+ * Rounds after the current one when each round tests `k` commits at once (`bestCommits`):
+ * a round leaves about 1/(k + 1) of the candidates, so `all` of them take ⌈log_(k+1) all⌉
+ * rounds. For k = 1 this is git's estimate.
+ */
+export function estimateRoundsLeft(all: number, k: number): number {
+  if (k <= 1) return estimateBisectSteps(all);
+  if (all < 3) return 0;
+  return Math.max(0, roundsFor(all, k) - 1);
+}
+
+/** ⌈log_(k+1) n⌉ in integers: the fewest rounds of k tests that narrow n candidates to one. */
+export function roundsFor(n: number, k: number): number {
+  let rounds = 0;
+  for (let left = 1; left < n; left *= k + 1) rounds++;
+  return rounds;
+}

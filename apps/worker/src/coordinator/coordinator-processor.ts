@@ -252,9 +252,9 @@ async function coordinate(
         bootFailure: bootFailureOf(spec),
         signal: decide.signal,
         onEvent,
-        onJournalEntry: async (entry) => {
-          await stores.journals.append(id, length, entry);
-          length += 1;
+        onJournalEntries: async (entries) => {
+          await stores.journals.append(id, length, ...entries);
+          length += entries.length;
         },
       });
       return { outcome, range, quantity: quantity() };
@@ -284,6 +284,7 @@ function report(options: CoordinatorOptions, id: string, event: BisectEvent, log
           progress: {
             phase: event.phase,
             commit: event.commit,
+            ...(event.commits ? { commits: event.commits } : {}),
             remaining: event.remaining,
             stepsLeft: event.stepsLeft,
             ...(event.secondsLeft !== undefined ? { secondsLeft: event.secondsLeft } : {}),

@@ -15,6 +15,20 @@ const timeLeft = (seconds: number | undefined) =>
 export function progressLine(event: BisectEvent): ProgressLine {
   switch (event.type) {
     case 'step':
+      if (event.commits && event.commits.length > 1) {
+        const what = event.phase === 'bisect' ? '' : `${event.phase}: `;
+        return {
+          level: 'info',
+          fields: {
+            commits: event.commits,
+            phase: event.phase,
+            remaining: event.remaining,
+            roundsLeft: event.stepsLeft,
+            ...(event.secondsLeft !== undefined ? { secondsLeft: event.secondsLeft } : {}),
+          },
+          msg: `${what}testing ${event.commits.length} commits at once (${event.commits.map(short).join(', ')}): ${event.remaining} candidates left, roughly ${event.stepsLeft} rounds${timeLeft(event.secondsLeft)}`,
+        };
+      }
       if (event.phase === 'bisect') {
         return {
           level: 'info',

@@ -41,8 +41,16 @@ export const ResolvedRangeSummary = Type.Object({
 export const BisectProgress = Type.Object({
   phase: Type.String(),
   commit: Type.String(),
+  commits: Type.Optional(
+    Type.Array(Type.String(), {
+      description: 'every commit of the round under test when several are tested at once',
+    }),
+  ),
   remaining: Type.Integer({ description: 'commits that may still be the first bad one' }),
-  stepsLeft: Type.Integer({ description: 'roughly how many more tests, as git bisect says' }),
+  stepsLeft: Type.Integer({
+    description:
+      'roughly how many more tests, as git bisect says; more rounds when several commits are tested at once',
+  }),
   secondsLeft: Type.Optional(
     Type.Integer({
       minimum: 0,

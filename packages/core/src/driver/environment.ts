@@ -31,4 +31,11 @@ export interface BisectEnvironment<P extends PreparedCommit = PreparedCommit> {
    * the loop decides, only when builds happen.
    */
   speculate?(testing: string, next: readonly string[]): void;
+  /**
+   * Optional: how many commits can be tested at once now (labs of a pool that are up, test
+   * slots of an oracle that may run side by side). Asked before each round: with k > 1 a round
+   * prepares and tests `bestCommits(k)` concurrently, one commit per slot, and the calibration
+   * samples the endpoints concurrently. Absent or 1: one commit at a time.
+   */
+  testSlots?(): number | Promise<number>;
 }

@@ -5,9 +5,13 @@ import type { BisectResult } from '../result.js';
 export type BisectEvent =
   | {
       type: 'step';
+      /** The commit tested, or the first of a round's. */
       commit: string;
+      /** Every commit of a round tested at once (k > 1), in the order they are recorded. */
+      commits?: string[];
       phase: 'calibrate' | 'endpoint' | 'bisect' | 'confirm';
       remaining: number;
+      /** Steps after this one; rounds after this one when a round tests several commits. */
       stepsLeft: number;
       /** Roughly how long the bisect still takes (`estimateTimeLeft`); absent before any measurement. */
       secondsLeft?: number;

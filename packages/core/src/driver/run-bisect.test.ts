@@ -152,7 +152,7 @@ describe('runBisect', () => {
       range,
       env: first.env,
       policy,
-      onJournalEntry: (e) => void persisted.push(e),
+      onJournalEntries: (entries) => void persisted.push(...entries),
     });
     // Crash after two verdicts: a new process starts from what was persisted.
     const second = scriptedEnvironment({ value: regressionFrom('b') });

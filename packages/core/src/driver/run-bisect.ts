@@ -1,10 +1,11 @@
 import type { DecisionPolicy } from '../decision.js';
 import type { Sample } from '../evidence.js';
 import type { Journal, JournalEntry } from '../journal.js';
+import { bestCommits } from '../best-commits.js';
 import { nextStep } from '../next-step.js';
 import type { BisectRange } from '../range.js';
 import type { BisectResult } from '../result.js';
-import { estimateTests } from '../steps.js';
+import { estimateRoundsLeft, estimateTests } from '../steps.js';
 import { estimateTimeLeft } from '../time-left.js';
 import type { BootFailureVerdict } from '../verdict.js';
 import { whatIf } from '../what-if.js';
@@ -56,8 +57,12 @@ export interface RunBisectOptions<P extends PreparedCommit> {
   bootFailure?: BootFailureVerdict;
   signal?: AbortSignal;
   onEvent?: (event: BisectEvent) => void;
-  /** Called with each new journal entry before the loop goes on: persist it here. */
-  onJournalEntry?: (entry: JournalEntry) => void | Promise<void>;
+  /**
+   * Called with each step's new journal entries before the loop goes on: persist them here,
+   * together. One entry per step, or a round's entries (several commits tested at once) in
+   * their fixed order, so a crash never leaves half a round in the journal.
+   */
+  onJournalEntries?: (entries: readonly JournalEntry[]) => void | Promise<void>;
 }
 
 export interface BisectOutcome {
@@ -117,9 +122,9 @@ async function runBisectLoop<P extends PreparedCommit>(
     return estimate === undefined ? {} : { secondsLeft: estimate };
   };
 
-  const record = async (entry: JournalEntry) => {
-    journal.push(entry);
-    await options.onJournalEntry?.(entry);
+  const record = async (...entries: JournalEntry[]) => {
+    journal.push(...entries);
+    await options.onJournalEntries?.(entries);
   };
 
   /** Builds the commit and takes `count` samples; a failed build yields no samples. */
@@ -357,6 +362,15 @@ async function runBisectLoop<P extends PreparedCommit>(
         },
       };
     }
+    const slots = await testSlots();
+    if (slots > 1) {
+      const checkEndpoints = options.checkEndpoints ?? true;
+      const round = bestCommits(range, journal, slots, { checkEndpoints });
+      if (round.length > 1) {
+        await testRound(round, step);
+        continue;
+      }
+    }
     onEvent({
       type: 'step',
       commit: step.commit,
@@ -368,6 +382,48 @@ async function runBisectLoop<P extends PreparedCommit>(
     const entry = await evaluate(step.commit, policy, buildAhead(step.commit));
     await record(entry);
     onEvent({ type: 'verdict', entry, remaining: step.remaining });
+  }
+
+  /** Commits the environment can test at once now: 1 unless it says more. */
+  async function testSlots(): Promise<number> {
+    const slots = (await env.testSlots?.()) ?? 1;
+    return Number.isInteger(slots) && slots > 1 ? slots : 1;
+  }
+
+  /**
+   * Several commits tested at once, one per slot (no builds ahead: the round's own builds
+   * fill the build capacity). The entries are recorded together in the round's order once
+   * all are in, so the journal is the same whatever finished first, and a crash mid-round
+   * leaves no part of it: the resumed loop picks the same commits again. A step that throws
+   * lets the others end (each releases what it prepared) and the first error in order is
+   * thrown.
+   */
+  async function testRound(
+    commits: string[],
+    step: { phase: 'endpoint' | 'bisect'; remaining: number },
+  ) {
+    const k = commits.length;
+    const roundsLeft = estimateRoundsLeft(step.remaining, k);
+    onEvent({
+      type: 'step',
+      commit: commits[0] as string,
+      commits,
+      phase: step.phase,
+      remaining: step.remaining,
+      stepsLeft: roundsLeft,
+      // Tests of a round run side by side: a round costs about one test.
+      ...secondsLeft(roundsLeft + 1 + confirmTests, policy.initialSamples),
+    });
+    const settled = await Promise.allSettled(commits.map((commit) => evaluate(commit, policy)));
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const first = journal.length;
+    const entries = settled.map((s) => ({
+      ...(s as PromiseFulfilledResult<JournalEntry>).value,
+      round: first,
+    }));
+    await record(...entries);
+    for (const entry of entries) onEvent({ type: 'verdict', entry, remaining: step.remaining });
   }
 
   /**

@@ -6,14 +6,16 @@ import { LuaScript } from './lua-script.js';
 
 /**
  * RPUSH only when the list has exactly the expected length: the optimistic check that lets
- * a restarted coordinator (or a stale one still running) never record a verdict twice.
+ * a restarted coordinator (or a stale one still running) never record a verdict twice. Every
+ * entry after ARGV[1] goes in the one call: a round of several commits is recorded whole or
+ * not at all, so a crash never leaves half a round to be completed differently.
  * Returns the new length, or -(current length) - 1 on a conflict.
  */
 const APPEND = new LuaScript(
   `
 local length = redis.call('LLEN', KEYS[1])
 if length ~= tonumber(ARGV[1]) then return -length - 1 end
-return redis.call('RPUSH', KEYS[1], ARGV[2])
+return redis.call('RPUSH', KEYS[1], unpack(ARGV, 2))
 `,
   1,
 );
@@ -34,11 +36,14 @@ export class JournalStore {
     return this.redis.llen(this.keys.journal(id));
   }
 
-  /** Appends `entry` as entry number `index` (0-based), or throws `JournalConflict`. */
-  async append(id: string, index: number, entry: JournalEntry): Promise<void> {
-    const result = Number(
-      await APPEND.run(this.redis, [this.keys.journal(id)], [index, JSON.stringify(entry)]),
-    );
+  /**
+   * Appends the entries as entry number `index` (0-based) and on, all or none (a round's
+   * entries together), or throws `JournalConflict`.
+   */
+  async append(id: string, index: number, ...entries: JournalEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const items = entries.map((entry) => JSON.stringify(entry));
+    const result = Number(await APPEND.run(this.redis, [this.keys.journal(id)], [index, ...items]));
     if (result < 0) throw new JournalConflict(id, index, -result - 1);
   }
 

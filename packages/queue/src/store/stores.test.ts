@@ -72,6 +72,30 @@ describe('the journal', () => {
     expect(await stores.journals.length(id)).toBe(1);
   });
 
+  it("records a round's entries together in their order, or none of them when the length moved", async () => {
+    const id = 'journal-round';
+    await stores.journals.append(id, 0, entry('c0'));
+    const round = [entry('r1', 'bad'), entry('r2', 'good'), entry('r3', 'bad')].map((e) => ({
+      ...e,
+      round: 1,
+    }));
+    // A stale writer that missed c0 records nothing of its round.
+    await expect(stores.journals.append(id, 0, ...round)).rejects.toBeInstanceOf(JournalConflict);
+    expect(await stores.journals.length(id)).toBe(1);
+    await stores.journals.append(id, 1, ...round);
+    const journal = await stores.journals.read(id);
+    expect(journal.map((e) => [e.commit, e.round])).toEqual([
+      ['c0', undefined],
+      ['r1', 1],
+      ['r2', 1],
+      ['r3', 1],
+    ]);
+    await expect(stores.journals.append(id, 1, entry('late'))).rejects.toMatchObject({
+      expectedLength: 1,
+      actualLength: 4,
+    });
+  });
+
   it('appends a manual mark at the end whatever the length', async () => {
     const id = 'journal-manual';
     await stores.journals.append(id, 0, entry('c0'));
