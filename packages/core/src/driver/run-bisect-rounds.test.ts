@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../evidence.js';
 import type { JournalEntry } from '../journal.js';
-import { estimateBisectSteps, estimateRoundsLeft, roundsFor } from '../steps.js';
 import { thresholdPolicy } from '../stats/threshold-policy.js';
+import { estimateBisectSteps, estimateRoundsLeft, roundsFor } from '../steps.js';
 import { linearRange } from '../testing/tiny-range.js';
 import type { BisectEnvironment, PreparedCommit } from './environment.js';
 import type { BisectEvent } from './events.js';

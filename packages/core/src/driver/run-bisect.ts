@@ -1,7 +1,7 @@
+import { bestCommits } from '../best-commits.js';
 import type { DecisionPolicy } from '../decision.js';
 import type { Sample } from '../evidence.js';
 import type { Journal, JournalEntry } from '../journal.js';
-import { bestCommits } from '../best-commits.js';
 import { nextStep } from '../next-step.js';
 import type { BisectRange } from '../range.js';
 import type { BisectResult } from '../result.js';
