@@ -1,4 +1,5 @@
 export { type DeliveryAttempt, DeliveryLog } from './delivery-log.js';
+export { type Delivery, DeliveryQueue, type DeliveryQueueOptions } from './delivery-queue.js';
 export * from './errors/index.js';
 export { composeMail, type Mailbox, type MailMessage } from './mail/compose-mail.js';
 export {
