@@ -14,6 +14,8 @@ export interface BisectScenario {
   /** A boot bisect: the planted commit stops the kernel from booting. */
   bootBisect: boolean;
   confirm: boolean;
+  /** Builds ahead of the next step's commits while one is tested (the service's default). */
+  speculate: boolean;
   /** What the samples are, for the step table: "txn/s", "stalled ms/s", "exit code". */
   unit: string;
   timeoutMinutes: number;
@@ -42,6 +44,7 @@ export async function runBisectScenario(scenario: BisectScenario): Promise<boole
     // A kernel that stops booting is the regression itself: a boot bisect.
     ...(scenario.bootBisect ? { bootFailure: 'bad' as const } : {}),
     confirm: scenario.confirm,
+    ...(scenario.speculate ? {} : { speculate: false }),
     // The culprit's report mail, LKP style (the service's mbox dry run, kernel-bisect.ts).
     notify: [{ mail: { cc: ['e2e-list@kbisect.invalid'] } }],
   };
@@ -57,7 +60,7 @@ export async function runBisectScenario(scenario: BisectScenario): Promise<boole
   const id = created.id;
   const t0 = performance.now();
   log(
-    `POST /v1/bisects → 201 ${id} (${variant.bug}, oracle ${scenario.oracle.kind}, lab ${JSON.stringify(spec.lab)})`,
+    `POST /v1/bisects → 201 ${id} (${variant.bug}, oracle ${scenario.oracle.kind}, lab ${JSON.stringify(spec.lab)}, speculate ${scenario.speculate})`,
   );
 
   // Follow over the API: the journal grows by one verdict per step, with its evidence.

@@ -52,6 +52,8 @@ const { values } = parseArgs({
     pool: { type: 'boolean', default: false },
     /** Skip the culprit re-test, the parent re-test and the revert build (saves ~1.5 min). */
     'no-confirm': { type: 'boolean', default: false },
+    /** Bisects build only the commit under test, never the next ones ahead (`speculate: false`). */
+    'no-speculate': { type: 'boolean', default: false },
     /** A nightly watch instead of a bisect: kernel-watch.ts (the tail-more variant). */
     watch: { type: 'boolean', default: false },
     ci: { type: 'boolean', default: false },
@@ -120,6 +122,7 @@ const bisect = (bug: PlantedBug, oracle: string, measure: 'rate' | 'stalls' = 'r
     lab,
     bootBisect: 'boot' in PLANTED_BUGS[bug],
     confirm: !values['no-confirm'],
+    speculate: !values['no-speculate'],
     timeoutMinutes,
     log,
   };

@@ -99,7 +99,6 @@ export async function startWorker(
     log.warn(orphan, `killed process group ${orphan.pgid} left by dead worker ${orphan.owner}`);
   }
   const oracles = new Oracles(config.cacheDir, sandbox);
-  const kernelBuilders = new KernelBuilders(kernelBuildDir, sandbox);
   // Kernels built on other hosts arrive through Redis (stores.artifacts) and are kept here.
   const kernelFiles = new KernelFiles({
     store: stores.artifacts,
@@ -109,6 +108,7 @@ export async function startWorker(
   const kexecLabs = new KexecLabs({ labs, redis, prefix, kernelFiles, oracles, log });
 
   const { worker: w } = config;
+  const kernelBuilders = new KernelBuilders(kernelBuildDir, sandbox, w.concurrency.build);
   const common: Omit<WorkerOptions, 'concurrency'> = {
     connection: redis,
     prefix,

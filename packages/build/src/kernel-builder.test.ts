@@ -9,7 +9,8 @@ import { BWRAP, describeNeeding, skipOnHost } from '../../../test/support/requir
 import { KernelSpecInvalid } from './errors/index.js';
 import type { KernelBuildSpec } from './kernel-build-spec.js';
 import { KernelBuilder } from './kernel-builder.js';
-import { fakeKernelRepo } from './testing/fake-kernel-repo.js';
+import type { BuildLog } from './progress-ticker.js';
+import { type FakeKernelRepo, fakeKernelRepo } from './testing/fake-kernel-repo.js';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -257,6 +258,92 @@ describe('KernelBuilder', () => {
         cacheDir: tempDir(),
       }),
     ).rejects.toBeInstanceOf(KernelSpecInvalid);
+  });
+});
+
+/** Builds `commits` at once; each one's start line (its tree) and the times it started and ended. */
+async function buildAtOnce(
+  builder: KernelBuilder,
+  source: FakeKernelRepo['source'],
+  commits: string[],
+) {
+  const t0 = performance.now();
+  return Promise.all(
+    commits.map(async (commit) => {
+      let startedAt = Number.NaN;
+      let buildDir = '';
+      const log: BuildLog = {
+        info(fields) {
+          if (buildDir) return;
+          startedAt = performance.now() - t0;
+          buildDir = String(fields.buildDir);
+        },
+      };
+      const built = await builder.build(source, commit, signal, { log, intervalMs: 60_000 });
+      return { ...built, buildDir, startedAt, endedAt: performance.now() - t0 };
+    }),
+  );
+}
+
+describe('KernelBuilder with several trees', () => {
+  // Two commits whose every object takes 2 s, then a quick one that changes helper.c only.
+  const history = () => {
+    const repo = fakeKernelRepo();
+    dirs.push(repo.dir);
+    const a = repo.commit('slow a', {
+      'slow-objects': '2\n',
+      'helper.c': 'int helper(int x) { return x - 10; }\n',
+    });
+    const b = repo.commit('slow b', { 'helper.c': 'int helper(int x) { return x - 11; }\n' });
+    const c = repo.commit('quick c', {
+      'slow-objects': null,
+      'helper.c': 'int helper(int x) { return x - 12; }\n',
+    });
+    return { repo, a, b, c };
+  };
+
+  it('builds two commits at the same time, each in a tree of its own, then reuses a tree warm', async () => {
+    const { repo, a, b, c } = history();
+    const builder = await KernelBuilder.create({
+      spec: { config: tinyconfig, ccache: 'off', jobs: 2 },
+      cacheDir: tempDir(),
+      trees: 2,
+    });
+
+    const [first, second] = await buildAtOnce(builder, repo.source, [a, b]);
+
+    expect(first?.evidence.ok && second?.evidence.ok).toBe(true);
+    expect(new Set([first?.buildDir, second?.buildDir])).toEqual(
+      new Set(builder.treeDirs(repo.source)),
+    );
+    // Each started before the other ended: neither waited for the other's tree.
+    expect(second?.startedAt).toBeLessThan(first?.endedAt as number);
+    expect(first?.startedAt).toBeLessThan(second?.endedAt as number);
+
+    const [next] = await buildAtOnce(builder, repo.source, [c]);
+
+    // The first free tree, which holds a or b: main.o is up to date there, helper.o is not.
+    expect(next?.buildDir).toBe(builder.treeDir(repo.source));
+    const log = readFileSync(next?.evidence.logPath as string, 'utf8');
+    expect(log).toContain('CC      helper.o');
+    expect(log).not.toContain('CC      main.o');
+    expect(next?.evidence.release).toBe(`1.0.0-kb-${c.slice(0, 12)}`);
+  });
+
+  it('with one tree, a second build waits until the first has given the tree back', async () => {
+    const { repo, a, b } = history();
+    const builder = await KernelBuilder.create({
+      spec: { config: tinyconfig, ccache: 'off', jobs: 2 },
+      cacheDir: tempDir(),
+    });
+
+    const [first, second] = await buildAtOnce(builder, repo.source, [a, b]);
+
+    expect(first?.buildDir).toBe(second?.buildDir);
+    const [earlier, later] = [first, second].sort(
+      (x, y) => (x?.startedAt ?? 0) - (y?.startedAt ?? 0),
+    );
+    expect(later?.startedAt).toBeGreaterThanOrEqual(earlier?.endedAt as number);
   });
 });
 

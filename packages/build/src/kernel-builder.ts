@@ -6,7 +6,7 @@ import { basename, join, resolve } from 'node:path';
 import { type BuildEvidence, formatDuration } from '@kbisect/core';
 import { Sandbox, type SandboxRequest } from '@kbisect/sandbox';
 import { ArtifactCache, type KernelArtifact } from './artifact-cache.js';
-import { withBuildDirLock } from './build-dir-lock.js';
+import { withFreeBuildDir } from './build-dir-lock.js';
 import { BuildLogObjects } from './build-log-objects.js';
 import { missingConfigLines } from './config-check.js';
 import { readFullBuild, writeFullBuild } from './full-build-record.js';
@@ -76,6 +76,11 @@ export interface KernelBuilderOptions {
    * environment only, when absent.
    */
   sandbox?: Sandbox;
+  /**
+   * Source + O= trees kept per spec: as many builds of one spec run at once on this host,
+   * each in a tree of its own (a worker makes it its build concurrency). Default 1.
+   */
+  trees?: number;
 }
 
 // A fixed build stamp: the same tree gives the same image, and ccache is not defeated by
@@ -90,11 +95,14 @@ const REPRODUCIBLE_VARS = [
 const seconds = (from: number) => (performance.now() - from) / 1000;
 
 /**
- * Builds the kernel of any commit for one spec. One source tree and one O= build directory
+ * Builds the kernel of any commit for one spec. Source trees with their O= build directories
  * per (repository, config, arch, compiler) are reused from commit to commit, so a bisect
  * step recompiles only what the step changed; finished kernels are cached by tree id +
- * config hash + toolchain id. A failed or timed-out build is evidence (ok: false, the log
- * tail), never an exception; exceptions mean the builder itself cannot work.
+ * config hash + toolchain id. There are `trees` of them: a build takes the first free one,
+ * so builds of one spec run side by side (a speculative build beside the real one) instead
+ * of queueing for one tree's lock, and they share the compiler cache. A failed or timed-out
+ * build is evidence (ok: false, the log tail), never an exception; exceptions mean the
+ * builder itself cannot work.
  */
 export class KernelBuilder {
   readonly artifacts: ArtifactCache;
@@ -106,6 +114,7 @@ export class KernelBuilder {
     private readonly cacheDir: string,
     private readonly tailLines: number,
     private readonly sandbox: Sandbox,
+    readonly trees: number,
   ) {
     this.artifacts = new ArtifactCache(join(cacheDir, 'artifacts'));
   }
@@ -122,6 +131,7 @@ export class KernelBuilder {
       cacheDir,
       options.tailLines ?? 40,
       sandbox,
+      Math.max(1, Math.floor(options.trees ?? 1)),
     );
   }
 
@@ -131,9 +141,10 @@ export class KernelBuilder {
   }
 
   /**
-   * The reused source and build directories for `source` with this spec. The mirror is named
-   * by its real path: one reached through a symlink (a service cache sharing another's mirrors)
-   * builds in the same tree, not in a second one from scratch.
+   * The first of the reused source and build directories for `source` with this spec (the one
+   * a lone build takes). The mirror is named by its real path: one reached through a symlink
+   * (a service cache sharing another's mirrors) builds in the same tree, not in a second one
+   * from scratch.
    */
   treeDir(source: KernelSource): string {
     const mirror = existsSync(source.mirrorPath)
@@ -152,6 +163,12 @@ export class KernelBuilder {
       .digest('hex')
       .slice(0, 16);
     return join(this.cacheDir, 'trees', key);
+  }
+
+  /** Every tree of `source` with this spec: the first, then `<first>.2`, `<first>.3`... */
+  treeDirs(source: KernelSource): string[] {
+    const first = this.treeDir(source);
+    return Array.from({ length: this.trees }, (_, i) => (i === 0 ? first : `${first}.${i + 1}`));
   }
 
   /**
@@ -174,17 +191,21 @@ export class KernelBuilder {
         ...(hit.ok ? { artifact: hit } : {}),
       };
 
-    const treeDir = this.treeDir(source);
-    await mkdir(join(treeDir, 'logs'), { recursive: true });
-    return withBuildDirLock(join(treeDir, 'lock'), signal, async () => {
-      // Another process may have built the same tree while this one waited for the lock.
+    const treeDirs = this.treeDirs(source);
+    await Promise.all(treeDirs.map((dir) => mkdir(join(dir, 'logs'), { recursive: true })));
+    const locks = treeDirs.map((dir) => join(dir, 'lock'));
+    return withFreeBuildDir(locks, signal, async (index) => {
+      // Another build may have built the same tree while this one waited for a free tree.
       const built = await this.artifacts.get(key);
       if (built)
         return {
           evidence: this.evidenceOf(built, commit, true, started, 0),
           ...(built.ok ? { artifact: built } : {}),
         };
-      return this.buildLocked(source, commit, treeId, key, treeDir, signal, started, progress);
+      const treeDir = treeDirs[index] as string;
+      return this.buildLocked(source, commit, treeId, key, treeDir, signal, started, progress, {
+        yardstickDir: treeDirs[0] as string,
+      });
     });
   }
 
@@ -197,6 +218,7 @@ export class KernelBuilder {
     signal: AbortSignal,
     started: number,
     progress: BuildProgressOptions,
+    { yardstickDir }: { yardstickDir: string },
   ): Promise<KernelBuild> {
     const src = join(treeDir, 'src');
     const out = join(treeDir, 'out');
@@ -255,7 +277,8 @@ export class KernelBuilder {
       if (result.exitCode !== 0 || result.timedOut || result.aborted) failed = result;
     };
 
-    const lastFull = await readFullBuild(treeDir);
+    // A second tree's first build has no full build of its own yet: the first tree's is as good.
+    const lastFull = (await readFullBuild(treeDir)) ?? (await readFullBuild(yardstickDir));
     const objects = new BuildLogObjects(logPath);
     this.logStart(progress, commit, treeDir, fullBuild, lastFull);
     let compileStarted: number | undefined;
