@@ -150,7 +150,13 @@ export const ServiceConfig = Type.Object(
         concurrency: Type.Object(
           {
             coordinator: Type.Integer({ minimum: 1, maximum: 1000, default: 8 }),
-            build: Type.Integer({ minimum: 1, maximum: 256, default: 2 }),
+            build: Type.Integer({
+              minimum: 1,
+              maximum: 256,
+              default: 2,
+              description:
+                'builds this worker runs at once; for kernels also the O= trees kept per build spec (a source checkout and a build directory each, docs/service.md)',
+            }),
             labTest: Type.Integer({ minimum: 1, maximum: 256, default: 1 }),
             // Runs of different watches side by side; runs of one watch never (WatchRunLease).
             watch: Type.Integer({ minimum: 1, maximum: 256, default: 4 }),
