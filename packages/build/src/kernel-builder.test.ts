@@ -177,8 +177,9 @@ describe('KernelBuilder', () => {
     dirs.push(repo.dir);
     const slow = repo.commit('slow', { 'slow-build': 'yes\n' });
     const cacheDir = tempDir();
+    // Long enough to reach the two-minute sleep on a loaded host (1.5 s was not, at load 17).
     const builder = await KernelBuilder.create({
-      spec: { config: tinyconfig, ccache: 'off', timeoutMs: 1500 },
+      spec: { config: tinyconfig, ccache: 'off', timeoutMs: 8000 },
       cacheDir,
     });
 
