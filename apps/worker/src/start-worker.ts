@@ -8,7 +8,13 @@ import {
   repositoryRules,
   type ServiceConfig,
 } from '@kbisect/config';
-import { errorResultObject, labTestQueuesServed, QUEUE, redactUrl } from '@kbisect/contracts';
+import {
+  errorResultObject,
+  labTestQueuesServed,
+  poolQueueName,
+  QUEUE,
+  redactUrl,
+} from '@kbisect/contracts';
 import type { LabConfig } from '@kbisect/lab/config';
 import { MAIL_EVENT, mailSenderFor, startWebhookWorker, WebhookNotifier } from '@kbisect/notify';
 import {
@@ -132,6 +138,7 @@ export async function startWorker(
       lockDurationMs: w.lockDurationMs,
       // get_maintainer.pl is the tree's code: it runs in the sandbox of builds and oracles.
       ...(config.mail?.getMaintainer ? { maintainers: { sandbox } } : {}),
+      labs: { up: (pool) => kexecLabs.labsUp(pool), isUp: (lab) => kexecLabs.isUp(lab) },
       log,
     }),
     { ...common, concurrency: w.concurrency.coordinator },
@@ -153,11 +160,22 @@ export async function startWorker(
   );
   // Lab-test jobs are routed by queue (names.ts): this host's `local` tests, and the labs and
   // pools of this worker's `labs`. `concurrency.labTest` is per queue: tests on different labs
-  // run side by side, and two tests that need one lab are serialised by its lease.
+  // run side by side, and two tests that need one lab are serialised by its lease. A pool's
+  // queue takes as many at once as this worker has labs in the pool: a bisect's round tests
+  // one commit per lab (leases keep one test per lab).
   const labTestQueues = labTestQueuesServed(labs.values(), hostname());
   const processLabTest = labTestProcessor({ stores, oracles, interrupts, kexecLabs, log });
+  const poolLabs = new Map<string, number>();
+  for (const lab of labs.values()) {
+    const queue = poolQueueName(lab.pool);
+    poolLabs.set(queue, (poolLabs.get(queue) ?? 0) + 1);
+  }
   const labTests = labTestQueues.map(
-    (name) => new Worker(name, processLabTest, { ...common, concurrency: w.concurrency.labTest }),
+    (name) =>
+      new Worker(name, processLabTest, {
+        ...common,
+        concurrency: Math.max(w.concurrency.labTest, poolLabs.get(name) ?? 0),
+      }),
   );
   const notifier = new WebhookNotifier({
     connection: redis,

@@ -12,6 +12,8 @@ import type { LoopbackProject } from '../../fixtures/loopback-project.js';
 export async function expectedJournal(
   project: LoopbackProject,
   cacheDir: string,
+  /** Commits tested at once (`parallelTests`): each entry then also says its round. */
+  slots?: number,
 ): Promise<string[]> {
   const repository = await openRepository({ source: project.dir, cacheDir });
   const range = await resolveRange(repository, { good: ['v1.0'], bad: 'main' });
@@ -28,7 +30,10 @@ export async function expectedJournal(
       return { exitCode: source.includes('RECORD_SIZE 65536') ? 0 : 1, seconds: 0 };
     },
     release: async () => {},
+    ...(slots ? { testSlots: () => slots } : {}),
   };
   const outcome = await runBisect({ range, env, policy: exitCodePolicy(), checkEndpoints: true });
-  return outcome.journal.map((e) => `${e.commit} ${e.verdict}`);
+  return outcome.journal.map((e) =>
+    slots ? `${e.commit} ${e.verdict} round ${e.round ?? '-'}` : `${e.commit} ${e.verdict}`,
+  );
 }

@@ -142,13 +142,20 @@ export interface BisectViewBody {
   id: string;
   status: string;
   cancelRequested?: boolean;
-  progress?: { phase: string; commit: string; remaining: number; stepsLeft: number };
+  progress?: {
+    phase: string;
+    commit: string;
+    commits?: string[];
+    remaining: number;
+    stepsLeft: number;
+  };
   range: { bad: string; goods: string[]; commits: number; firstParent: boolean };
   journal: {
     commit: string;
     verdict: string;
     source: string;
     evidence?: Record<string, unknown>;
+    round?: number;
   }[];
   result?: {
     status: string;

@@ -38,6 +38,8 @@ export interface TestConfigOptions {
   moreTokens?: Record<string, unknown>[];
   /** Further top-level sections: recipes, repositories, watches. */
   sections?: Record<string, unknown>;
+  /** Jobs a worker runs at once, per queue (default: coordinator 4, build 2, labTest 1). */
+  concurrency?: { build?: number; labTest?: number };
   /** The `infrastructure` section (retries of host faults, the free-space floor). */
   infrastructure?: Record<string, unknown>;
 }
@@ -74,7 +76,7 @@ export async function writeTestConfig(
         stalledIntervalMs: options.stalledIntervalMs ?? 1000,
         shutdownGraceMs: options.shutdownGraceMs ?? 2000,
         ...(options.buildProgressMs ? { buildProgressMs: options.buildProgressMs } : {}),
-        concurrency: { coordinator: 4, build: 2, labTest: 1, watch: 4 },
+        concurrency: { coordinator: 4, build: 2, labTest: 1, watch: 4, ...options.concurrency },
       },
       cacheDir: options.cacheDir,
       ...(options.webhooks ? { webhooks: options.webhooks } : {}),

@@ -43,6 +43,7 @@ import type { CoordinatorRuns } from './coordinator-runs.js';
 import { maintainersOf } from './maintainers.js';
 import type { QueueEventsByName } from './queue-events-by-name.js';
 import { serviceEnvironment } from './service-environment.js';
+import { type PoolLabsUp, testSlotsOf } from './test-slots.js';
 
 export interface CoordinatorOptions {
   stores: Stores;
@@ -58,6 +59,11 @@ export interface CoordinatorOptions {
    * runs, for the Cc of its report mail; absent: no one is looked up.
    */
   maintainers?: { sandbox: Sandbox };
+  /**
+   * The labs of this worker's config that are up: a bisect on a pool tests one commit per lab
+   * up at once (`testSlotsOf`), and a commit's later samples go to the lab of its first.
+   */
+  labs?: { up: PoolLabsUp; isUp(lab: string): Promise<boolean> };
   log: Logger;
 }
 
@@ -231,6 +237,8 @@ async function coordinate(
       worktrees: options.worktrees,
       artifacts: options.stores.artifacts,
       journalLength: () => length,
+      testSlots: () => testSlotsOf(spec, options.labs?.up ?? (async () => [])),
+      ...(options.labs ? { labIsUp: options.labs.isUp } : {}),
       log,
     });
     // Builds of an abandoned step may still run: cleaning up waits for every environment's.

@@ -9,6 +9,7 @@ import {
   type JobOwner,
   type KernelArtifactRef,
   kernelBuildOf,
+  type LabSpec,
   type LabTestJob,
   LabTestJobResult,
   labTestJobId,
@@ -39,6 +40,12 @@ export interface ServicePrepared extends PreparedCommit {
   buildJob: string;
   /** Samples requested so far: the index of the next lab-test job. */
   samples: number;
+  /**
+   * The lab of a pool that ran the first sample: the later ones go to its own queue, so one
+   * commit is measured on one machine. Known from the first lab-test job's result, which a
+   * restarted coordinator reads back from Redis: the same lab again.
+   */
+  lab?: string;
 }
 
 export interface ServiceEnvironment extends BisectEnvironment<ServicePrepared> {
@@ -62,6 +69,10 @@ export interface ServiceEnvironmentOptions {
   artifacts: Pick<ArtifactStore, 'has'>;
   /** Entries in the journal now (0 for a watch run): part of every job id, see `buildJobId`. */
   journalLength(): number;
+  /** Commits a round may test at once (`BisectEnvironment.testSlots`); absent: one. */
+  testSlots?: () => Promise<number>;
+  /** Whether a lab is up (not marked down); absent: every lab is. */
+  labIsUp?: (lab: string) => Promise<boolean>;
   log: Logger;
 }
 
@@ -158,7 +169,20 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
     samples: 0,
   });
 
+  /**
+   * Where a sample runs: a pool's first sample of a commit on any of its labs, the later ones
+   * on the lab that ran the first (unless it went down since: then the pool again), so a
+   * commit's samples are comparable and its kernel is booted once.
+   */
+  const labOfSample = async (p: ServicePrepared, sampleIndex: number): Promise<LabSpec> => {
+    const lab = spec.lab ?? 'local';
+    if (lab === 'local' || !('pool' in lab) || sampleIndex === 0 || !p.lab) return lab;
+    return (await (options.labIsUp?.(p.lab) ?? true)) ? { name: p.lab } : lab;
+  };
+
   const env: ServiceEnvironment = {
+    ...(options.testSlots ? { testSlots: options.testSlots } : {}),
+
     speculate(_testing, next) {
       // The next step's job ids: the journal will have one more entry, the testing commit's.
       const length = options.journalLength() + 1;
@@ -191,7 +215,7 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
       const data: LabTestJob = {
         owner,
         commit: p.commit,
-        lab: spec.lab ?? 'local',
+        lab: await labOfSample(p, sampleIndex),
         oracle: spec.oracle,
         artifact: p.artifact,
         sampleIndex,
@@ -208,6 +232,8 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
       const result = checked(LabTestJobResult, await guard(track(sent())), jobId);
       if (result.kind === 'oracle-failed') throw oracleFailedOf(result);
       if (result.quantity) quantity = result.quantity;
+      const lab = result.sample.detail?.lab;
+      if (sampleIndex === 0 && typeof lab === 'string') p.lab = lab;
       return result.sample;
     },
 

@@ -78,6 +78,21 @@ export class KexecLabs {
     return this.labsOf(target).length > 0;
   }
 
+  /**
+   * The labs of a pool in this worker's config that are not marked down: how many commits a
+   * round of a bisect on the pool tests at once (the coordinator's `testSlots`).
+   */
+  async labsUp(pool: string): Promise<string[]> {
+    const up: string[] = [];
+    for (const lab of this.labsOf({ pool })) if (await this.isUp(lab.name)) up.push(lab.name);
+    return up;
+  }
+
+  /** Whether the lab is not marked down (a lab this worker does not know counts as up). */
+  async isUp(lab: string): Promise<boolean> {
+    return (await this.#leases.downReason(lab)) === undefined;
+  }
+
   /** The configured labs a job may run on: the one it names, or every lab of its pool. */
   private labsOf(target: LabTarget): LabConfig[] {
     if ('name' in target) {

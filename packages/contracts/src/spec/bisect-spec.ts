@@ -143,6 +143,17 @@ const bisectFields = {
         'while a commit is tested, build the two commits the next step may pick, on spare build capacity',
     }),
   ),
+  parallelTests: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      description:
+        'commits tested at once, one per lab: each round tests that many (bestCommits), in about ' +
+        'log_(k+1) N rounds. lab "local": test slots on the worker host, default 1, because only ' +
+        'you know whether your oracle may run side by side; a pool: at most this many of its ' +
+        'labs, default every lab of the pool that is up; a named lab: 1',
+    }),
+  ),
   labels: Type.Optional(
     Type.Record(
       Type.String({ pattern: '^[A-Za-z0-9_.:/-]{1,64}$' }),

@@ -35,6 +35,12 @@ export function specProblems(spec: BisectSpec): SpecProblem[] {
       message: `${decision.maxSamples} is below samples ${decision.samples}`,
     });
   }
+  if ((spec.parallelTests ?? 1) > 1 && typeof spec.lab === 'object' && 'name' in spec.lab) {
+    problems.push({
+      path: '/parallelTests',
+      message: `a named lab tests one commit at a time; for ${spec.parallelTests} at once use a pool of labs ({"pool": ...}) or lab "local" with an oracle that may run side by side`,
+    });
+  }
   problems.push(...unreachableDecisionProblems(spec));
   problems.push(...controlCharacterProblems(spec));
   // The same checks the worker's oracleFor makes: bad flags or files are a 400 now, not a
