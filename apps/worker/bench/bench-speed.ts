@@ -1,11 +1,12 @@
 /**
- * `npm run bench:speed`: what speculative builds save, through the real service (API and
- * worker in this process, Redis, the real coordinator, build and lab-test queues). A generated
- * history of BENCH_COMMITS commits (default 200) with a planted culprit; a build costs a fixed
- * sleep (BENCH_BUILD_S, default 4 s) and a test one (BENCH_TEST_S, default 2 s: an exit-code
- * oracle, so no calibration). The same bisect runs with speculation off and on, one after the
- * other, and one table row each is printed. Several labs at once (k > 1) is not built yet:
- * only k = 1 rows.
+ * `npm run bench:speed`: what speculative builds and several test slots save, through the
+ * real service (API and worker in this process, Redis, the real coordinator, build and
+ * lab-test queues). A generated history of BENCH_COMMITS commits (default 200) with a planted
+ * culprit; a build costs a fixed sleep (BENCH_BUILD_S, default 4 s) and a test one
+ * (BENCH_TEST_S, default 2 s: an exit-code oracle, so no calibration). The same bisect runs for
+ * k = 1, 2, 3 commits at once (BENCH_LABS, e.g. "1,3"; k local test slots, `parallelTests`,
+ * which a pool of k labs gives the same way) with speculation off and on, one after the other,
+ * and one table row each is printed. Builds ahead happen only in rounds of one commit.
  * Uses REDIS_URL if set (keys under a unique prefix, deleted at the end), else a private
  * redis-server on a free port.
  */
@@ -15,6 +16,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApi } from '@kbisect/api';
+import { roundsFor } from '@kbisect/core';
 import { loadConfig, type ServiceConfig } from '@kbisect/config';
 import { startWorker } from '@kbisect/worker';
 import {
@@ -47,21 +49,28 @@ const config: ServiceConfig = await loadConfig({
     'auth.tokens': [{ name: 'bench', token }],
     cacheDir: join(work, 'cache'),
     'log.level': 'error',
+    // A round of k commits builds and tests k at once (docs/service.md: build concurrency ≥ k).
+    'worker.concurrency': { coordinator: 2, build: 4, labTest: 3, watch: 1 },
   },
 });
 const api = await startApi(config);
 const worker = await startWorker(config);
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
+const LABS = (process.env.BENCH_LABS ?? '1,2,3').split(',').map(Number);
+
 interface Row {
+  labs: number;
   speculate: boolean;
   culprit: string | null;
+  /** Candidates of the range. */
+  commits: number;
   rounds: number;
   oracleRuns: number;
   wallSeconds: number;
 }
 
-async function bisect(speculate: boolean): Promise<Row> {
+async function bisect(labs: number, speculate: boolean): Promise<Row> {
   const body = {
     repo,
     good: 'v0',
@@ -70,6 +79,7 @@ async function bisect(speculate: boolean): Promise<Row> {
     oracle: { kind: 'command', command: `sleep ${TEST_S}; grep -q good state` },
     confirm: false,
     speculate,
+    ...(labs > 1 ? { parallelTests: labs } : {}),
   };
   const started = performance.now();
   const response = await fetch(`${api.url}/v1/bisects`, {
@@ -82,15 +92,18 @@ async function bisect(speculate: boolean): Promise<Row> {
   for (;;) {
     const view = (await (await fetch(`${api.url}/v1/bisects/${id}`, { headers })).json()) as {
       status: string;
-      journal: unknown[];
+      range: { commits: number };
+      journal: { round?: number }[];
       result?: { culprit: string | null; oracleRuns: number };
     };
     if (!['queued', 'running'].includes(view.status)) {
       return {
+        labs,
         speculate,
         culprit: view.result?.culprit ?? null,
-        // The endpoints are checked by the loop as steps too: every verdict is a round.
-        rounds: view.journal.length,
+        commits: view.range.commits,
+        // The endpoints are checked by the loop as steps too; a round's entries share `round`.
+        rounds: new Set(view.journal.map((e, i) => e.round ?? `step ${i}`)).size,
         oracleRuns: view.result?.oracleRuns ?? 0,
         wallSeconds: (performance.now() - started) / 1000,
       };
@@ -102,25 +115,32 @@ async function bisect(speculate: boolean): Promise<Row> {
 try {
   say(`${COMMITS} commits, culprit #${culpritIndex}, build ${BUILD_S} s, test ${TEST_S} s`);
   const rows: Row[] = [];
-  for (const speculate of [false, true]) {
-    say(`bisect with speculate: ${speculate}`);
-    rows.push(await bisect(speculate));
+  for (const labs of LABS) {
+    for (const speculate of [false, true]) {
+      say(`bisect with ${labs} test slot(s), speculate: ${speculate}`);
+      rows.push(await bisect(labs, speculate));
+    }
   }
-  const log2N = Math.ceil(Math.log2(COMMITS));
   const perRound = Math.max(BUILD_S, TEST_S);
   console.log(
-    '| labs | speculate | rounds | ⌈log2 N⌉ | oracle runs | wall s | wall / (rounds × max(build, test)) | culprit |',
+    '| labs | speculate | rounds | ⌈log_(k+1) N⌉ | oracle runs | wall s | wall / (rounds × max(build, test)) | culprit |',
   );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const row of rows) {
+    const ideal = roundsFor(row.commits, row.labs);
     console.log(
-      `| 1 | ${row.speculate ? 'on' : 'off'} | ${row.rounds} | ${log2N} | ${row.oracleRuns} | ` +
+      `| ${row.labs} | ${row.speculate ? 'on' : 'off'} | ${row.rounds} | ${ideal} | ${row.oracleRuns} | ` +
         `${row.wallSeconds.toFixed(1)} | ${(row.wallSeconds / (row.rounds * perRound)).toFixed(2)} | ` +
-        `${row.culprit === culprit ? 'planted' : `WRONG ${row.culprit}`} |`,
+        `${row.culprit === culprit ? `planted ${culprit.slice(0, 12)}` : `WRONG ${row.culprit}`} |`,
     );
   }
-  const [off, on] = rows as [Row, Row];
-  console.log(`speculation: ${(off.wallSeconds / on.wallSeconds).toFixed(2)}× faster`);
+  for (const labs of LABS) {
+    const [off, on] = rows.filter((row) => row.labs === labs) as [Row, Row];
+    console.log(
+      `k = ${labs}: speculation ${(off.wallSeconds / on.wallSeconds).toFixed(2)}× faster; ` +
+        `rounds ${off.rounds} vs ⌈log_${labs + 1} N⌉ + 1 = ${roundsFor(off.commits, labs) + 1}`,
+    );
+  }
   if (rows.some((row) => row.culprit !== culprit)) process.exitCode = 1;
 } finally {
   await worker.close();

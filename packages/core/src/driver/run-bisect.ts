@@ -414,14 +414,9 @@ async function runBisectLoop<P extends PreparedCommit>(
       // Tests of a round run side by side: a round costs about one test.
       ...secondsLeft(roundsLeft + 1 + confirmTests, policy.initialSamples),
     });
-    const settled = await Promise.allSettled(commits.map((commit) => evaluate(commit, policy)));
-    const failed = settled.find((s) => s.status === 'rejected');
-    if (failed) throw failed.reason;
+    const tested = await allInOrder(commits.map((commit) => evaluate(commit, policy)));
     const first = journal.length;
-    const entries = settled.map((s) => ({
-      ...(s as PromiseFulfilledResult<JournalEntry>).value,
-      round: first,
-    }));
+    const entries = tested.map((entry) => ({ ...entry, round: first }));
     await record(...entries);
     for (const entry of entries) onEvent({ type: 'verdict', entry, remaining: step.remaining });
   }
@@ -491,6 +486,17 @@ async function runBisectLoop<P extends PreparedCommit>(
     }
     return checks;
   }
+}
+
+/**
+ * The results of work run side by side, in the order it was started, once all of it ended
+ * (each step releases what it prepared): the first failure in that order is thrown.
+ */
+async function allInOrder<T>(work: readonly Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(work);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
 /** An endpoint must build: without it there is nothing to calibrate against. */
