@@ -9,7 +9,6 @@ import {
   type JobOwner,
   type KernelArtifactRef,
   kernelBuildOf,
-  type LabSpec,
   type LabTestJob,
   LabTestJobResult,
   labTestJobId,
@@ -34,6 +33,7 @@ import { StepInterrupted } from '../errors/step-interrupted.js';
 import { BuildsAhead } from './builds-ahead.js';
 import { runChildJob } from './child-job.js';
 import type { QueueEventsByName } from './queue-events-by-name.js';
+import { sampleLab } from './sample-lab.js';
 
 export interface ServicePrepared extends PreparedCommit {
   artifact: { host: string; worktree: string; kernel?: KernelArtifactRef };
@@ -169,16 +169,7 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
     samples: 0,
   });
 
-  /**
-   * Where a sample runs: a pool's first sample of a commit on any of its labs, the later ones
-   * on the lab that ran the first (unless it went down since: then the pool again), so a
-   * commit's samples are comparable and its kernel is booted once.
-   */
-  const labOfSample = async (p: ServicePrepared, sampleIndex: number): Promise<LabSpec> => {
-    const lab = spec.lab ?? 'local';
-    if (lab === 'local' || !('pool' in lab) || sampleIndex === 0 || !p.lab) return lab;
-    return (await (options.labIsUp?.(p.lab) ?? true)) ? { name: p.lab } : lab;
-  };
+  const isUp = options.labIsUp ?? (async () => true);
 
   const env: ServiceEnvironment = {
     ...(options.testSlots ? { testSlots: options.testSlots } : {}),
@@ -215,7 +206,7 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
       const data: LabTestJob = {
         owner,
         commit: p.commit,
-        lab: await labOfSample(p, sampleIndex),
+        lab: await sampleLab(spec.lab ?? 'local', sampleIndex, p.lab, isUp),
         oracle: spec.oracle,
         artifact: p.artifact,
         sampleIndex,
