@@ -16,8 +16,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApi } from '@kbisect/api';
-import { roundsFor } from '@kbisect/core';
 import { loadConfig, type ServiceConfig } from '@kbisect/config';
+import { roundsFor } from '@kbisect/core';
 import { startWorker } from '@kbisect/worker';
 import {
   type PrivateRedis,
