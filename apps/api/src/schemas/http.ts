@@ -41,6 +41,13 @@ export const JournalEntryView = Type.Object(
     evidence: Type.Optional(
       Type.Unknown({ description: 'build, samples with timings, decision, skip reason' }),
     ),
+    round: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          "several commits tested at once: the index of the round's first entry; a round's entries were recorded together in a fixed order",
+      }),
+    ),
   },
   { additionalProperties: true },
 );
