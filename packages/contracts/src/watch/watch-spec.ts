@@ -115,27 +115,16 @@ function withoutDefault<T extends TSchema>(schema: T): T {
   return rest as T;
 }
 
+/** Every field of the spec, none with a default (see `withoutDefault`). */
+const patchFields = Object.fromEntries(
+  Object.entries(fields).map(([name, schema]) => [name, withoutDefault(schema)]),
+) as typeof fields;
+
 /** `PATCH /v1/watches/:id`: any field of the spec; the others keep their value. */
-export const WatchPatch = Type.Object(
-  {
-    repo: Type.Optional(fields.repo),
-    branch: Type.Optional(fields.branch),
-    cron: Type.Optional(Cron),
-    tz: Type.Optional(Tz),
-    build: Type.Optional(BuildSpec),
-    lab: Type.Optional(withoutDefault(LabSpec)),
-    oracle: Type.Optional(OracleSpec),
-    decision: Type.Optional(DecisionSpec),
-    samples: Type.Optional(Samples),
-    regression: Type.Optional(RegressionRule),
-    firstParent: Type.Optional(Type.Boolean()),
-    confirm: Type.Optional(Type.Boolean()),
-    labels: Type.Optional(Labels),
-    notify: Type.Optional(Type.Array(NotifyTarget, { maxItems: 16 })),
-    recipe: Type.Optional(RecipeName),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);
+export const WatchPatch = Type.Partial(Type.Object(patchFields), {
+  additionalProperties: false,
+  minProperties: 1,
+});
 export type WatchPatch = Static<typeof WatchPatch>;
 
 export const DEFAULT_WATCH_SAMPLES = 5;
