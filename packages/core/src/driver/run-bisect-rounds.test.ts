@@ -26,6 +26,8 @@ interface Lab {
 function labs({ slots, delayMs, breaks }: Lab) {
   const held = new Set<string>();
   const finished: string[] = [];
+  /** When each measurement ran, in the order they started. */
+  const spans: { commit: string; start: number; end: number }[] = [];
   let running = 0;
   let mostAtOnce = 0;
   const env: BisectEnvironment<PreparedCommit> = {
@@ -37,7 +39,10 @@ function labs({ slots, delayMs, breaks }: Lab) {
     async measure(p): Promise<Sample> {
       running++;
       mostAtOnce = Math.max(mostAtOnce, running);
+      const span = { commit: p.commit, start: performance.now(), end: Number.POSITIVE_INFINITY };
+      spans.push(span);
       await new Promise((r) => setTimeout(r, delayMs(p.commit)));
+      span.end = performance.now();
       running--;
       if (p.commit === breaks) throw new Error(`lab of ${p.commit} broke`);
       finished.push(p.commit);
@@ -47,7 +52,7 @@ function labs({ slots, delayMs, breaks }: Lab) {
       if (!held.delete(p.commit)) throw new Error(`released twice: ${p.commit}`);
     },
   };
-  return { env, held, finished, mostAtOnce: () => mostAtOnce };
+  return { env, held, finished, spans, mostAtOnce: () => mostAtOnce };
 }
 
 /** What the journal decides with: commit, verdict and round of each entry. */
@@ -146,6 +151,19 @@ describe('runBisect with several test slots', () => {
     expect(first?.stepsLeft).toBe(roundsFor(N, 3) - 1);
     const left = steps.map((s) => s.stepsLeft);
     expect(left).toEqual([...left].sort((x, y) => y - x));
+  });
+
+  it('confirms the culprit and its parent side by side', async () => {
+    const lab = labs({ slots: 2, delayMs: () => 10 });
+    const outcome = await runBisect({ range, env: lab.env, policy, confirm: true });
+    const culprit = range.commits[N - CULPRIT]?.sha as string;
+    expect(outcome.result).toEqual({ kind: 'found', culprit });
+    expect(outcome.confirmations.map((c) => [c.check, c.passed])).toEqual([
+      ['culprit-is-bad', true],
+      ['parent-is-good', true],
+    ]);
+    const [a, b] = lab.spans.slice(-2);
+    expect(a && b && b.start < a.end).toBe(true);
   });
 
   it('with one slot tests one commit per step, exactly as without slots', async () => {

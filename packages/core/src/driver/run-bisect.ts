@@ -430,7 +430,11 @@ async function runBisectLoop<P extends PreparedCommit>(
     const node = range.commits.find((c) => c.sha === culprit);
     const parent = node?.parents[0];
     const checks: Confirmation[] = [];
-    const retest = async (check: Confirmation['check'], commit: string, expect: 'good' | 'bad') => {
+    const retest = async (
+      check: Confirmation['check'],
+      commit: string,
+      expect: 'good' | 'bad',
+    ): Promise<Confirmation> => {
       onEvent({
         type: 'step',
         commit,
@@ -440,7 +444,7 @@ async function runBisectLoop<P extends PreparedCommit>(
         ...secondsLeft(confirmTests - checks.length, policy.initialSamples),
       });
       const entry = await evaluate(commit, policy);
-      checks.push({
+      return {
         check,
         commit,
         passed: entry.verdict === expect,
@@ -448,10 +452,16 @@ async function runBisectLoop<P extends PreparedCommit>(
         ...(entry.verdict === expect
           ? {}
           : { note: `expected ${expect}, measured ${entry.verdict}` }),
-      });
+      };
     };
-    await retest('culprit-is-bad', culprit, 'bad');
-    if (parent) await retest('parent-is-good', parent, 'good');
+    const culpritAndParent = [
+      () => retest('culprit-is-bad', culprit, 'bad'),
+      ...(parent ? [() => retest('parent-is-good', parent, 'good')] : []),
+    ];
+    // On several slots the culprit and its parent are tested side by side.
+    if ((await testSlots()) > 1)
+      checks.push(...(await allInOrder(culpritAndParent.map((t) => t()))));
+    else for (const test of culpritAndParent) checks.push(await test());
     const { prepareRevert } = env;
     if (prepareRevert && culprit !== range.bad) {
       onEvent({
