@@ -2,12 +2,11 @@ import { type CcacheMode, type KernelBuildSpec, kernelBuildSpecOf } from '@kbise
 import {
   type BootFailureVerdict,
   type Calibration,
-  calibrate,
   type DecisionPolicy,
   type Direction,
   exitCodePolicy,
   RECOMMENDED_CALIBRATION_SAMPLES,
-  statisticalPolicy,
+  statisticalCalibration,
   thresholdPolicy,
 } from '@kbisect/core';
 import { type OracleSpec, oracleQuantity } from '@kbisect/oracle';
@@ -22,7 +21,10 @@ export interface DecisionSetup {
 }
 
 export const DEFAULT_BUILD_TIMEOUT_SECONDS = 3600;
-/** As `kbisect run`: enough baseline runs that the rank test can classify every commit. */
+/**
+ * As `kbisect run`: the most runs of each endpoint, enough baseline runs that the rank test
+ * can classify every commit; calibration stops earlier when good and bad differ clearly.
+ */
 export const DEFAULT_CALIBRATION_SAMPLES = RECOMMENDED_CALIBRATION_SAMPLES;
 
 /**
@@ -37,23 +39,21 @@ export function decisionSetup(oracle: OracleSpec, decision: DecisionSpec = {}): 
   // stalls" next to a bad kernel's 800, which a log scale would put far apart.
   const stalls = oracle.kind === 'splice-loopback' && oracle.measure === 'stalls';
   const quantity = oracleQuantity(oracle);
-  const statistical = (): Calibration => ({
-    samplesPerEndpoint: decision.calibrationSamples ?? DEFAULT_CALIBRATION_SAMPLES,
-    calibrate: (good, bad) =>
-      statisticalPolicy(
-        calibrate(good, bad, {
-          direction,
-          ...(decision.alpha !== undefined ? { alpha: decision.alpha } : {}),
-          ...(decision.minEffect !== undefined ? { minEffect: decision.minEffect } : {}),
-        }),
-        {
-          ...(decision.samples !== undefined ? { initialSamples: decision.samples } : {}),
-          ...(decision.maxSamples !== undefined ? { maxSamples: decision.maxSamples } : {}),
-          ...(stalls ? { scale: 'linear' as const } : {}),
-          ...(quantity ?? {}),
-        },
-      ),
-  });
+  const statistical = (): Calibration =>
+    statisticalCalibration({
+      samplesPerEndpoint: decision.calibrationSamples ?? DEFAULT_CALIBRATION_SAMPLES,
+      calibrate: {
+        direction,
+        ...(decision.alpha !== undefined ? { alpha: decision.alpha } : {}),
+        ...(decision.minEffect !== undefined ? { minEffect: decision.minEffect } : {}),
+      },
+      policy: {
+        ...(decision.samples !== undefined ? { initialSamples: decision.samples } : {}),
+        ...(decision.maxSamples !== undefined ? { maxSamples: decision.maxSamples } : {}),
+        ...(stalls ? { scale: 'linear' as const } : {}),
+        ...(quantity ?? {}),
+      },
+    });
   switch (oracle.kind) {
     case 'command':
       return { direction, policy: exitCodePolicy() };

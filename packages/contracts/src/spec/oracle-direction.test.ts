@@ -1,8 +1,15 @@
-import type { RankTestEvidence, Sample } from '@kbisect/core';
+import type { Calibration, DecisionPolicy, RankTestEvidence, Sample } from '@kbisect/core';
 import type { OracleSpec } from '@kbisect/oracle';
 import { describe, expect, it } from 'vitest';
 import { decisionSetup } from '../spec-to-env.js';
 import { directionOf, directionProblems, oracleDirection } from './oracle-direction.js';
+
+/** The policy a calibration derives from these endpoint samples, which must be enough. */
+function calibrated(calibration: Calibration | undefined, good: Sample[], bad: Sample[]) {
+  const plan = calibration?.plan([good], bad);
+  if (plan?.kind !== 'policy') throw new Error(`expected a policy, got ${JSON.stringify(plan)}`);
+  return plan.policy satisfies DecisionPolicy;
+}
 
 const stalls: OracleSpec = { kind: 'splice-loopback', measure: 'stalls' };
 const rate: OracleSpec = { kind: 'splice-loopback' };
@@ -48,11 +55,12 @@ describe('decisionSetup for the stalls measure', () => {
     expect(setup.direction).toBe('lower-is-better');
     expect(setup.calibration?.samplesPerEndpoint).toBe(6);
     // Every good run stalled a little: a log scale would make 16 ms/s "far from good".
-    const policy = setup.calibration?.calibrate(
+    const policy = calibrated(
+      setup.calibration,
       runs(2, 3, 1.5, 4, 2.5, 3.5),
       runs(712, 845, 930, 780, 1000, 880),
     );
-    const decision = policy?.decide(runs(12, 16, 14, 20, 15, 18, 13));
+    const decision = policy.decide(runs(12, 16, 14, 20, 15, 18, 13));
     expect(decision).toMatchObject({ kind: 'verdict', verdict: 'good' });
     if (decision?.kind !== 'verdict') throw new Error('expected a verdict');
     expect((decision.evidence as RankTestEvidence).scale).toBe('linear');
@@ -62,9 +70,8 @@ describe('decisionSetup for the stalls measure', () => {
 describe('decisionSetup names what splice-loopback measures in every verdict', () => {
   it('says txn/s for rr, bytes/s for bulk and ms/s for stalls, before any sample', () => {
     const summaryOf = (oracle: OracleSpec, good: Sample[], bad: Sample[], commit: Sample[]) => {
-      const decision = decisionSetup(oracle, { calibrationSamples: 6 })
-        .calibration?.calibrate(good, bad)
-        .decide(commit);
+      const { calibration } = decisionSetup(oracle, { calibrationSamples: 6 });
+      const decision = calibrated(calibration, good, bad).decide(commit);
       if (decision?.kind !== 'verdict') throw new Error('expected a verdict');
       return decision.evidence.summary;
     };

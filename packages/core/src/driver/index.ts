@@ -10,8 +10,13 @@ export type { BisectEvent } from './events.js';
 export {
   type BisectOutcome,
   type Calibration,
+  type CalibrationPlan,
   type Confirmation,
   EndpointUnbuildable,
   type RunBisectOptions,
   runBisect,
 } from './run-bisect.js';
+export {
+  type StatisticalCalibrationOptions,
+  statisticalCalibration,
+} from './statistical-calibration.js';

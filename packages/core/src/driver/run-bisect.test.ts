@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../evidence.js';
 import type { JournalEntry } from '../journal.js';
-import { calibrate } from '../stats/calibrate.js';
 import { NotDistinguishable } from '../stats/errors.js';
-import { statisticalPolicy } from '../stats/statistical-policy.js';
 import { thresholdPolicy } from '../stats/threshold-policy.js';
 import { tinyRange } from '../testing/tiny-range.js';
 import type { BisectEnvironment, PreparedCommit } from './environment.js';
 import { BisectCancelled, EndpointDidNotBoot, OracleFailed } from './errors.js';
-import { EndpointUnbuildable, runBisect } from './run-bisect.js';
+import { type Calibration, EndpointUnbuildable, runBisect } from './run-bisect.js';
+import { statisticalCalibration } from './statistical-calibration.js';
 
 // A linear history g ← a ← b ← c ← d ← e (bad); each commit knows its parent.
 const range = tinyRange(
@@ -221,11 +220,10 @@ describe('runBisect', () => {
   it('calibrates on the endpoints, then recalibrates from the journal when resumed', async () => {
     const noisy = (commit: string, call: number) =>
       regressionFrom('c')(commit) * (1 + ((call % 5) - 2) / 100);
-    const calibration = {
+    const calibration = statisticalCalibration({
       samplesPerEndpoint: 5,
-      calibrate: (good: readonly Sample[], bad: readonly Sample[]) =>
-        statisticalPolicy(calibrate(good, bad, { direction: 'higher-is-better' })),
-    };
+      calibrate: { direction: 'higher-is-better' },
+    });
     const first = scriptedEnvironment({ value: noisy });
     const outcome = await runBisect({ range, env: first.env, calibration });
     expect(outcome.result).toEqual({ kind: 'found', culprit: 'c' });
@@ -243,17 +241,22 @@ describe('runBisect', () => {
 
   it('stops with NotDistinguishable when good and bad measure alike', async () => {
     const { env } = scriptedEnvironment({ value: (_c, call) => 100 + (call % 3) });
-    const calibration = {
+    const calibration = statisticalCalibration({
       samplesPerEndpoint: 5,
-      calibrate: (good: readonly Sample[], bad: readonly Sample[]) =>
-        statisticalPolicy(calibrate(good, bad, { direction: 'higher-is-better' })),
-    };
+      calibrate: { direction: 'higher-is-better' },
+    });
     await expect(runBisect({ range, env, calibration })).rejects.toBeInstanceOf(NotDistinguishable);
   });
 
   it('refuses to calibrate on an endpoint that does not build', async () => {
     const { env } = scriptedEnvironment({ value: regressionFrom('c'), unbuildable: ['e'] });
-    const calibration = { samplesPerEndpoint: 3, calibrate: () => policy };
+    const calibration: Calibration = {
+      samplesPerEndpoint: 3,
+      plan: (goods, bad) =>
+        [bad, ...goods].every((s) => s.length >= 3)
+          ? { kind: 'policy', policy }
+          : { kind: 'measure', runs: 3 },
+    };
     await expect(runBisect({ range, env, calibration })).rejects.toBeInstanceOf(
       EndpointUnbuildable,
     );
@@ -278,13 +281,20 @@ describe('runBisect', () => {
 
 describe('runBisect with kernels that do not boot', () => {
   const allGood = () => 100;
-  const calibration = (onCalibrate = () => {}) => ({
-    samplesPerEndpoint: 5,
-    calibrate: (good: readonly Sample[], bad: readonly Sample[]) => {
-      onCalibrate();
-      return statisticalPolicy(calibrate(good, bad, { direction: 'higher-is-better' }));
-    },
-  });
+  const calibration = (onCalibrate = () => {}): Calibration => {
+    const statistical = statisticalCalibration({
+      samplesPerEndpoint: 5,
+      calibrate: { direction: 'higher-is-better' },
+    });
+    return {
+      samplesPerEndpoint: 5,
+      plan: (goods, bad) => {
+        const plan = statistical.plan(goods, bad);
+        if (plan.kind === 'policy') onCalibrate();
+        return plan;
+      },
+    };
+  };
 
   it('skips a kernel that does not boot as boot-failed, with the console tail as the note', async () => {
     const { env } = scriptedEnvironment({ value: regressionFrom('d'), bootFails: ['b'] });

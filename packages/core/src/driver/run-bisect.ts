@@ -16,12 +16,20 @@ import type { BisectEvent } from './events.js';
 
 /**
  * Statistical mode: the endpoints are sampled first and the policy is derived from them.
- * `calibrate` throws (e.g. `NotDistinguishable`) when good and bad cannot be told apart.
+ * `plan` sees every endpoint's samples so far (each good's, the bad one's) and asks for
+ * more runs of each, or returns the policy; it throws (e.g. `NotDistinguishable`) when good
+ * and bad cannot be told apart. `statisticalCalibration` is the one the service uses.
  */
 export interface Calibration {
+  /** Most runs of each endpoint. */
   samplesPerEndpoint: number;
-  calibrate(good: readonly Sample[], bad: readonly Sample[]): DecisionPolicy;
+  plan(goods: readonly (readonly Sample[])[], bad: readonly Sample[]): CalibrationPlan;
 }
+
+export type CalibrationPlan =
+  /** Measure every endpoint until it holds `runs` samples, then ask again. */
+  | { kind: 'measure'; runs: number }
+  | { kind: 'policy'; policy: DecisionPolicy };
 
 /** A re-test after the range closed: the culprit must really differ from its parent. */
 export interface Confirmation {
@@ -276,13 +284,25 @@ async function runBisectLoop<P extends PreparedCommit>(
     const endpoints = [range.bad, ...range.goods];
     const bootFailedBad = () =>
       journal.some((e) => e.commit === range.bad && e.verdict === 'bad' && e.evidence?.badReason);
-    // A resumed bisect calibrates from the samples already in the journal: same journal,
-    // same baselines, same verdicts.
-    for (const commit of endpoints) {
+    // Every batch of an endpoint's runs is its own journal entry, so a resumed bisect
+    // calibrates from the samples already in the journal and measures only what the plan
+    // still asks for: same journal, same baselines, same verdicts.
+    const samplesOf = (commit: string) =>
+      journal.filter((e) => e.commit === commit).flatMap((e) => e.evidence?.samples ?? []);
+    for (;;) {
       // A bad kernel that does not boot leaves nothing to calibrate the goods against: the
       // loop's endpoint check tests that they boot, with one oracle run each.
-      if (bootFailedBad()) break;
-      if (journal.some((e) => e.commit === commit && e.evidence?.samples?.length)) continue;
+      if (bootFailedBad()) return bootsIsGoodPolicy();
+      const plan = calibration.plan(range.goods.map(samplesOf), samplesOf(range.bad));
+      if (plan.kind === 'policy') return plan.policy;
+      for (const commit of endpoints) {
+        if (bootFailedBad()) break;
+        const runs = plan.runs - samplesOf(commit).length;
+        if (runs > 0) await calibrateEndpoint(commit, runs);
+      }
+    }
+
+    async function calibrateEndpoint(commit: string, runs: number): Promise<void> {
       const phase = 'calibrate' as const;
       onEvent({
         type: 'step',
@@ -299,7 +319,7 @@ async function runBisectLoop<P extends PreparedCommit>(
           const samples: Sample[] = [];
           const t0 = now();
           try {
-            for (let i = 0; i < calibration.samplesPerEndpoint; i++) samples.push(await sample());
+            for (let i = 0; i < runs; i++) samples.push(await sample());
           } catch (error) {
             if (!(error instanceof OracleFailed) || error.reason !== 'boot-failed') throw error;
             const endpoint = commit === range.bad ? 'bad' : 'good';
@@ -324,12 +344,6 @@ async function runBisectLoop<P extends PreparedCommit>(
       await record(entry);
       onEvent({ type: 'verdict', entry, remaining: range.commits.length });
     }
-    // The bad kernel does not boot: the boot failure is the regression, nothing to calibrate.
-    if (bootFailedBad()) return bootsIsGoodPolicy();
-    const samplesOf = (commit: string) =>
-      journal.find((e) => e.commit === commit && e.evidence?.samples?.length)?.evidence?.samples ??
-      [];
-    return calibration.calibrate(range.goods.flatMap(samplesOf), samplesOf(range.bad));
   }
 
   for (;;) {

@@ -59,11 +59,47 @@ describe('calibrate', () => {
 
   it('refuses a difference below the minimum effect even when it is significant', () => {
     const error = catchError(() =>
-      calibrate(noisyRuns(5, 40, 10, 0.005), noisyRuns(6, 40, 9.7, 0.005), {
+      calibrate(noisyRuns(5, 40, 10, 0.002), noisyRuns(6, 40, 9.9, 0.002), {
         direction: 'higher-is-better',
       }),
     );
-    expect((error as Error).message).toMatch(/differ by -3%, less than the minimum effect 10%/);
+    expect((error as Error).message).toMatch(/differ by -0.9%, less than the minimum effect 2%/);
+  });
+
+  it('accepts a small regression that is large against the noise: 3% at a spread of 0.5%', () => {
+    // The old fixed floor of 10% refused this; the rank test and the separation accept it.
+    const b = calibrate(noisyRuns(5, 40, 10, 0.005), noisyRuns(6, 40, 9.7, 0.005), {
+      direction: 'higher-is-better',
+    });
+    expect(b.effect).toBeCloseTo(-0.03, 2);
+    expect(b.separation).toBeGreaterThan(0.99);
+  });
+
+  it('refuses a 10% regression that the noise hides, with the minimum effect far below it', () => {
+    const error = catchError(() =>
+      calibrate(noisyRuns(9, 40, 10, 0.3), noisyRuns(10, 40, 9, 0.3), {
+        direction: 'higher-is-better',
+      }),
+    ) as NotDistinguishable;
+    expect(error).toBeInstanceOf(NotDistinguishable);
+    expect(error.reason).not.toMatch(/minimum effect/);
+  });
+
+  it('splits alpha over the looks of an adaptive calibration and says so', () => {
+    // 6 + 6 runs that do not overlap: p = 1/924 ≈ 0.0011, below 0.01 / 4 but not 0.0005 / 1.
+    const good = runs(9, 9.1, 9.2, 9.3, 9.4, 9.5);
+    const bad = runs(1, 1.1, 1.2, 1.3, 1.4, 1.5);
+    expect(calibrate(good, bad, { direction: 'higher-is-better', looks: 4 }).pValue).toBeCloseTo(
+      1 / 924,
+      6,
+    );
+    const error = catchError(() =>
+      calibrate(runs(9, 9.1, 9.2, 9.3, 9.4), runs(1, 1.1, 1.2, 1.3, 1.4), {
+        direction: 'higher-is-better',
+        looks: 4,
+      }),
+    ) as NotDistinguishable;
+    expect(error.reason).toMatch(/≥ alpha 0\.01 \/ 4 looks; with 5 \+ 5 samples no p-value/);
   });
 
   it('refuses a bad endpoint that is better than the good one and points at the direction', () => {

@@ -11,7 +11,18 @@ export interface CalibrateOptions {
   direction: Direction;
   /** Largest one-sided rank-test p-value for "bad is worse than good" (default 0.01). */
   alpha?: number;
-  /** Smallest relative change of the medians worth bisecting (default 0.10 = 10%). */
+  /**
+   * Looks at the endpoints the calibration may take (`planCalibration`): each look tests at
+   * alpha / looks, so that stopping at the first look that passes keeps the chance of
+   * calibrating on two endpoints that do not differ at all below alpha (Bonferroni). Default 1.
+   */
+  looks?: number;
+  /**
+   * Smallest relative change of the medians worth bisecting (default 0.02 = 2%): a floor for
+   * effects nobody would chase, not the test of whether the endpoints differ. That test is
+   * the rank test and the separation, which judge the difference against the noise: a 3%
+   * regression on a metric that varies by 1% is clear, a 20% one at 30% is not.
+   */
   minEffect?: number;
   /**
    * Smallest chance that a good run beats a bad run (default 0.75). Below it the endpoints
@@ -55,7 +66,7 @@ export const RECOMMENDED_CALIBRATION_SAMPLES = 40;
  * bisect chase noise.
  */
 /** What `calibrate` uses for the options a caller leaves out; reports name them. */
-export const CALIBRATION_DEFAULTS = { alpha: 0.01, minEffect: 0.1, minSeparation: 0.75 } as const;
+export const CALIBRATION_DEFAULTS = { alpha: 0.01, minEffect: 0.02, minSeparation: 0.75 } as const;
 
 export function calibrate(
   goodSamples: readonly Sample[],
@@ -67,7 +78,9 @@ export function calibrate(
     alpha = CALIBRATION_DEFAULTS.alpha,
     minEffect = CALIBRATION_DEFAULTS.minEffect,
     minSeparation = CALIBRATION_DEFAULTS.minSeparation,
+    looks = 1,
   } = options;
+  const level = alpha / looks;
   if (goodSamples.length === 0) throw new NoSamples('the good endpoint was not measured');
   if (badSamples.length === 0) throw new NoSamples('the bad endpoint was not measured');
   const good = sampleValues(goodSamples, direction);
@@ -104,13 +117,14 @@ export function calibrate(
       `bad is better than good (${formatPercent(effect)}); check --higher-is-better / --lower-is-better`,
     );
   }
-  if (pValue >= alpha) {
+  if (pValue >= level) {
     const floor = rankTestFloor(bad.length, good.length);
     const hint =
-      floor >= alpha
+      floor >= level
         ? `; with ${good.length} + ${bad.length} samples no p-value can go below ${formatP(floor)}`
         : '';
-    throw refuse(`rank test p = ${formatP(pValue)} ≥ alpha ${alpha}${hint}`);
+    const threshold = looks > 1 ? `alpha ${alpha} / ${looks} looks` : `alpha ${alpha}`;
+    throw refuse(`rank test p = ${formatP(pValue)} ≥ ${threshold}${hint}`);
   }
   if (Math.abs(effect) < minEffect) {
     throw refuse(

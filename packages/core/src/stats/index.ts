@@ -5,6 +5,13 @@ export {
   calibrate,
   RECOMMENDED_CALIBRATION_SAMPLES,
 } from './calibrate.js';
+export {
+  type CalibrationPlanOptions,
+  type CalibrationStep,
+  calibrationLooks,
+  FIRST_CALIBRATION_LOOK,
+  planCalibration,
+} from './calibration-plan.js';
 export { describeEffect } from './describe-effect.js';
 export { iqr, madSigma, median, quantile } from './descriptive.js';
 export {

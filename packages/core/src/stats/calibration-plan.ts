@@ -1,0 +1,84 @@
+import type { Sample } from '../evidence.js';
+import { type Baselines, type CalibrateOptions, calibrate } from './calibrate.js';
+import { NotDistinguishable } from './errors.js';
+
+export interface CalibrationPlanOptions extends Omit<CalibrateOptions, 'looks'> {
+  /** Most runs of each endpoint: at this look the endpoints are told apart or refused. */
+  maxSamples: number;
+  /** Runs of each endpoint before the first look (default 6, or `maxSamples` when smaller). */
+  firstLook?: number;
+}
+
+/** What the endpoints need next: more runs before the next look, or nothing more. */
+export type CalibrationStep =
+  /** Measure every endpoint until it has `runs` samples, then plan again. */
+  | { kind: 'measure'; runs: number; look: number; looks: number }
+  | { kind: 'calibrated'; baselines: Baselines; look: number; looks: number };
+
+/**
+ * Six runs each is the smallest first look that can pass: the rank test of 6 + 6 runs that do
+ * not overlap has p = 1/C(12, 6) ≈ 0.0011, below 0.01 split over four looks (0.0025), while
+ * 5 + 5 stop at 1/252 ≈ 0.004. A regression that large (the demo's −97%) needs no more.
+ */
+export const FIRST_CALIBRATION_LOOK = 6;
+
+/**
+ * The runs per endpoint at which the calibration looks: doubling from `firstLook` up to the
+ * cap (6, 12, 24, 40 for a cap of 40). Few looks keep the alpha each one gets large; doubling
+ * keeps the runs spent past the point where the endpoints could be told apart below 2x.
+ */
+export function calibrationLooks(
+  maxSamples: number,
+  firstLook: number = FIRST_CALIBRATION_LOOK,
+): number[] {
+  if (!Number.isInteger(maxSamples) || maxSamples < 1) {
+    throw new RangeError(`maxSamples must be a positive integer, got ${maxSamples}`);
+  }
+  if (!Number.isInteger(firstLook) || firstLook < 1) {
+    throw new RangeError(`firstLook must be a positive integer, got ${firstLook}`);
+  }
+  const looks: number[] = [];
+  for (let n = firstLook; n < maxSamples; n *= 2) looks.push(n);
+  looks.push(maxSamples);
+  return looks;
+}
+
+/**
+ * Calibration that stops when it knows, as a pure function of the endpoint samples so far
+ * (each good endpoint's, and the bad one's): measure all endpoints up to the next look, and
+ * at a look either return the baselines or, at the last look, refuse (`NotDistinguishable`
+ * from `calibrate`). A look that cannot tell the endpoints apart yet asks for the next one:
+ * only the cap refuses. Because the answer depends on the samples alone, a resumed bisect
+ * whose journal holds part of the calibration measures exactly what is missing and reaches
+ * the same baselines as one that was never interrupted, given the same samples.
+ *
+ * Endpoints with unequal runs (a calibration killed between the bad and the good endpoint,
+ * or a journal from a version without looks) are first brought up to the smallest look that
+ * covers them all, so every look compares equal runs of each endpoint.
+ */
+export function planCalibration(
+  goods: readonly (readonly Sample[])[],
+  bad: readonly Sample[],
+  options: CalibrationPlanOptions,
+): CalibrationStep {
+  const { maxSamples, firstLook, ...calibrateOptions } = options;
+  const looks = calibrationLooks(maxSamples, Math.min(firstLook ?? FIRST_CALIBRATION_LOOK, maxSamples));
+  const counts = [bad.length, ...goods.map((g) => g.length)];
+  const most = Math.max(...counts);
+  const least = Math.min(...counts);
+  const index = looks.findIndex((n) => n >= most);
+  // More runs than the cap (a journal calibrated with a larger one): this is the last look,
+  // on what the journal holds once every endpoint has the cap.
+  const look = index === -1 ? looks.length - 1 : index;
+  const runs = looks[look] as number;
+  const where = { look: look + 1, looks: looks.length };
+  if (least < runs) return { kind: 'measure', runs, ...where };
+  try {
+    const baselines = calibrate(goods.flat(), bad, { ...calibrateOptions, looks: looks.length });
+    return { kind: 'calibrated', baselines, ...where };
+  } catch (error) {
+    const last = look === looks.length - 1;
+    if (!(error instanceof NotDistinguishable) || last) throw error;
+    return { kind: 'measure', runs: looks[look + 1] as number, look: look + 2, looks: looks.length };
+  }
+}
