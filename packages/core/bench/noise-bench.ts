@@ -1,12 +1,10 @@
 import type { DecisionPolicy } from '../src/decision.js';
-import {
-  type Baselines,
-  calibrate,
-  RECOMMENDED_CALIBRATION_SAMPLES,
-} from '../src/stats/calibrate.js';
+import { type Baselines, RECOMMENDED_CALIBRATION_SAMPLES } from '../src/stats/calibrate.js';
+import { planCalibration } from '../src/stats/calibration-plan.js';
 import { median } from '../src/stats/descriptive.js';
 import { NotDistinguishable } from '../src/stats/errors.js';
 import {
+  baselinesFarApart,
   type StatisticalPolicyOptions,
   statisticalPolicy,
 } from '../src/stats/statistical-policy.js';
@@ -15,7 +13,13 @@ import { sampleValues } from '../src/stats/values.js';
 import { makeHistory } from './history.js';
 import type { NoiseModel } from './oracle-model.js';
 import { Prng } from './prng.js';
-import { measureEndpoints, type NextStepFn, type Outcome, simulateBisect } from './simulate.js';
+import {
+  type CalibrationRuns,
+  measureEndpoints,
+  type NextStepFn,
+  type Outcome,
+  simulateBisect,
+} from './simulate.js';
 
 export interface Bucket {
   label: string;
@@ -36,6 +40,18 @@ export const EFFECT_BUCKETS: Bucket[] = [
   { label: '40-90%', lo: 0.4, hi: 0.9 },
 ];
 
+/**
+ * A quiet machine's small regressions, what 0-day/LKP reports most: 3-10% on a metric that
+ * varies by 1-3%. Where the effect is at least 1.5x the CV they are a target; the last cell,
+ * where the effect may be no larger than the CV, shows what happens when one run says
+ * little: refusals and unclear commits, never a wrong culprit.
+ */
+export const QUIET_CELLS: readonly { cv: Bucket; effect: Bucket }[] = [
+  { cv: { label: 'CV 1-2%', lo: 0.01, hi: 0.02 }, effect: { label: '3-5%', lo: 0.03, hi: 0.05 } },
+  { cv: { label: 'CV 1-3%', lo: 0.01, hi: 0.03 }, effect: { label: '5-10%', lo: 0.05, hi: 0.1 } },
+  { cv: { label: 'CV 2-3%', lo: 0.02, hi: 0.03 }, effect: { label: '3-5%', lo: 0.03, hi: 0.05 } },
+];
+
 export type Mode = 'rank-test' | 'threshold';
 
 export interface Tally {
@@ -53,7 +69,10 @@ export interface Tally {
 export interface CellResult {
   cv: Bucket;
   effect: Bucket;
-  /** Endpoint runs every bisect of the cell began with, in both modes. */
+  /**
+   * Endpoint runs a bisect of the cell began with, on average: the calibration stops at the
+   * first look that tells the endpoints apart, and both modes start from the same runs.
+   */
   calibrationRuns: number;
   modes: Record<Mode, Tally>;
 }
@@ -67,10 +86,14 @@ export interface CellOptions {
   confirm?: boolean;
 }
 
-/** Every (CV, effect) cell of the table, in table order. */
-export const CELLS: readonly { cv: Bucket; effect: Bucket }[] = CV_BUCKETS.flatMap((cv) =>
-  EFFECT_BUCKETS.map((effect) => ({ cv, effect })),
-);
+/**
+ * The cells of the table, in table order: every CV from 2% with effects from 10%, then the
+ * quiet cells. They come last so that the older cells keep their index, and so their histories.
+ */
+export const CELLS: readonly { cv: Bucket; effect: Bucket }[] = [
+  ...CV_BUCKETS.flatMap((cv) => EFFECT_BUCKETS.map((effect) => ({ cv, effect }))),
+  ...QUIET_CELLS,
+];
 
 const emptyTally = (): Tally => ({
   bisects: 0,
@@ -94,7 +117,7 @@ export function runCell(nextStep: NextStepFn, index: number, options: CellOption
   const cell: CellResult = {
     cv,
     effect,
-    calibrationRuns: 2 * calibrationSamples,
+    calibrationRuns: 0,
     modes: { 'rank-test': emptyTally(), threshold: emptyTally() },
   };
   for (let run = 0; run < options.runs; run++) {
@@ -110,14 +133,14 @@ export function runCell(nextStep: NextStepFn, index: number, options: CellOption
     };
     const size = Math.round(100 * 100 ** rng.next());
     const history = makeHistory(rng, { size, branchRate: 0.02, buildFailureRate: 0.05 });
-    const calibration = measureEndpoints(new Prng(`${seed}/calibrate`), model, calibrationSamples);
-
-    let baselines: Baselines | null = null;
-    try {
-      baselines = calibrate(calibration.good, calibration.bad, { direction: 'higher-is-better' });
-    } catch (error) {
-      if (!(error instanceof NotDistinguishable)) throw error;
-    }
+    // Up to the cap, drawn in order: a calibration that stops at a look uses the first runs.
+    const endpoints = measureEndpoints(new Prng(`${seed}/calibrate`), model, calibrationSamples);
+    const { baselines, calibration } = calibrateAsTheDriverDoes(
+      endpoints,
+      calibrationSamples,
+      options.policy,
+    );
+    cell.calibrationRuns += (calibration.good.length + calibration.bad.length) / options.runs;
     const midpoint =
       (median(sampleValues(calibration.good, 'higher-is-better')) +
         median(sampleValues(calibration.bad, 'higher-is-better'))) /
@@ -149,9 +172,41 @@ export function runCell(nextStep: NextStepFn, index: number, options: CellOption
   return cell;
 }
 
-/** The goals the statistics were tuned for. */
+/**
+ * The calibration `runBisect` makes with `statisticalCalibration`: look by look until the
+ * plan has baselines or refuses (null) at the cap.
+ */
+function calibrateAsTheDriverDoes(
+  endpoints: CalibrationRuns,
+  maxSamples: number,
+  policy: StatisticalPolicyOptions | undefined,
+): { baselines: Baselines | null; calibration: CalibrationRuns } {
+  let runs = 0;
+  for (;;) {
+    const calibration = { good: endpoints.good.slice(0, runs), bad: endpoints.bad.slice(0, runs) };
+    try {
+      const step = planCalibration([calibration.good], calibration.bad, {
+        direction: 'higher-is-better',
+        maxSamples,
+        enough: (baselines) => baselinesFarApart(baselines, policy),
+      });
+      if (step.kind === 'calibrated') return { baselines: step.baselines, calibration };
+      runs = step.runs;
+    } catch (error) {
+      if (!(error instanceof NotDistinguishable)) throw error;
+      return { baselines: null, calibration };
+    }
+  }
+}
+
+/** The goals the statistics were tuned for: moderate noise and effects from 20%. */
 export function inTargetRegion(cell: CellResult): boolean {
   return cell.cv.hi <= 0.15 && cell.effect.lo >= 0.2;
+}
+
+/** A quiet machine's small regressions at least 1.5x the CV: named as reliably as large ones. */
+export function inQuietRegion(cell: CellResult): boolean {
+  return cell.cv.hi <= 0.03 && cell.effect.lo >= 1.5 * cell.cv.hi;
 }
 
 export interface TargetCheck {
@@ -159,6 +214,10 @@ export interface TargetCheck {
   lines: string[];
 }
 
+/**
+ * The targets: no wrong culprit in any cell; >= 99% correct in the target and quiet regions;
+ * in the target region at most 3x the runs of the one-run threshold (git bisect run).
+ */
 export function checkTargets(cells: readonly CellResult[]): TargetCheck {
   const lines: string[] = [];
   let met = true;
@@ -167,31 +226,32 @@ export function checkTargets(cells: readonly CellResult[]): TargetCheck {
     const a = cell.modes['rank-test'];
     const b = cell.modes.threshold;
     const where = `${cell.cv.label}, effect ${cell.effect.label}`;
-    if (inTargetRegion(cell)) {
+    if (inTargetRegion(cell) || inQuietRegion(cell)) {
       const correct = a.correct / a.bisects;
-      const ratio = a.runs / b.runs;
-      const afterCalibration = (t: Tally) => t.runs - cell.calibrationRuns * t.bisects;
-      ratios.push({ all: ratio, steps: afterCalibration(a) / afterCalibration(b) });
       if (correct < 0.99) {
         met = false;
         lines.push(`MISSED ${where}: rank-test correct ${pct(correct)} < 99%`);
       }
+    }
+    if (inTargetRegion(cell)) {
+      const ratio = a.runs / b.runs;
+      const afterCalibration = (t: Tally) => t.runs - cell.calibrationRuns * t.bisects;
+      ratios.push({ all: ratio, steps: afterCalibration(a) / afterCalibration(b) });
       if (ratio > 3) {
         met = false;
         lines.push(`MISSED ${where}: rank-test uses ${ratio.toFixed(2)}x the runs of threshold`);
       }
     }
-    if (a.wrong > 0 && a.wrong >= a.inconclusive) {
+    if (a.wrong > 0) {
       met = false;
-      lines.push(`MISSED ${where}: rank-test wrong ${a.wrong} ≥ inconclusive ${a.inconclusive}`);
+      lines.push(`MISSED ${where}: rank-test named a wrong culprit ${a.wrong} times`);
     }
   }
   if (ratios.length > 0) {
     const span = (xs: number[]) => `${Math.min(...xs).toFixed(1)}x-${Math.max(...xs).toFixed(1)}x`;
-    const calibration = cells[0]?.calibrationRuns ?? 0;
     lines.push(
       `runs rank-test / threshold at CV <= 15% and effect >= 20%: ${span(ratios.map((r) => r.all))} ` +
-        `per bisect; ${span(ratios.map((r) => r.steps))} after the ${calibration} calibration runs both make`,
+        `per bisect; ${span(ratios.map((r) => r.steps))} after the calibration runs both make`,
     );
   }
   return { met, lines };
@@ -209,6 +269,7 @@ export function formatTable(cells: readonly CellResult[]): string {
     'inconcl.',
     '(not-dist.)',
     '(caught)',
+    'calib.',
     'runs',
     'steps',
   ];
@@ -226,6 +287,7 @@ export function formatTable(cells: readonly CellResult[]): string {
         pct(t.inconclusive / n),
         pct(t.notDistinguishable / n),
         pct(t.wrongCaught / n),
+        cell.calibrationRuns.toFixed(1),
         (t.runs / n).toFixed(1),
         (t.steps / n).toFixed(1),
       ]);

@@ -28,8 +28,7 @@ export interface Calibration {
 
 export type CalibrationPlan =
   /** Measure every endpoint until it holds `runs` samples, then ask again. */
-  | { kind: 'measure'; runs: number }
-  | { kind: 'policy'; policy: DecisionPolicy };
+  { kind: 'measure'; runs: number } | { kind: 'policy'; policy: DecisionPolicy };
 
 /** A re-test after the range closed: the culprit must really differ from its parent. */
 export interface Confirmation {

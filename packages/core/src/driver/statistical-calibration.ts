@@ -1,6 +1,10 @@
 import type { CalibrateOptions } from '../stats/calibrate.js';
 import { planCalibration } from '../stats/calibration-plan.js';
-import { type StatisticalPolicyOptions, statisticalPolicy } from '../stats/statistical-policy.js';
+import {
+  baselinesFarApart,
+  type StatisticalPolicyOptions,
+  statisticalPolicy,
+} from '../stats/statistical-policy.js';
 import type { Calibration } from './run-bisect.js';
 
 export interface StatisticalCalibrationOptions {
@@ -24,6 +28,7 @@ export function statisticalCalibration(options: StatisticalCalibrationOptions): 
       const step = planCalibration(goods, bad, {
         ...options.calibrate,
         maxSamples: samplesPerEndpoint,
+        enough: (baselines) => baselinesFarApart(baselines, options.policy),
         ...(firstLook !== undefined ? { firstLook } : {}),
       });
       return step.kind === 'measure'

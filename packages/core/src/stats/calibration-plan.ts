@@ -7,6 +7,13 @@ export interface CalibrationPlanOptions extends Omit<CalibrateOptions, 'looks'> 
   maxSamples: number;
   /** Runs of each endpoint before the first look (default 6, or `maxSamples` when smaller). */
   firstLook?: number;
+  /**
+   * Whether baselines that tell good from bad are also enough for every later verdict
+   * (`baselinesFarApart`); where they are not, the calibration goes on to the cap, since each
+   * commit is then compared with them by a rank test whose power grows with their runs.
+   * Default: any baselines that pass are enough.
+   */
+  enough?: (baselines: Baselines) => boolean;
 }
 
 /** What the endpoints need next: more runs before the next look, or nothing more. */
@@ -61,8 +68,11 @@ export function planCalibration(
   bad: readonly Sample[],
   options: CalibrationPlanOptions,
 ): CalibrationStep {
-  const { maxSamples, firstLook, ...calibrateOptions } = options;
-  const looks = calibrationLooks(maxSamples, Math.min(firstLook ?? FIRST_CALIBRATION_LOOK, maxSamples));
+  const { maxSamples, firstLook, enough = () => true, ...calibrateOptions } = options;
+  const looks = calibrationLooks(
+    maxSamples,
+    Math.min(firstLook ?? FIRST_CALIBRATION_LOOK, maxSamples),
+  );
   const counts = [bad.length, ...goods.map((g) => g.length)];
   const most = Math.max(...counts);
   const least = Math.min(...counts);
@@ -73,12 +83,19 @@ export function planCalibration(
   const runs = looks[look] as number;
   const where = { look: look + 1, looks: looks.length };
   if (least < runs) return { kind: 'measure', runs, ...where };
+  const last = look === looks.length - 1;
+  const next = {
+    kind: 'measure',
+    runs: looks[look + 1] as number,
+    look: look + 2,
+    looks: looks.length,
+  } as const;
   try {
     const baselines = calibrate(goods.flat(), bad, { ...calibrateOptions, looks: looks.length });
+    if (!last && !enough(baselines)) return next;
     return { kind: 'calibrated', baselines, ...where };
   } catch (error) {
-    const last = look === looks.length - 1;
     if (!(error instanceof NotDistinguishable) || last) throw error;
-    return { kind: 'measure', runs: looks[look + 1] as number, look: look + 2, looks: looks.length };
+    return next;
   }
 }

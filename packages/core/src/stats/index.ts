@@ -33,6 +33,12 @@ export {
 export { exitCodePolicy } from './exit-code-policy.js';
 export { formatP, formatPercent, formatValue, HANG_SENTINEL } from './format.js';
 export {
+  LIKELIHOOD_RATIO_CLIP,
+  LIKELIHOOD_RATIO_MIN_DISTANCE,
+  type LikelihoodRatio,
+  likelihoodRatio,
+} from './likelihood-ratio.js';
+export {
   type Alternative,
   EXACT_MAX_SAMPLES,
   EXACT_MAX_TOTAL,
@@ -48,6 +54,7 @@ export {
   type TipRegressionRule,
 } from './regression-since-last-good.js';
 export {
+  baselinesFarApart,
   type RankTestEvidence,
   STATISTICAL_POLICY_DEFAULTS,
   type StatisticalPolicyOptions,

@@ -52,28 +52,31 @@ describe('stalled time, good kernels at 0 ms/s', () => {
   describe.each(['auto', 'linear'] as const)('the policy, scale %s', (scale) => {
     const policy = statisticalPolicy(baselines, { metric: 'stalled time', unit: 'ms/s', scale });
 
-    it('needs 7 runs against 6 baseline runs to reach alpha 0.001', () => {
-      // 1/C(13,7) = 5.8e-4; 6 runs could reach 1/C(12,6) = 1.1e-3 only.
-      expect(policy.initialSamples).toBe(7);
+    it('starts with 3 runs: the baselines are far apart, where the likelihood ratio decides', () => {
+      // The rank test alone would need 7 runs against 6: 1/C(13,7) = 5.8e-4, 1/C(12,6) = 1.1e-3.
+      expect(policy.initialSamples).toBe(3);
     });
 
     it('calls a commit without stalls good', () => {
       const { decision, samples, evidence } = classify(policy, [0]);
       expect(decision).toMatchObject({ verdict: 'good' });
-      expect(samples).toHaveLength(7);
+      expect(samples).toHaveLength(3);
       expect(evidence.scale).toBe('linear');
+      expect(evidence.rule).toBe('likelihood-ratio');
       expect(evidence.summary).toBe(
-        'stalled time 0% vs good (0 → 0 ms/s), unlike bad 863 ms/s (p = 6e-4), 7 + 6 samples',
+        'stalled time 0% vs good (0 → 0 ms/s), unlike bad 863 ms/s (likelihood ratio 8000 ≥ 1000; rank test p = 0.012), 3 + 6 samples',
       );
     });
 
     it('calls a commit stalled ~800 ms/s bad, 93% of the way to the bad median', () => {
       const { decision, samples, evidence } = classify(policy, [790, 810, 805, 800, 795, 820, 780]);
       expect(decision).toMatchObject({ verdict: 'bad' });
-      expect(samples).toHaveLength(7);
-      expect(evidence.position).toBeCloseTo(800 / 862.5, 6);
+      expect(samples).toHaveLength(3);
+      expect(evidence.position).toBeCloseTo(805 / 862.5, 6);
       // No percentage from 0: "+∞%" says nothing the two values do not.
-      expect(evidence.summary).toBe('stalled time vs good (0 → 800 ms/s), p = 6e-4, 7 + 6 samples');
+      expect(evidence.summary).toBe(
+        'stalled time vs good (0 → 805 ms/s), likelihood ratio 8000 ≥ 1000 (rank test p = 0.012), 3 + 6 samples',
+      );
       expect(evidence.effects.vsGood).toBeNull();
     });
 
@@ -84,9 +87,9 @@ describe('stalled time, good kernels at 0 ms/s', () => {
       expect(policy.decide(runs(once))).toMatchObject({ kind: 'more' });
       const { decision, samples, evidence } = classify(policy, [0, once, 0, 0, 0, 0, 0]);
       expect(decision).toMatchObject({ verdict: 'good' });
-      expect(samples).toHaveLength(7);
+      expect(samples).toHaveLength(3);
       expect(evidence.pValues.bad).toBe(1);
-      expect(evidence.pValues.good).toBeLessThan(0.001);
+      expect(evidence.likelihoodRatio?.logGood).toBeGreaterThan(Math.log(1000));
     });
 
     it('calls the hang of the 3.7 logic bad when the bad endpoint hangs too', () => {
@@ -109,7 +112,7 @@ describe('stalled time, good kernels at 0 ms/s', () => {
     const few = [12, 16, 14, 20, 15, 18, 13];
     const linear = classify(statisticalPolicy(stallsEverywhere, { scale: 'linear' }), few);
     expect(linear.decision).toMatchObject({ verdict: 'good' });
-    expect(linear.samples).toHaveLength(7);
+    expect(linear.samples).toHaveLength(3);
     const log = statisticalPolicy(stallsEverywhere).decide(runs(...few));
     expect(log).toMatchObject({ kind: 'more' });
   });

@@ -162,7 +162,8 @@ describe('statisticalPolicy', () => {
   });
 
   it('starts with enough runs to reach alpha when the baselines are small', () => {
-    const small: Baselines = calibrate(runs(9, 9.1, 9.2, 9.3, 8.9), runs(1, 1.1, 1.2, 0.9, 1.05), {
+    // Apart, but not far enough apart for the likelihood ratio: the rank test must decide.
+    const small: Baselines = calibrate(runs(9.2, 9.5, 10, 10.5, 11), runs(7, 7.5, 8, 8.5, 9), {
       direction: 'higher-is-better',
     });
     // 7 runs against 5 reach 1/C(12,7) = 1.3e-3 > 0.001; 8 reach 7.8e-4.
@@ -177,7 +178,8 @@ describe('statisticalPolicy', () => {
     });
     // 8 runs against 4 cannot go below 1/C(12,8) = 2e-3.
     expect(() => statisticalPolicy(tiny, { maxSamples: 8 })).toThrow(BaselinesTooSmall);
-    expect(statisticalPolicy(tiny, { maxSamples: 10 }).initialSamples).toBe(10);
+    // 10 runs can reach alpha; these baselines are far apart, so the first look is at 3.
+    expect(statisticalPolicy(tiny, { maxSamples: 10 }).initialSamples).toBe(3);
   });
 
   it('rejects options that cannot work', () => {

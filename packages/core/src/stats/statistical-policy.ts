@@ -1,10 +1,11 @@
-import type { Decision, DecisionPolicy } from '../decision.js';
+import type { Decision, DecisionPolicy, Direction } from '../decision.js';
 import type { DecisionEvidence, Sample } from '../evidence.js';
 import type { Baselines } from './calibrate.js';
 import { median } from './descriptive.js';
 import { relativeChange } from './effect.js';
 import { BaselinesTooSmall, NoSamples } from './errors.js';
 import { formatP, formatPercent, formatValue, HANG_SENTINEL } from './format.js';
+import { LIKELIHOOD_RATIO_CLIP, likelihoodRatio } from './likelihood-ratio.js';
 import { mannWhitneyU, rankTestFloor } from './mann-whitney.js';
 import { sampleValues } from './values.js';
 
@@ -35,9 +36,18 @@ export interface StatisticalPolicyOptions {
   scale?: 'auto' | 'linear';
 }
 
-/** Evidence of a rank-test verdict: everything needed to redo the decision by hand. */
+/**
+ * Evidence of a verdict of the statistical policy: everything needed to redo the decision by
+ * hand. `rule` says which test decided; the rank test's p-values are there either way.
+ */
 export interface RankTestEvidence extends DecisionEvidence {
   method: 'rank-test';
+  /**
+   * `rank-test`: the Mann-Whitney tests below reached alpha. `likelihood-ratio`: the baselines
+   * are far apart and the sequential likelihood ratio (`likelihoodRatio`) crossed 1/alpha,
+   * with the rank test not saying otherwise. Absent in journals older than the rule: rank-test.
+   */
+  rule?: 'rank-test' | 'likelihood-ratio';
   /** The commit's values (a hang as the worst value, as in `Baselines`). */
   samples: number[];
   baselineSamples: { good: number; bad: number };
@@ -65,6 +75,19 @@ export interface RankTestEvidence extends DecisionEvidence {
   margin: number;
   /** Whether the tests ran on log values or on the values themselves. */
   scale: 'log' | 'linear';
+  /**
+   * The sequential likelihood ratio, where the baselines are far enough apart for it: natural
+   * logs of the ratios for bad and for good, the threshold ln(1/alpha) they must reach, and
+   * the model's spread and the baselines' distance in spreads.
+   */
+  likelihoodRatio?: {
+    logBad: number;
+    logGood: number;
+    threshold: number;
+    clip: number;
+    spread: number;
+    distance: number;
+  };
 }
 
 /**
@@ -103,6 +126,8 @@ export interface RankTestEvidence extends DecisionEvidence {
  * good, the baselines infinitely apart, and the margin and the position meaningless, so
  * the tests run on the values themselves; `scale: 'linear'` asks for that always.
  */
+const DEFAULT_MARGIN = 0.15;
+
 /** What `statisticalPolicy` uses for the options a caller leaves out; reports name them. */
 export const STATISTICAL_POLICY_DEFAULTS = {
   initialSamples: 3,
@@ -119,39 +144,43 @@ export function statisticalPolicy(
     maxSamples = STATISTICAL_POLICY_DEFAULTS.maxSamples,
     step = 2,
     alpha = STATISTICAL_POLICY_DEFAULTS.alpha,
-    margin = 0.15,
+    margin = DEFAULT_MARGIN,
     metric = 'median',
     unit,
     scale = 'auto',
   } = options;
   checkOptions(requestedInitial, maxSamples, step, alpha, margin);
   const { direction, medians } = baselines;
+  const { log: baselineLog, scorer } = scoring(baselines, scale);
+  const withUnit = (v: number) =>
+    `${formatValue(v)}${unit && formatValue(v) !== 'hang' ? ` ${unit}` : ''}`;
+  const lrThreshold = Math.log(1 / alpha);
+
+  // The first look must be able to decide: by the likelihood ratio where the baselines are
+  // far apart (it needs ceil(ln(1/alpha) / clip) runs), else by the rank test, whose floor
+  // 1/C(n+m, n) against m baseline runs may need more than `initialSamples`.
+  const far = baselinesFarApart(baselines, { scale, margin });
   const smallest = Math.min(baselines.good.length, baselines.bad.length);
+  const canDecide = (n: number) =>
+    rankTestFloor(n, smallest) <= alpha || (far && n * LIKELIHOOD_RATIO_CLIP >= lrThreshold);
   let initialSamples = requestedInitial;
-  while (rankTestFloor(initialSamples, smallest) > alpha) {
+  while (!canDecide(initialSamples)) {
     if (initialSamples >= maxSamples) {
       throw new BaselinesTooSmall(baselines.good.length, baselines.bad.length, maxSamples, alpha);
     }
     initialSamples++;
   }
-
-  const hasLog = (v: number) => v > 0 || (v === 0 && direction === 'higher-is-better');
-  const baselineLog = scale === 'auto' && [...baselines.good, ...baselines.bad].every(hasLog);
-  const withUnit = (v: number) =>
-    `${formatValue(v)}${unit && formatValue(v) !== 'hang' ? ` ${unit}` : ''}`;
+  if (rankTestFloor(maxSamples, smallest) > alpha) {
+    throw new BaselinesTooSmall(baselines.good.length, baselines.bad.length, maxSamples, alpha);
+  }
 
   return {
     initialSamples,
     decide(samples: readonly Sample[]): Decision {
       if (samples.length === 0) throw new NoSamples('the commit was not measured');
       const values = sampleValues(samples, direction);
-      const log = baselineLog && values.every(hasLog);
-      const score = (v: number) => {
-        // Larger is better; a hang is below everything, and stays there when shifted.
-        if (v === HANG_SENTINEL && direction === 'lower-is-better') return -Infinity;
-        const s = log ? Math.log(v) : v;
-        return direction === 'higher-is-better' ? s : -s;
-      };
+      const log = baselineLog && values.every(hasLog(direction));
+      const score = scorer(log);
       const good = baselines.good.map(score);
       const bad = baselines.bad.map(score);
       const commit = values.map(score);
@@ -181,6 +210,7 @@ export function statisticalPolicy(
           { alternative: 'greater' },
         ).pValue,
       };
+      const ratio = likelihoodRatio(good, bad, commit, margin);
       const m = median(values);
       const finite = (x: number) => (Number.isFinite(x) ? x : null);
       const effects = {
@@ -188,8 +218,12 @@ export function statisticalPolicy(
         vsBad: finite(relativeChange(medians.bad, m)),
       };
       const n = values.length;
-      const evidence = (summary: string): RankTestEvidence => ({
+      const evidence = (
+        summary: string,
+        rule: RankTestEvidence['rule'] = 'rank-test',
+      ): RankTestEvidence => ({
         method: 'rank-test',
+        rule,
         summary,
         samples: values,
         baselineSamples: { good: baselines.good.length, bad: baselines.bad.length },
@@ -200,6 +234,18 @@ export function statisticalPolicy(
         alpha,
         margin,
         scale: log ? 'log' : 'linear',
+        ...(ratio
+          ? {
+              likelihoodRatio: {
+                logBad: ratio.bad,
+                logGood: ratio.good,
+                threshold: lrThreshold,
+                clip: ratio.clip,
+                spread: ratio.spread,
+                distance: ratio.distance,
+              },
+            }
+          : {}),
       });
       // "-92% vs good (9.1 → 0.7 Gbit/s)"; a hang has no percentage: "vs good (9.1 Gbit/s →
       // hang)", nor a rise from 0: "vs good (0 → 800 ms/s)".
@@ -229,6 +275,32 @@ export function statisticalPolicy(
           ),
         };
       }
+      // The likelihood ratio decides only where the rank test does not say the other side.
+      const lr = (x: number) => `likelihood ratio ${formatRatio(x)} ≥ ${formatRatio(lrThreshold)}`;
+      if (ratio && ratio.bad >= lrThreshold && ratio.good < lrThreshold) {
+        if (pValues.good > alpha && position > 0.5) {
+          return {
+            kind: 'verdict',
+            verdict: 'bad',
+            evidence: evidence(
+              `${metric} ${change(medians.good, effects.vsGood)}, ${lr(ratio.bad)} (rank test p = ${formatP(pValues.worseThanGood)}), ${n} + ${baselines.good.length} samples`,
+              'likelihood-ratio',
+            ),
+          };
+        }
+      }
+      if (ratio && ratio.good >= lrThreshold && ratio.bad < lrThreshold) {
+        if (pValues.bad > alpha && position < 0.5) {
+          return {
+            kind: 'verdict',
+            verdict: 'good',
+            evidence: evidence(
+              `${metric} ${change(medians.good, effects.vsGood)}, unlike bad ${withUnit(medians.bad)} (${lr(ratio.good)}; rank test p = ${formatP(pValues.betterThanBad)}), ${n} + ${baselines.bad.length} samples`,
+              'likelihood-ratio',
+            ),
+          };
+        }
+      }
       const where = `${metric} ${withUnit(m)} between good ${withUnit(medians.good)} and bad ${withUnit(medians.bad)}`;
       if (n < maxSamples) {
         return {
@@ -249,6 +321,39 @@ export function statisticalPolicy(
   };
 }
 
+const hasLog = (direction: Direction) => (v: number) =>
+  v > 0 || (v === 0 && direction === 'higher-is-better');
+
+/** Whether the tests use log values for these baselines, and the score of a value. */
+function scoring(baselines: Baselines, scale: 'auto' | 'linear') {
+  const { direction } = baselines;
+  const log = scale === 'auto' && [...baselines.good, ...baselines.bad].every(hasLog(direction));
+  const scorer = (log: boolean) => (v: number) => {
+    // Larger is better; a hang is below everything, and stays there when shifted.
+    if (v === HANG_SENTINEL && direction === 'lower-is-better') return -Infinity;
+    const s = log ? Math.log(v) : v;
+    return direction === 'higher-is-better' ? s : -s;
+  };
+  return { log, scorer };
+}
+
+/**
+ * Whether the policy's likelihood ratio can decide against these baselines: good and bad at
+ * least `LIKELIHOOD_RATIO_MIN_DISTANCE` spreads apart. Then a commit needs only a few runs
+ * however few the baseline runs are; otherwise every verdict is a rank test against the
+ * baselines, whose power grows with their runs, and the calibration goes on to its cap.
+ */
+export function baselinesFarApart(
+  baselines: Baselines,
+  options: Pick<StatisticalPolicyOptions, 'scale' | 'margin'> = {},
+): boolean {
+  const { log, scorer } = scoring(baselines, options.scale ?? 'auto');
+  const score = scorer(log);
+  const good = baselines.good.map(score);
+  const bad = baselines.bad.map(score);
+  return likelihoodRatio(good, bad, [], options.margin ?? DEFAULT_MARGIN) !== undefined;
+}
+
 function checkOptions(initial: number, max: number, step: number, alpha: number, margin: number) {
   const positiveInt = (n: number) => Number.isInteger(n) && n >= 1;
   if (!positiveInt(initial))
@@ -264,4 +369,10 @@ function checkOptions(initial: number, max: number, step: number, alpha: number,
       `margin must be in [0, 0.5): the two margins must not cross, got ${margin}`,
     );
   }
+}
+
+/** A likelihood ratio as people write it: "1000", "2e+4" (from its natural log). */
+function formatRatio(logRatio: number): string {
+  const ratio = Math.exp(logRatio);
+  return ratio < 10_000 ? Math.round(ratio).toString() : ratio.toExponential(0);
 }
