@@ -59,6 +59,39 @@ describe('textReport of a found culprit', () => {
     );
   });
 
+  it('says when the culprit was decided by the likelihood ratio, still quoting the rank test', () => {
+    const decided = lbenchFoundWithSetup();
+    const journal = decided.result.journal.map((entry) =>
+      entry.commit === LBENCH_CULPRIT && entry.evidence?.decision
+        ? {
+            ...entry,
+            evidence: {
+              ...entry.evidence,
+              decision: {
+                ...entry.evidence.decision,
+                rule: 'likelihood-ratio',
+                likelihoodRatio: {
+                  logBad: 3 * Math.log(20),
+                  logGood: -3 * Math.log(20),
+                  threshold: Math.log(1000),
+                  clip: Math.log(20),
+                  spread: 0.05,
+                  distance: 41.2,
+                },
+              },
+            },
+          }
+        : entry,
+    );
+    const lr = textReport({ ...decided, result: { ...decided.result, journal } });
+    expect(lr).toContain('confidence: p = 8e-5 (one-sided Mann-Whitney U test');
+    expect(lr).toContain(
+      '3 runs of the culprit against 40 of good); decided by the likelihood ratio 8000 >= 1000 ' +
+        '(1/alpha), good and bad 41 spreads apart',
+    );
+    expect(lr).not.toContain('each verdict needed p <= 0.001');
+  });
+
   it('compares the culprit with its parent in the LKP table, with the spread of each', () => {
     const table = text.slice(text.indexOf('cb1a73db11a9e273 41c0520ba838e677d81520cb749'));
     expect(table).toContain('---------------- ---------------------------');

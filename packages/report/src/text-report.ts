@@ -101,13 +101,24 @@ function effectLines(facts: BisectFacts): string[] {
   // An exit-code oracle has no size of effect, only what it said on the culprit.
   else if (facts.culpritSummary) lines.push(`oracle: ${facts.culpritSummary} on the culprit`);
   if (d) {
+    const lr = d.rule === 'likelihood-ratio' ? d.likelihoodRatio : undefined;
     lines.push(
       `confidence: p = ${formatP(d.pValues.worseThanGood)} (one-sided Mann-Whitney U test of "worse than good":`,
-      `            ${d.samples.length} runs of the culprit against ${d.baselineSamples.good} of good; ` +
-        `each verdict needed p <= ${d.alpha})`,
+      lr
+        ? `            ${d.samples.length} runs of the culprit against ${d.baselineSamples.good} of good); ` +
+            `decided by the likelihood ratio ${formatRatio(lr.logBad)} >= ${formatRatio(lr.threshold)} ` +
+            `(1/alpha), good and bad ${Math.round(lr.distance)} spreads apart`
+        : `            ${d.samples.length} runs of the culprit against ${d.baselineSamples.good} of good; ` +
+            `each verdict needed p <= ${d.alpha})`,
     );
   }
   return lines;
+}
+
+/** A likelihood ratio from its natural log: "8000", "3e+5". */
+function formatRatio(logRatio: number): string {
+  const ratio = Math.exp(logRatio);
+  return ratio < 10_000 ? Math.round(ratio).toString() : ratio.toExponential(0);
 }
 
 /** LKP's paragraph of the tags a fix should carry, when the report is a mail. */

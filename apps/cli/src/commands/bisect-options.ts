@@ -71,12 +71,12 @@ export function addBisectOptions(
     .option('--max-samples <n>', 'oracle runs per commit at most, when the first ones are unclear')
     .option(
       '--calibration-samples <n>',
-      `oracle runs on each endpoint to calibrate good and bad (default ${RECOMMENDED_CALIBRATION_SAMPLES})`,
+      `oracle runs on each endpoint to calibrate good and bad, at most: calibration stops at the first of the looks at 6, 12, 24... that tells them apart (default ${RECOMMENDED_CALIBRATION_SAMPLES})`,
     )
     .option('--alpha <p>', 'significance level of the calibration rank test (default 0.01)')
     .option(
       '--min-effect <fraction>',
-      'smallest relative difference between good and bad that counts, e.g. 0.1',
+      'smallest relative difference between good and bad that counts, whatever the noise (default 0.02)',
     )
     .option(
       '--boot-failure <skip|bad>',

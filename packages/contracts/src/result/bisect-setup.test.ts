@@ -29,8 +29,9 @@ describe('bisectSetupOf', () => {
       lab: 'pool vm; a kernel that does not boot is bad',
       oracle: 'splice-loopback --pattern rr --mtu 16384 (measure stalls)',
       decision:
-        'Mann-Whitney U, lower-is-better; calibration 40 runs of each endpoint at alpha 0.05, ' +
-        'min effect 10%; 5 to 40 runs a commit, verdict at p <= 0.001',
+        'Mann-Whitney U, lower-is-better; calibration up to 40 runs of each endpoint at alpha 0.05, ' +
+        'min effect 2%; 5 to 40 runs a commit, verdict at p <= 0.001 or, far from both baselines, ' +
+        'likelihood ratio >= 1000',
     });
     expect(Value.Check(BisectSetup, setup)).toBe(true);
   });

@@ -1,4 +1,4 @@
-import { CALIBRATION_DEFAULTS, STATISTICAL_POLICY_DEFAULTS } from '@kbisect/core';
+import { CALIBRATION_DEFAULTS, formatPercent, STATISTICAL_POLICY_DEFAULTS } from '@kbisect/core';
 import type { OracleSpec } from '@kbisect/oracle';
 import { type Static, Type } from 'typebox';
 import { redactUrl } from '../redact-url.js';
@@ -97,7 +97,7 @@ function decisionText(spec: SetupSource): string {
   const c = CALIBRATION_DEFAULTS;
   return [
     `Mann-Whitney U, ${direction}`,
-    `calibration ${d.calibrationSamples ?? DEFAULT_CALIBRATION_SAMPLES} runs of each endpoint at alpha ${d.alpha ?? c.alpha}, min effect ${Math.round((d.minEffect ?? c.minEffect) * 100)}%`,
-    `${d.samples ?? p.initialSamples} to ${d.maxSamples ?? p.maxSamples} runs a commit, verdict at p <= ${p.alpha}`,
+    `calibration up to ${d.calibrationSamples ?? DEFAULT_CALIBRATION_SAMPLES} runs of each endpoint at alpha ${d.alpha ?? c.alpha}, min effect ${formatPercent(d.minEffect ?? c.minEffect).replace('+', '')}`,
+    `${d.samples ?? p.initialSamples} to ${d.maxSamples ?? p.maxSamples} runs a commit, verdict at p <= ${p.alpha} or, far from both baselines, likelihood ratio >= ${Math.round(1 / p.alpha)}`,
   ].join('; ');
 }

@@ -96,11 +96,19 @@ export const DecisionSpec = Type.Object(
       Type.Integer({
         minimum: 2,
         maximum: 1000,
-        description: 'oracle runs on each endpoint to calibrate good and bad (default 40)',
+        description:
+          'most oracle runs on each endpoint to calibrate good and bad (default 40); calibration stops at the first look (6, 12, 24...) that tells them apart',
       }),
     ),
     alpha: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
-    minEffect: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
+    minEffect: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        exclusiveMaximum: 1,
+        description:
+          'smallest relative difference of the endpoint medians worth bisecting (default 0.02); whether they differ at all is judged against their noise',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -239,6 +239,71 @@ describe('runBisect', () => {
     expect(second.prepared).not.toContain('g');
   });
 
+  it('calibrates a large regression on the first look: 6 runs of each endpoint, not the cap', async () => {
+    const noisy = (commit: string, call: number) =>
+      regressionFrom('c')(commit) * (1 + ((call % 5) - 2) / 100);
+    const calibration = statisticalCalibration({
+      samplesPerEndpoint: 40,
+      calibrate: { direction: 'higher-is-better' },
+    });
+    const { env } = scriptedEnvironment({ value: noisy });
+    const outcome = await runBisect({ range, env, calibration });
+    expect(outcome.result).toEqual({ kind: 'found', culprit: 'c' });
+    const endpoints = outcome.journal.filter((e) => e.commit === 'e' || e.commit === 'g');
+    expect(endpoints.map((e) => [e.commit, e.evidence?.samples?.length])).toEqual([
+      ['e', 6],
+      ['g', 6],
+    ]);
+    // Every commit decided in 3 runs by the likelihood ratio, against 6 baseline runs.
+    const tested = outcome.journal.filter((e) => !endpoints.includes(e));
+    for (const entry of tested) {
+      expect(entry.evidence?.samples).toHaveLength(3);
+      expect(entry.evidence?.decision).toMatchObject({ rule: 'likelihood-ratio' });
+    }
+    expect(outcome.totals.oracleRuns).toBe(12 + 3 * tested.length);
+  });
+
+  it('resumes a calibration killed between looks from its journal, to the same journal', async () => {
+    // 10% apart at ~3% noise: told apart at 6 runs, yet not far enough apart for the
+    // likelihood ratio, so the calibration takes its second look at the cap of 12.
+    const wobble = [-1, 0.5, 1, -0.5, 0, 0.8, -0.8, 0.3, -0.3, 0.1, -0.6, 0.6];
+    const level = (commit: string) => ('gabcde'.indexOf(commit) >= 3 ? 90 : 100);
+    const valueAt = (commit: string, run: number) =>
+      level(commit) * (1 + 0.03 * (wobble[run % wobble.length] as number));
+    const calibration = statisticalCalibration({
+      samplesPerEndpoint: 12,
+      calibrate: { direction: 'higher-is-better' },
+    });
+    const whole = await runBisect({
+      range,
+      env: scriptedEnvironment({ value: valueAt }).env,
+      calibration,
+    });
+    expect(whole.result).toEqual({ kind: 'found', culprit: 'c' });
+    const calibrationEntries = whole.journal.filter((e) => e.commit === 'e' || e.commit === 'g');
+    expect(calibrationEntries.map((e) => [e.commit, e.evidence?.samples?.length])).toEqual([
+      ['e', 6],
+      ['g', 6],
+      ['e', 6],
+      ['g', 6],
+    ]);
+
+    // Killed after the bad endpoint's second batch was recorded: the resumed bisect measures
+    // only the good endpoint's second batch, and the oracle goes on where it was.
+    const kept = whole.journal.slice(0, 3);
+    const taken = (commit: string) =>
+      kept.filter((e) => e.commit === commit).flatMap((e) => e.evidence?.samples ?? []).length;
+    const second = scriptedEnvironment({
+      value: (commit, call) => valueAt(commit, call + taken(commit)),
+    });
+    const resumed = await runBisect({ range, env: second.env, calibration, journal: kept });
+    expect(second.prepared.filter((c) => c === 'e' || c === 'g')).toEqual(['g']);
+    const decisions = (journal: readonly JournalEntry[]) =>
+      journal.map((e) => [e.commit, e.verdict, e.evidence?.samples?.map((s) => s.value)]);
+    expect(decisions(resumed.journal)).toEqual(decisions(whole.journal));
+    expect(resumed.result).toEqual(whole.result);
+  });
+
   it('stops with NotDistinguishable when good and bad measure alike', async () => {
     const { env } = scriptedEnvironment({ value: (_c, call) => 100 + (call % 3) });
     const calibration = statisticalCalibration({

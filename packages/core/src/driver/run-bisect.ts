@@ -77,7 +77,7 @@ export interface BisectOutcome {
   journal: JournalEntry[];
   confirmations: Confirmation[];
   totals: {
-    /** Commits given a verdict by the oracle pipeline (endpoints included). */
+    /** Commits given a verdict by the oracle pipeline (endpoints included, once each). */
     steps: number;
     oracleRuns: number;
     buildSeconds: number;
@@ -367,7 +367,8 @@ async function runBisectLoop<P extends PreparedCommit>(
         journal,
         confirmations,
         totals: {
-          steps: journal.filter((e) => e.source === 'oracle').length,
+          // Commits, not entries: an endpoint's calibration may take several entries.
+          steps: new Set(journal.filter((e) => e.source === 'oracle').map((e) => e.commit)).size,
           oracleRuns,
           buildSeconds,
           testSeconds,

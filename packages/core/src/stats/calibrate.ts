@@ -51,12 +51,13 @@ export interface Baselines {
 }
 
 /**
- * How many samples per endpoint a bisect should calibrate on. Every verdict is a comparison
+ * The most samples per endpoint a bisect calibrates on (the cap of `planCalibration`, which
+ * stops earlier where the endpoints are far apart). Every rank-test verdict is a comparison
  * with these baselines, so their own noise is in every verdict: in the noise bench (CV 10-15%,
  * effect 20-40%) 20 per endpoint leave ~1.5% of commits unclear, 40 about 0.1%. Forty also
  * gives the rank test room: 3 commit samples all below 40 baseline samples have p =
  * 1/C(43,3) ≈ 8e-5, while against 5 baseline samples no p-value can go below 1/56 ≈ 0.018.
- * Endpoint runs are cheap next to builds: the kernel is built and booted once for all 40.
+ * Endpoint runs are cheap next to builds: the kernel is built and booted once per batch.
  */
 export const RECOMMENDED_CALIBRATION_SAMPLES = 40;
 

@@ -10,7 +10,11 @@ import { mannWhitneyU, rankTestFloor } from './mann-whitney.js';
 import { sampleValues } from './values.js';
 
 export interface StatisticalPolicyOptions {
-  /** Runs before the first decision (default 3; raised when the baselines are too small). */
+  /**
+   * Runs before the first decision (default 3; raised when the baselines are too small for
+   * the rank test to decide with so few, unless they are far enough apart for the likelihood
+   * ratio).
+   */
   initialSamples?: number;
   /** After this many runs an undecided commit is skipped as unclear (default 40). */
   maxSamples?: number;
@@ -90,6 +94,8 @@ export interface RankTestEvidence extends DecisionEvidence {
   };
 }
 
+const DEFAULT_MARGIN = 0.15;
+
 /**
  * Classifies a commit against both calibrated baselines with one-sided Mann-Whitney tests,
  * taking more runs while the answer is unclear and skipping (`unclear`) rather than
@@ -104,14 +110,21 @@ export interface RankTestEvidence extends DecisionEvidence {
  * margins lies an indifference zone, as in Wald's sequential test: a commit measured there
  * (a second, smaller regression) ends unclear instead of being forced to a side.
  *
+ * Where the baselines are far apart relative to their spread (`baselinesFarApart`), a
+ * censored sequential likelihood ratio (`likelihoodRatio`) decides too, at the same alpha:
+ * three runs at the bad level of a −97% regression are certain, yet against the 6 + 6 runs a
+ * calibration needs to see that, the rank test cannot go below p = 1/C(9, 3) ≈ 0.012. It
+ * decides only where the rank tests do not point the other way and the median is on its side;
+ * the evidence's `rule` says which test decided.
+ *
  * Why these defaults (tuned with `npm run bench:noise`, CV 2-30%, effects 10-90%):
  * - alpha 0.001 per look and side: a bisect makes 10-14 decisions in a row and one wrong one
  *   names a wrong culprit, so each must be wrong well under 1 in 1000. The rank test can only
  *   get there with enough baseline runs: 3 commit runs against 5 baseline runs cannot go
  *   below p = 1/56; against 40 (`RECOMMENDED_CALIBRATION_SAMPLES`) 3 runs reach 8e-5. When
- *   the baselines are too small for `initialSamples`, the policy starts with the smallest
- *   number of runs that can decide, and refuses (`BaselinesTooSmall`) when even `maxSamples`
- *   cannot.
+ *   neither test can decide with `initialSamples` runs, the policy starts with the smallest
+ *   number of runs that can, and refuses (`BaselinesTooSmall`) when even `maxSamples` runs
+ *   cannot reach alpha in the rank test.
  * - maxSamples 40: most commits decide after 3-5 runs, but an unclear commit next to the
  *   culprit leaves the bisect inconclusive. At CV 10-15% and a 20-40% regression a cap of 32
  *   left ~1% of bisects inconclusive, 40 none in 400; the cap only costs runs on the few
@@ -126,8 +139,6 @@ export interface RankTestEvidence extends DecisionEvidence {
  * good, the baselines infinitely apart, and the margin and the position meaningless, so
  * the tests run on the values themselves; `scale: 'linear'` asks for that always.
  */
-const DEFAULT_MARGIN = 0.15;
-
 /** What `statisticalPolicy` uses for the options a caller leaves out; reports name them. */
 export const STATISTICAL_POLICY_DEFAULTS = {
   initialSamples: 3,
