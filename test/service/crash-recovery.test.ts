@@ -97,3 +97,65 @@ describe('a bisect whose worker dies mid-step', () => {
     await worker.stop();
   });
 });
+
+/**
+ * A metric ~10% lower from the culprit on, with ±3% of noise (from /dev/urandom: `sh` has no
+ * $RANDOM): told apart at the first look of 6 runs, but not far enough apart for the
+ * likelihood ratio, so the calibration also takes its second look at the cap of 12.
+ */
+const NOISY_METRIC =
+  "grep -q 'RECORD_SIZE 65536' main.c && b=1000 || b=900; sleep 0.2; " +
+  'n=$(od -An -N2 -tu2 /dev/urandom); echo $((b + n % 60))';
+
+describe('a bisect whose worker dies mid-calibration', () => {
+  it('resumes from the batches in the journal, measuring only what the next look still needs', async () => {
+    let worker: WorkerProcess = await service.startWorker();
+    const id = await service.submit(
+      service.spec({
+        oracle: { kind: 'metric', command: NOISY_METRIC },
+        decision: { direction: 'higher-is-better', calibrationSamples: 12 },
+        labels: { run: 'crash-calibration' },
+      }),
+    );
+    const { bad, good } = service.project;
+    // Killed once the bad endpoint's second batch is recorded: the good one's is under way.
+    const deadline = Date.now() + 120_000;
+    let atKill = await service.bisect(id);
+    while (atKill.journal.length < 3) {
+      if (Date.now() > deadline) throw new Error(`no third entry: ${commitsOf(atKill)}`);
+      await new Promise((r) => setTimeout(r, 25));
+      atKill = await service.bisect(id);
+    }
+    worker.kill('SIGKILL');
+    await worker.exited;
+    atKill = await service.bisect(id);
+    const batches = (view: BisectViewBody) =>
+      view.journal
+        .filter((e) => e.commit === bad || e.commit === good)
+        .map((e) => [e.commit, e.verdict, e.evidence?.samples?.length]);
+    expect(batches(atKill).slice(0, 3)).toEqual([
+      [bad, 'bad', 6],
+      [good, 'good', 6],
+      [bad, 'bad', 6],
+    ]);
+
+    worker = await service.startWorker();
+    const view = await service.waitForEnd(id, 180_000);
+    expect(view.status, JSON.stringify(view.result)).toBe('found');
+    expect(view.result?.culprit).toBe(service.project.culprit);
+    // What was recorded before the kill is still there, and the bad endpoint was not measured
+    // again: each endpoint has the cap's 12 runs in two batches.
+    expect(view.journal.slice(0, 3)).toEqual(atKill.journal.slice(0, 3));
+    expect(batches(view)).toEqual([
+      [bad, 'bad', 6],
+      [good, 'good', 6],
+      [bad, 'bad', 6],
+      [good, 'good', 6],
+    ]);
+    // Every later verdict compares with all 24 calibration runs.
+    const decided = view.journal.find((e) => e.evidence?.decision);
+    expect(decided?.evidence?.decision).toMatchObject({ baselineSamples: { good: 12, bad: 12 } });
+    expect(worker.output).toMatch(/continuing from the journal: \d+ verdicts recorded/);
+    await worker.stop();
+  }, 240_000);
+});

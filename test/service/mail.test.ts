@@ -229,7 +229,7 @@ describe('report mails of the service', () => {
       /^change: -[\d.]+% metric against the parent, 95% interval -[\d.]+% to -[\d.]+%$/m,
     );
     expect(text).toContain('         %stddev     %change         %stddev');
-    expect(text).toContain('decision: Mann-Whitney U, higher-is-better; calibration 40 runs');
+    expect(text).toContain('decision: Mann-Whitney U, higher-is-better; calibration up to 40 runs');
     expect(text).toContain(`commit: ${service.project.culprit}`);
   }, 300_000);
 

@@ -61,7 +61,7 @@ describe('textReport of a found culprit', () => {
 
   it('says when the culprit was decided by the likelihood ratio, still quoting the rank test', () => {
     const decided = lbenchFoundWithSetup();
-    const journal = decided.result.journal.map((entry) =>
+    const journal = (decided.result.journal ?? []).map((entry) =>
       entry.commit === LBENCH_CULPRIT && entry.evidence?.decision
         ? {
             ...entry,
