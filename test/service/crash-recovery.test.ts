@@ -99,13 +99,14 @@ describe('a bisect whose worker dies mid-step', () => {
 });
 
 /**
- * A metric ~10% lower from the culprit on, with ±3% of noise (from /dev/urandom: `sh` has no
- * $RANDOM): told apart at the first look of 6 runs, but not far enough apart for the
- * likelihood ratio, so the calibration also takes its second look at the cap of 12.
+ * A metric 10% lower from the culprit on, spread evenly over 10% (from /dev/urandom: `sh` has
+ * no $RANDOM): good and bad never overlap, yet they are not far enough apart relative to
+ * their spread for the likelihood ratio, so the calibration takes both its looks, at 6 runs
+ * and at the cap of 12. (With ±3% a few close runs at the first look sometimes made them far.)
  */
 const NOISY_METRIC =
   "grep -q 'RECORD_SIZE 65536' main.c && b=1000 || b=900; sleep 0.2; " +
-  'n=$(od -An -N2 -tu2 /dev/urandom); echo $((b + n % 60))';
+  'n=$(od -An -N2 -tu2 /dev/urandom); echo $((b + n % 100))';
 
 describe('a bisect whose worker dies mid-calibration', () => {
   it('resumes from the batches in the journal, measuring only what the next look still needs', async () => {
@@ -133,7 +134,7 @@ describe('a bisect whose worker dies mid-calibration', () => {
       view.journal
         .filter((e) => e.commit === bad || e.commit === good)
         .map((e) => [e.commit, e.verdict, e.evidence?.samples?.length]);
-    expect(batches(atKill).slice(0, 3)).toEqual([
+    expect(batches(atKill).slice(0, 3), JSON.stringify(atKill.journal)).toEqual([
       [bad, 'bad', 6],
       [good, 'good', 6],
       [bad, 'bad', 6],

@@ -5,7 +5,7 @@ import { median } from './descriptive.js';
 import { relativeChange } from './effect.js';
 import { BaselinesTooSmall, NoSamples } from './errors.js';
 import { formatP, formatPercent, formatValue, HANG_SENTINEL } from './format.js';
-import { LIKELIHOOD_RATIO_CLIP, likelihoodRatio } from './likelihood-ratio.js';
+import { LIKELIHOOD_RATIO_CLIP, likelihoodRatio, likelihoodRatioTest } from './likelihood-ratio.js';
 import { mannWhitneyU, rankTestFloor } from './mann-whitney.js';
 import { sampleValues } from './values.js';
 
@@ -171,6 +171,17 @@ export function statisticalPolicy(
   // far apart (it needs ceil(ln(1/alpha) / clip) runs), else by the rank test, whose floor
   // 1/C(n+m, n) against m baseline runs may need more than `initialSamples`.
   const far = baselinesFarApart(baselines, { scale, margin });
+  // The baselines' model, fitted once for each scale a commit's runs may be tested on.
+  const tests = new Map<boolean, ReturnType<typeof likelihoodRatioTest>>();
+  const ratioTest = (log: boolean, score: (v: number) => number) => {
+    if (!tests.has(log)) {
+      tests.set(
+        log,
+        likelihoodRatioTest(baselines.good.map(score), baselines.bad.map(score), margin),
+      );
+    }
+    return tests.get(log);
+  };
   const smallest = Math.min(baselines.good.length, baselines.bad.length);
   const canDecide = (n: number) =>
     rankTestFloor(n, smallest) <= alpha || (far && n * LIKELIHOOD_RATIO_CLIP >= lrThreshold);
@@ -221,7 +232,7 @@ export function statisticalPolicy(
           { alternative: 'greater' },
         ).pValue,
       };
-      const ratio = likelihoodRatio(good, bad, commit, margin);
+      const ratio = ratioTest(log, score)?.(commit);
       const m = median(values);
       const finite = (x: number) => (Number.isFinite(x) ? x : null);
       const effects = {
