@@ -133,7 +133,7 @@ describe('a bisect whose worker dies mid-calibration', () => {
     const batches = (view: BisectViewBody) =>
       view.journal
         .filter((e) => e.commit === bad || e.commit === good)
-        .map((e) => [e.commit, e.verdict, e.evidence?.samples?.length]);
+        .map((e) => [e.commit, e.verdict, (e.evidence?.samples as unknown[] | undefined)?.length]);
     expect(batches(atKill).slice(0, 3), JSON.stringify(atKill.journal)).toEqual([
       [bad, 'bad', 6],
       [good, 'good', 6],
