@@ -5,7 +5,7 @@ export {
   StoredFileRef,
 } from './jobs/build-job.js';
 export { CoordinatorJob, CoordinatorJobResult } from './jobs/coordinator-job.js';
-export { describeOwner, JobOwner, ownerKey } from './jobs/job-owner.js';
+export { describeOwner, JobOwner, ownerFromText, ownerKey, ownerText } from './jobs/job-owner.js';
 export { LabTestJob, LabTestJobResult } from './jobs/lab-test-job.js';
 export { oracleFailedOf, oracleFailedResult } from './jobs/oracle-failed-result.js';
 export {

@@ -19,4 +19,15 @@ export {
   removeAllWorktreesSync,
   trackedWorktrees,
 } from './worktree-registry.js';
-export { isSlot, releaseSlot, WorktreeSlots } from './worktree-slots.js';
+export {
+  type AcquireOptions,
+  isSlot,
+  isSlotPath,
+  readSlotHold,
+  releaseSlot,
+  releaseSlotsOf,
+  type SlotHold,
+  type SlotHolder,
+  slotProblem,
+  WorktreeSlots,
+} from './worktree-slots.js';

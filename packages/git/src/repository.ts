@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { GitPluginError, type SimpleGit } from 'simple-git';
 import type { CommitInfo } from './commit-info.js';
@@ -15,7 +14,7 @@ import { type RevListOptions, revListRange } from './rev-list.js';
 import { applyRevert, type RevertWorktree } from './revert.js';
 import { assertSha } from './sha.js';
 import { addWorktree, type Worktree } from './worktree.js';
-import { WorktreeSlots } from './worktree-slots.js';
+import { type AcquireOptions, slotsDirOf, WorktreeSlots } from './worktree-slots.js';
 
 /** `Repository.revertCommit`: the revert as a commit, or the paths that conflict. */
 export type RevertCommit =
@@ -54,7 +53,7 @@ export class Repository {
     this.#git = gitIn(mirrorPath);
     this.#limits = limits ?? DEFAULT_NETWORK_LIMITS;
     // Per mirror: worktreesDir is shared by every repository of the cache.
-    this.#slots = new WorktreeSlots(mirrorPath, join(worktreesDir, 'slots', basename(mirrorPath)));
+    this.#slots = new WorktreeSlots(mirrorPath, slotsDirOf(worktreesDir, mirrorPath));
   }
 
   /**
@@ -167,9 +166,13 @@ export class Repository {
    * A clean checkout of `sha` in one of the repository's build slots (`WorktreeSlots`: kept
    * between commits, cleaned of every untracked file), or a fresh worktree under `baseDir`
    * when every slot is in use. Its `remove()` gives a slot back rather than deleting it.
+   * A service build job names itself as the `holder` (see `WorktreeSlots`).
    */
-  buildWorktree(sha: string, { baseDir }: { baseDir?: string } = {}): Promise<Worktree> {
-    return this.#slots.acquire(sha, baseDir ?? this.worktreesDir);
+  buildWorktree(
+    sha: string,
+    { baseDir, ...hold }: { baseDir?: string } & AcquireOptions = {},
+  ): Promise<Worktree> {
+    return this.#slots.acquire(sha, baseDir ?? this.worktreesDir, hold);
   }
 
   /**

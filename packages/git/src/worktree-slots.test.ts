@@ -3,7 +3,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isSlot, WorktreeSlots } from './worktree-slots.js';
+import {
+  isSlot,
+  readSlotHold,
+  releaseSlot,
+  releaseSlotsOf,
+  slotProblem,
+  WorktreeSlots,
+} from './worktree-slots.js';
 
 const work = mkdtempSync(join(tmpdir(), 'kbisect-slots-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -71,5 +78,71 @@ describe('WorktreeSlots', () => {
     const again = await slots().acquire(two, fallback);
     expect([other.path, again.path]).toContain(held.path);
     await Promise.all([other.remove(), again.remove()]);
+  });
+
+  it("keeps a build job's hold until its owner gives it back, whatever process made it", async () => {
+    const bisect = { owner: 'bisect-1', job: 'b1.build.one' };
+    const held = await slots().acquire(one, fallback, { holder: bisect });
+    expect(await readSlotHold(held.path)).toEqual({ kind: 'job', ...bisect, commit: one });
+    expect(await slotProblem(held.path, { owner: 'bisect-1', job: bisect.job, commit: one })).toBe(
+      undefined,
+    );
+    // Another job (of another bisect) gets the other slot, then a fresh worktree: never this one.
+    const other = { owner: 'bisect-2', job: 'b2.build.two' };
+    const second = await slots().acquire(two, fallback, {
+      holder: other,
+      ownerEnded: async () => false,
+    });
+    const third = await slots().acquire(two, fallback, {
+      holder: { ...other, job: 'b2.build.two.again' },
+      ownerEnded: async () => false,
+    });
+    expect(second.path).not.toBe(held.path);
+    expect(third.path.startsWith(fallback)).toBe(true);
+    await third.remove();
+    // A release naming another job leaves the hold; the same job running again takes it over.
+    await releaseSlot(held.path, { owner: 'bisect-1', job: 'b1.build.other' });
+    expect(isSlot(held.path)).toBe(true);
+    const rerun = await slots().acquire(one, fallback, { holder: bisect });
+    expect(rerun.path).toBe(held.path);
+    // An owner that ended without giving its slots back (its coordinator died): taken over.
+    const reclaimed = await slots().acquire(two, fallback, {
+      holder: { owner: 'bisect-3', job: 'b3.build.two' },
+      ownerEnded: async (owner) => owner === 'bisect-1',
+    });
+    expect(reclaimed.path).toBe(held.path);
+    expect(await slotProblem(held.path, { owner: 'bisect-1', commit: one })).toMatch(
+      /no longer held by bisect-1/,
+    );
+    await releaseSlotsOf(join(work, 'worktrees-root-unused'), 'bisect-2');
+    expect(isSlot(second.path)).toBe(true);
+    await Promise.all([second.remove(), reclaimed.remove()]);
+    expect(isSlot(second.path) || isSlot(held.path)).toBe(false);
+  });
+
+  it('says a held slot is stale when its checkout moved or a tracked file changed', async () => {
+    const holder = { owner: 'bisect-4', job: 'b4.build.one' };
+    const held = await slots().acquire(one, fallback, { holder });
+    const expected = { ...holder, commit: one, clean: true };
+    writeFileSync(join(held.path, 'built.o'), 'an object the build made');
+    expect(await slotProblem(held.path, expected)).toBe(undefined);
+    writeFileSync(join(held.path, 'main.c'), 'edited\n');
+    expect(await slotProblem(held.path, expected)).toMatch(/tracked files changed/);
+    git(held.path, 'checkout', '-q', '--force', '--detach', two);
+    expect(await slotProblem(held.path, expected)).toMatch(/holds [0-9a-f]{12}, not/);
+    await held.remove();
+  });
+});
+
+describe('releaseSlotsOf', () => {
+  it("gives back every slot of an owner under a cache's worktrees directory", async () => {
+    const root = join(work, 'cache-worktrees');
+    const mirrorSlots = (n: number) => new WorktreeSlots(repo, join(root, 'slots', 'repo.git'), n);
+    const a = await mirrorSlots(3).acquire(one, fallback, { holder: { owner: 'x', job: '1' } });
+    const b = await mirrorSlots(3).acquire(two, fallback, { holder: { owner: 'x', job: '2' } });
+    const c = await mirrorSlots(3).acquire(two, fallback, { holder: { owner: 'y', job: '3' } });
+    await releaseSlotsOf(root, 'x');
+    expect([isSlot(a.path), isSlot(b.path), isSlot(c.path)]).toEqual([false, false, true]);
+    await c.remove();
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync, rmSync } from 'node:fs';
-import { mkdir, open, readFile, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { holderIsDead, thisProcess, withFileLock } from './file-lock.js';
 import { gitIn } from './git-client.js';
@@ -10,6 +10,30 @@ import { trackWorktree, untrackWorktree } from './worktree-registry.js';
 /** How many slots a repository keeps: one per build running at once, and a few spare. */
 const DEFAULT_MAX_SLOTS = 4;
 const SLOT_NAME = /^slot-\d+$/;
+/** Under a cache's worktrees directory: `slots/<mirror>/slot-N`. */
+const SLOTS_DIR = 'slots';
+
+/**
+ * A service build job holding a slot: `owner` is whatever its caller names owners by (the
+ * bisect or the watch run), `job` the build job's id. Unlike a process, a job's hold outlives
+ * the process that built it: the commit's tests still need the checkout after a worker dies.
+ */
+export interface SlotHolder {
+  owner: string;
+  job: string;
+}
+
+/** What a hold file says: a process (`kbisect run`), or a build job of the service. */
+export type SlotHold =
+  | { kind: 'process'; process: string }
+  | ({ kind: 'job'; commit: string } & SlotHolder);
+
+export interface AcquireOptions {
+  /** The build job the slot is for; without it, this process holds the slot. */
+  holder?: SlotHolder;
+  /** Whether a job hold's owner has ended (its bisect finished before giving it back). */
+  ownerEnded?: (owner: string) => Promise<boolean>;
+}
 
 /**
  * Build slots: worktrees of one repository kept between commits, so a build command starts
@@ -18,11 +42,13 @@ const SLOT_NAME = /^slot-\d+$/;
  * at the commit with `--force` and cleaned of every untracked and ignored file
  * (`git clean -ffdx`), so nothing an earlier commit built survives into this one.
  *
- * A slot is held while `<slot>.held` exists (created with O_EXCL; it names the holder,
- * `pid@host`): the build's process takes it, and any process on the host may give it back
- * (the coordinator releases a commit's worktree when its verdict is in). A hold whose process
- * is gone from this host is taken over. When every slot is held, a fresh worktree is made as
- * before, under `fallbackDir`.
+ * A slot is held while `<slot>.held` exists (created with O_EXCL). A process hold (`pid@host`,
+ * `kbisect run`) is taken over once that process is gone from this host. A job hold (JSON: the
+ * owner, the build job, the commit) is not: the commit's tests run after its build job ended,
+ * maybe after its worker died, and a restarted coordinator re-attaches to that build. It ends
+ * when the owner gives it back (`releaseSlot` naming the job, `releaseSlotsOf` the owner),
+ * when the same job runs again (a retry after a crash), or when `ownerEnded` says so. When every
+ * slot is held, a fresh worktree is made as before, under `fallbackDir`.
  */
 export class WorktreeSlots {
   constructor(
@@ -32,30 +58,36 @@ export class WorktreeSlots {
   ) {}
 
   /** A clean checkout of `sha` in a free slot, or a fresh worktree when none is free. */
-  async acquire(sha: string, fallbackDir: string): Promise<Worktree> {
+  async acquire(sha: string, fallbackDir: string, options: AcquireOptions = {}): Promise<Worktree> {
     assertSha(sha, 'worktree commit');
     await mkdir(this.dir, { recursive: true });
+    const text = options.holder
+      ? JSON.stringify({ owner: options.holder.owner, job: options.holder.job, commit: sha })
+      : thisProcess();
     for (let n = 0; n < this.maxSlots; n++) {
       const path = join(this.dir, `slot-${n}`);
-      if (!(await takeHold(path))) continue;
+      if (!(await takeHold(path, text, options))) continue;
       try {
         await this.checkOut(path, sha);
       } catch (error) {
-        await releaseSlot(path);
+        await releaseSlot(path, options.holder);
         throw error;
       }
       let released: Promise<void> | undefined;
       const remove = () => {
-        released ??= releaseSlot(path).then(() => untrackWorktree(path));
+        released ??= releaseSlot(path, options.holder).then(() => untrackWorktree(path));
         return released;
       };
-      // Given back if the process is interrupted (kbisect run's Ctrl-C), as worktrees are removed.
-      trackWorktree({
-        path,
-        mirrorPath: this.mirrorPath,
-        remove,
-        removeSync: () => rmSync(`${path}.held`, { force: true }),
-      });
+      // Given back if the process is interrupted (kbisect run's Ctrl-C), as worktrees are
+      // removed; a job's hold stays for its owner to give back.
+      if (!options.holder) {
+        trackWorktree({
+          path,
+          mirrorPath: this.mirrorPath,
+          remove,
+          removeSync: () => rmSync(`${path}.held`, { force: true }),
+        });
+      }
       return { path, sha, remove };
     }
     return addWorktree(this.mirrorPath, sha, fallbackDir);
@@ -65,12 +97,9 @@ export class WorktreeSlots {
   private async checkOut(path: string, sha: string): Promise<void> {
     if (existsSync(join(path, '.git'))) {
       try {
-        // The last build may have run as the sandbox's runAs user, who then owns the
-        // checkout: git would refuse a repository owned by someone else without this.
         const git = gitIn(path);
-        const safe = ['-c', `safe.directory=${path}`];
-        await git.raw([...safe, 'checkout', '--detach', '--force', '--quiet', sha]);
-        await git.raw([...safe, 'clean', '-ffdxq']);
+        await git.raw([...safeIn(path), 'checkout', '--detach', '--force', '--quiet', sha]);
+        await git.raw([...safeIn(path), 'clean', '-ffdxq']);
         return;
       } catch {
         // A slot git no longer knows (the mirror was pruned, the checkout broken): remake it.
@@ -86,32 +115,137 @@ export class WorktreeSlots {
   }
 }
 
-/** True when `path` is a build slot: its worktree is given back, never deleted. */
-export function isSlot(path: string): boolean {
-  return SLOT_NAME.test(basename(path)) && existsSync(`${path}.held`);
+/** Where a repository's slots live in a cache's worktrees directory. */
+export function slotsDirOf(worktreesDir: string, mirrorPath: string): string {
+  return join(worktreesDir, SLOTS_DIR, basename(mirrorPath));
 }
 
-/** Gives a slot back; its checkout stays for the next build. */
-export async function releaseSlot(path: string): Promise<void> {
+/** True when `path` names a build slot (a fresh worktree is named after its commit). */
+export function isSlotPath(path: string): boolean {
+  return SLOT_NAME.test(basename(path));
+}
+
+/** True when `path` is a held build slot: its worktree is given back, never deleted. */
+export function isSlot(path: string): boolean {
+  return isSlotPath(path) && existsSync(`${path}.held`);
+}
+
+export async function readSlotHold(path: string): Promise<SlotHold | undefined> {
+  return parseHold(await readFile(`${path}.held`, 'utf8').catch(() => ''));
+}
+
+/**
+ * Gives a slot back; its checkout stays for the next build. With a holder, only while the
+ * hold still names that job: a late or repeated release never frees a slot someone else took.
+ */
+export async function releaseSlot(path: string, holder?: SlotHolder): Promise<void> {
+  if (holder) {
+    const hold = await readSlotHold(path);
+    if (hold?.kind !== 'job' || hold.job !== holder.job || hold.owner !== holder.owner) return;
+  }
   await unlink(`${path}.held`).catch(() => {});
 }
 
-async function takeHold(path: string): Promise<boolean> {
-  const hold = `${path}.held`;
+/**
+ * Gives back every slot under a cache's worktrees directory that a job of `owner` holds: the
+ * end of a bisect, whichever process built its commits.
+ */
+export async function releaseSlotsOf(worktreesDir: string, owner: string): Promise<void> {
+  const root = join(worktreesDir, SLOTS_DIR);
+  const mirrors = await readdir(root).catch(() => [] as string[]);
+  for (const mirror of mirrors) {
+    const names = await readdir(join(root, mirror)).catch(() => [] as string[]);
+    for (const name of names) {
+      if (!name.endsWith('.held')) continue;
+      const path = join(root, mirror, name.slice(0, -'.held'.length));
+      const hold = await readSlotHold(path);
+      if (hold?.kind === 'job' && hold.owner === owner) await releaseSlot(path, hold);
+    }
+  }
+}
+
+/**
+ * Why the slot at `path` no longer holds what `expected`'s job built, or undefined when it
+ * does: the hold still names the owner (and the job, when given), HEAD is the commit, and with
+ * `clean` no tracked file differs from it. A slot that passes was checked out for that job and
+ * nobody has checked it out since, so testing it tests that commit.
+ */
+export async function slotProblem(
+  path: string,
+  expected: { owner: string; job?: string; commit: string; clean?: boolean },
+): Promise<string | undefined> {
+  const hold = await readSlotHold(path);
+  if (hold?.kind !== 'job' || hold.owner !== expected.owner) {
+    return `build slot ${path} is no longer held by ${expected.owner}`;
+  }
+  if (expected.job !== undefined && hold.job !== expected.job) {
+    return `build slot ${path} was taken by job ${hold.job}`;
+  }
+  const git = gitIn(path);
+  const head = (await git.raw([...safeIn(path), 'rev-parse', 'HEAD']).catch(() => '')).trim();
+  if (head !== expected.commit || hold.commit !== expected.commit) {
+    return `build slot ${path} holds ${head.slice(0, 12) || 'no commit'}, not ${expected.commit.slice(0, 12)}`;
+  }
+  if (expected.clean) {
+    const changed = await git
+      .raw([...safeIn(path), 'status', '--porcelain', '--untracked-files=no'])
+      .catch(() => 'unreadable');
+    if (changed.trim() !== '') return `build slot ${path} has tracked files changed since checkout`;
+  }
+  return undefined;
+}
+
+/**
+ * The last build may have run as the sandbox's runAs user, who then owns the checkout: git
+ * would refuse a repository owned by someone else without this.
+ */
+const safeIn = (path: string) => ['-c', `safe.directory=${path}`];
+
+function parseHold(text: string): SlotHold | undefined {
+  if (text === '') return undefined;
+  if (!text.startsWith('{')) return { kind: 'process', process: text };
+  try {
+    const { owner, job, commit } = JSON.parse(text) as Record<string, unknown>;
+    if (typeof owner === 'string' && typeof job === 'string' && typeof commit === 'string') {
+      return { kind: 'job', owner, job, commit };
+    }
+  } catch {
+    // Half written: treated as held, like an empty file.
+  }
+  return undefined;
+}
+
+/**
+ * Takes the hold of `path` for `text`. A hold may be taken over only when it cannot be in
+ * use any more: its process is gone, it is the same job running again, or its owner ended.
+ */
+async function takeHold(path: string, text: string, options: AcquireOptions): Promise<boolean> {
+  const file = `${path}.held`;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const handle = await open(hold, 'wx');
-      await handle.writeFile(thisProcess());
+      const handle = await open(file, 'wx');
+      await handle.writeFile(text);
       await handle.close();
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const holder = await readFile(hold, 'utf8').catch(() => '');
-    if (!holder || !holderIsDead(holder)) return false;
+    const held = await readFile(file, 'utf8').catch(() => '');
+    const hold = parseHold(held);
+    if (!hold || !(await holdIsOver(hold, options))) return false;
     // Re-read right before breaking it, so a hold a live process just took stays.
-    if ((await readFile(hold, 'utf8').catch(() => '')) !== holder) return false;
-    await unlink(hold).catch(() => {});
+    if ((await readFile(file, 'utf8').catch(() => '')) !== held) return false;
+    if (hold.kind === 'job' && hold.job === options.holder?.job) {
+      await writeFile(file, text);
+      return true;
+    }
+    await unlink(file).catch(() => {});
   }
   return false;
+}
+
+async function holdIsOver(hold: SlotHold, { holder, ownerEnded }: AcquireOptions) {
+  if (hold.kind === 'process') return holderIsDead(hold.process);
+  if (holder && hold.job === holder.job && hold.owner === holder.owner) return true;
+  return (await ownerEnded?.(hold.owner)) ?? false;
 }

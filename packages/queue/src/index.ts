@@ -56,7 +56,7 @@ export {
 export { bodyHash, type ClaimOutcome, IdempotencyKeys } from './store/idempotency.js';
 export { JournalStore } from './store/journal-store.js';
 export { LabTestHosts } from './store/lab-test-hosts.js';
-export { ownerWithdrawn } from './store/owner-withdrawn.js';
+export { ownerEnded, ownerWithdrawn } from './store/owner-withdrawn.js';
 export {
   STEP_BUCKETS,
   type StepHistogram,

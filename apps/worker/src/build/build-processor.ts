@@ -43,11 +43,11 @@ const optional = <K extends string, V>(key: K, value: V | undefined) =>
   (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
 /**
- * A build job: a fresh worktree of the commit (with the culprit reverted, for the revert
- * check), the build command in it, its compilers fronted by ccache unless the spec says
- * `ccache: off`. The worktree is the result; a failed build is evidence,
- * not an error. Cancel kills the build's process group and removes the worktree; a shutdown
- * does the same and hands the job back to the queue for another worker.
+ * A build job: the commit checked out clean in a build slot (a fresh worktree with the culprit
+ * reverted, for the revert check), the build command in it, its compilers fronted by ccache
+ * unless the spec says `ccache: off`. The worktree is the result; a failed build is evidence,
+ * not an error. Cancel kills the build's process group and gives the worktree back; a
+ * shutdown does the same and hands the job back to the queue for another worker.
  */
 export function buildProcessor(options: BuildProcessorOptions) {
   const { stores, repositories, worktrees, interrupts } = options;
@@ -116,11 +116,13 @@ export function buildProcessor(options: BuildProcessorOptions) {
           return { kind: 'revert-conflict', conflicts: revert.conflicts } satisfies BuildJobResult;
         }
       } else {
-        // A fresh worktree per build, never a build slot: a coordinator restarted after a
-        // crash re-attaches to a finished build and tests its worktree, which must still hold
-        // that commit; a slot whose holder died may have been checked out again since. The
-        // compiler cache (CCACHE_BASEDIR) keeps the rebuild warm all the same.
-        worktree = await repository.addWorktree(data.commit, { baseDir });
+        // A build slot, held by this job until its owner gives it back: the hold outlives
+        // this process, so the commit's tests (and a coordinator restarted after a crash)
+        // find the tree this job built, or see that it moved on (`slotProblem`).
+        worktree = await repository.buildWorktree(data.commit, {
+          baseDir,
+          ...worktrees.holdFor(data.owner, String(job.id), stores),
+        });
       }
       log.debug({ worktree: worktree.path }, `building ${data.commit.slice(0, 12)}`);
       const evidence: BuildEvidence = data.command

@@ -1,21 +1,43 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isSlot, releaseSlot, type Worktree } from '@kbisect/git';
+import { type JobOwner, ownerFromText, ownerKey, ownerText } from '@kbisect/contracts';
+import {
+  type AcquireOptions,
+  isSlotPath,
+  releaseSlot,
+  releaseSlotsOf,
+  type Worktree,
+} from '@kbisect/git';
+import { ownerEnded, type Stores } from '@kbisect/queue';
 
 /**
- * The worktrees this worker built and that are still in use, by path. A worktree is the
- * artifact of a build for `lab: local`; the coordinator releases it when the commit's verdict
- * is in. Most are build slots of their repository (kept between commits, given back here);
- * fresh ones, made when every slot was busy, live in a directory per bisect, removed when the
- * bisect ends, which also catches checkouts left by a worker that was killed mid-build.
+ * The worktrees this host's builds made and that are still in use. A worktree is the
+ * artifact of a build for `lab: local`. Most are build slots of their repository (kept between
+ * commits), held by the build job that checked its commit out until its owner gives it back:
+ * the coordinator when the commit's verdict is in, or the end of the bisect (or watch run).
+ * A hold survives the worker that built it, so a restarted coordinator tests the tree it
+ * built or, when the slot moved on, builds again (`slotProblem`); holds of owners that ended
+ * without giving them back (a crash) are taken by the next build. Fresh worktrees, made when
+ * every slot was held, live in a directory per owner, removed when the owner ends.
  */
 export class LocalWorktrees {
   readonly #byPath = new Map<string, { worktree: Worktree; owner: string }>();
 
   constructor(readonly baseDir: string) {}
 
-  dirOf(bisectId: string): string {
-    return join(this.baseDir, bisectId);
+  dirOf(owner: string): string {
+    return join(this.baseDir, owner);
+  }
+
+  /** How a build job of `owner` holds a slot; `stores` says whether an older hold's owner ended. */
+  holdFor(owner: JobOwner, job: string, stores: Pick<Stores, 'bisects' | 'watches'>) {
+    return {
+      holder: { owner: ownerText(owner), job },
+      ownerEnded: async (text: string) => {
+        const held = ownerFromText(text);
+        return held === undefined || (await ownerEnded(stores, held));
+      },
+    } satisfies AcquireOptions;
   }
 
   keep(worktree: Worktree, owner: string): void {
@@ -24,23 +46,27 @@ export class LocalWorktrees {
 
   /**
    * Gives one worktree back: through the object that made it when this process did, else a
-   * slot by its hold file and anything else by deleting it (another process built it).
+   * slot by its hold file (only if `job` of `owner` still holds it), anything else by deleting
+   * it (another process built it).
    */
-  async release(path: string): Promise<void> {
+  async release(path: string, built?: { owner: JobOwner; job: string }): Promise<void> {
     const kept = this.#byPath.get(path);
     this.#byPath.delete(path);
     if (kept) await kept.worktree.remove();
-    else if (isSlot(path)) await releaseSlot(path);
-    else await rm(path, { recursive: true, force: true });
+    else if (isSlotPath(path)) {
+      if (built) await releaseSlot(path, { owner: ownerText(built.owner), job: built.job });
+    } else await rm(path, { recursive: true, force: true });
   }
 
   /** Gives back everything the bisect (or watch run) still holds on this host. */
-  async releaseBisect(bisectId: string): Promise<void> {
-    const dir = this.dirOf(bisectId);
+  async releaseOwner(owner: JobOwner): Promise<void> {
+    const key = ownerKey(owner);
+    const dir = this.dirOf(key);
     const held = [...this.#byPath]
-      .filter(([path, kept]) => kept.owner === bisectId || path.startsWith(`${dir}/`))
+      .filter(([path, kept]) => kept.owner === key || path.startsWith(`${dir}/`))
       .map(([path]) => path);
     await Promise.allSettled(held.map((path) => this.release(path)));
+    await releaseSlotsOf(this.baseDir, ownerText(owner));
     await rm(dir, { recursive: true, force: true });
   }
 }

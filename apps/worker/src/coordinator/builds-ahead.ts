@@ -23,7 +23,7 @@ export interface BuildsAheadOptions {
   queue: AheadQueue;
   events: QueueEvents;
   /** Gives back what a finished build that nobody will test holds (its worktree). */
-  release(result: unknown): Promise<void>;
+  release(result: unknown, jobId: string): Promise<void>;
   log: Logger;
 }
 
@@ -108,7 +108,7 @@ export class BuildsAhead {
     }
     if (state === 'failed') return;
     const result = state === 'completed' ? job.returnvalue : await this.#finished(job);
-    await this.options.release(result);
+    await this.options.release(result, jobId);
     this.options.log.info(
       { job: jobId },
       `build ahead of ${commit.slice(0, 12)} not needed: its worktree is given back`,

@@ -98,7 +98,7 @@ export function coordinatorProcessor(options: CoordinatorOptions) {
     const env = { settled: async () => {} };
     const cleanUp = async () => {
       await Promise.race([env.settled(), new Promise((r) => setTimeout(r, SETTLE_MS).unref())]);
-      await options.worktrees.releaseBisect(id).catch(() => {});
+      await options.worktrees.releaseOwner({ bisectId: id }).catch(() => {});
     };
     if (record.cancelRequested) {
       await cleanUp();

@@ -15,6 +15,7 @@ import {
   labTestQueueOf,
   oracleFailedOf,
   ownerKey,
+  ownerText,
   type Quantity,
 } from '@kbisect/contracts';
 import {
@@ -23,6 +24,7 @@ import {
   type PreparedCommit,
   type Sample,
 } from '@kbisect/core';
+import { isSlotPath, slotProblem } from '@kbisect/git';
 import type { ArtifactStore, Queues } from '@kbisect/queue';
 import type { QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
@@ -100,17 +102,23 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
 
   /**
    * A build result that can no longer be used is built again: its worktree is gone (released
-   * before a crash), or its kernel is gone from Redis (unused past `artifacts.ttlSeconds`
-   * while no coordinator ran, or reported before kernels carried a sha256). For a kernel the
-   * builder's cache makes that a publish, not a compile.
+   * before a crash), its build slot no longer holds what job `jobId` checked out there (given
+   * back and taken for another commit, or changed since), or its kernel is gone from Redis
+   * (unused past `artifacts.ttlSeconds` while no coordinator ran, or reported before kernels
+   * carried a sha256). For a kernel the builder's cache makes that a publish, not a compile.
    */
-  const isStale = async (result: unknown) => {
+  const isStale = async (result: unknown, commit: string, jobId: string) => {
     if (!Value.Check(BuildJobResult, result)) return kernel !== undefined;
     if (result.kind !== 'built') return false;
     const { kernel: built } = result;
     const files = built ? [built, ...(built.modules ? [built.modules] : [])] : [];
     for (const file of files) if (!(await options.artifacts.has(file.sha256))) return true;
-    return result.host === thisHost && !existsSync(result.worktree);
+    if (kernel || result.host !== thisHost) return false;
+    if (!isSlotPath(result.worktree)) return !existsSync(result.worktree);
+    const expected = { owner: ownerText(owner), job: jobId, commit, clean: true };
+    const problem = await slotProblem(result.worktree, expected);
+    if (problem) log.info({ commit, job: jobId }, `${problem}: building it again`);
+    return problem !== undefined;
   };
 
   const buildJobData = (commit: string, revert?: string): BuildJob => ({
@@ -130,10 +138,10 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
     queue: queues.build,
     events: queueEvents.build,
     // An abandoned build's worktree goes back at once; a kernel stays in the artifact cache.
-    release: async (result) => {
+    release: async (result, jobId) => {
       if (!Value.Check(BuildJobResult, result) || result.kind !== 'built') return;
       if (kernel || result.host !== thisHost) return;
-      await worktrees.release(result.worktree);
+      await worktrees.release(result.worktree, { owner, job: jobId });
     },
     log,
   });
@@ -148,7 +156,11 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
     const data = buildJobData(commit, revert);
     log.debug({ commit, job: jobId }, 'build job');
     const result = await guard(
-      track(runChildJob(queues.build, queueEvents.build, kind, data, jobId, signal, { isStale })),
+      track(
+        runChildJob(queues.build, queueEvents.build, kind, data, jobId, signal, {
+          isStale: (result) => isStale(result, commit, jobId),
+        }),
+      ),
     );
     return { jobId, result: checked(BuildJobResult, result, jobId) };
   };
@@ -238,7 +250,7 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
         );
         return;
       }
-      await worktrees.release(p.artifact.worktree);
+      await worktrees.release(p.artifact.worktree, { owner, job: p.buildJob });
     },
 
     async settled() {

@@ -5,8 +5,10 @@ import {
   type LabTestJobResult,
   oracleFailedResult,
   ownerKey,
+  ownerText,
 } from '@kbisect/contracts';
 import { OracleFailed } from '@kbisect/core';
+import { isSlotPath, slotProblem } from '@kbisect/git';
 import { ownerWithdrawn, type Stores } from '@kbisect/queue';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
@@ -58,6 +60,13 @@ export function labTestProcessor(options: LabTestProcessorOptions) {
       throw new UnrecoverableError(
         new ArtifactMissing(data.artifact.worktree, data.artifact.host).message,
       );
+    }
+    if (!kexecLab && isSlotPath(data.artifact.worktree)) {
+      // The last guard against testing a stale tree: the build slot must still be held for
+      // this owner at this commit (the coordinator's re-attach check should have caught it).
+      const expected = { owner: ownerText(data.owner), commit: data.commit };
+      const problem = await slotProblem(data.artifact.worktree, expected);
+      if (problem) throw new UnrecoverableError(`not testing ${data.commit}: ${problem}`);
     }
     const withdrawn = await ownerWithdrawn(stores, data.owner);
     if (withdrawn) throw new UnrecoverableError(withdrawn);

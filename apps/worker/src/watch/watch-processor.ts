@@ -308,7 +308,7 @@ async function measureTip(
     if (prepared && !signal.aborted) await env.release(prepared).catch(() => {});
     if (!signal.aborted) {
       await env.settled();
-      await options.worktrees.releaseBisect(ownerKey(owner)).catch(() => {});
+      await options.worktrees.releaseOwner(owner).catch(() => {});
     }
   }
 }

@@ -30,3 +30,28 @@ export function describeOwner(owner: JobOwner): string {
     ? `bisect ${owner.bisectId}`
     : `watch ${owner.watchId} run ${owner.runId}`;
 }
+
+/**
+ * The owner as text that reads back (`ownerFromText`), unlike `ownerKey`: what a build slot's
+ * hold file names, so a worker that finds the hold later can ask whether its owner has ended.
+ */
+export function ownerText(owner: JobOwner): string {
+  return JSON.stringify(
+    'bisectId' in owner
+      ? { bisectId: owner.bisectId }
+      : { watchId: owner.watchId, runId: owner.runId },
+  );
+}
+
+export function ownerFromText(text: string): JobOwner | undefined {
+  try {
+    const value = JSON.parse(text) as Record<string, unknown>;
+    if (typeof value.bisectId === 'string') return { bisectId: value.bisectId };
+    if (typeof value.watchId === 'string' && typeof value.runId === 'string') {
+      return { watchId: value.watchId, runId: value.runId };
+    }
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}

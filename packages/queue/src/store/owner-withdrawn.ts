@@ -1,4 +1,4 @@
-import type { JobOwner } from '@kbisect/contracts';
+import { isTerminal, type JobOwner } from '@kbisect/contracts';
 import type { Stores } from './stores.js';
 
 /**
@@ -17,4 +17,20 @@ export async function ownerWithdrawn(
   }
   const watch = await stores.watches.get(owner.watchId);
   return watch ? undefined : `watch ${owner.watchId} was removed`;
+}
+
+/**
+ * Whether an owner is over: its bisect ended (or is gone), its watch run finished (or the
+ * watch is gone). Nothing it built is tested any more, so what it still holds may be taken.
+ */
+export async function ownerEnded(
+  stores: Pick<Stores, 'bisects' | 'watches'>,
+  owner: JobOwner,
+): Promise<boolean> {
+  if ('bisectId' in owner) {
+    const record = await stores.bisects.get(owner.bisectId);
+    return !record || isTerminal(record.status);
+  }
+  const run = await stores.watches.getRun(owner.watchId, owner.runId);
+  return !run || run.status !== 'running';
 }
