@@ -92,10 +92,10 @@ export async function startWorker(
   const coordinatorEvents = new QueueEvents(QUEUE.coordinator, { connection: redis, prefix });
   const interrupts = new Interrupts();
   await interrupts.listen(stores.control);
-  const worktrees = new LocalWorktrees(join(config.cacheDir, 'worktrees'));
   const repositories = new Repositories(config.cacheDir, repositoryRules(config), {
     sourceMayBeGone: true,
   });
+  const worktrees = new LocalWorktrees(join(config.cacheDir, 'worktrees'), repositories.worktreesDir);
   const kernelBuildDir = config.kernelBuildDir ?? join(config.cacheDir, 'kernel');
   const configFile = options.configFile ?? process.env.KBISECT_CONFIG;
   const sandbox = await workerSandbox(config, configFile, kernelBuildDir, labs.values());

@@ -45,6 +45,11 @@ export class Repositories {
     private readonly options: { sourceMayBeGone?: boolean } = {},
   ) {}
 
+  /** Where its repositories keep worktrees, and under `slots/` their build slots. */
+  get worktreesDir(): string {
+    return join(this.cacheDir, 'mirrors', 'worktrees');
+  }
+
   get(source: string): Promise<Repository> {
     let repository = this.#open.get(source);
     if (!repository) {

@@ -29,5 +29,6 @@ export {
   type SlotHold,
   type SlotHolder,
   slotProblem,
+  slotsDirOf,
   WorktreeSlots,
 } from './worktree-slots.js';

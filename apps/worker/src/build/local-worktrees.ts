@@ -23,7 +23,14 @@ import { ownerEnded, type Stores } from '@kbisect/queue';
 export class LocalWorktrees {
   readonly #byPath = new Map<string, { worktree: Worktree; owner: string }>();
 
-  constructor(readonly baseDir: string) {}
+  /**
+   * `baseDir`: the owners' directories of fresh worktrees; `slotsWorktreesDir`: the worktrees
+   * directory of the repositories, whose `slots/` holds their build slots.
+   */
+  constructor(
+    readonly baseDir: string,
+    private readonly slotsWorktreesDir = baseDir,
+  ) {}
 
   dirOf(owner: string): string {
     return join(this.baseDir, owner);
@@ -66,7 +73,7 @@ export class LocalWorktrees {
       .filter(([path, kept]) => kept.owner === key || path.startsWith(`${dir}/`))
       .map(([path]) => path);
     await Promise.allSettled(held.map((path) => this.release(path)));
-    await releaseSlotsOf(this.baseDir, ownerText(owner));
+    await releaseSlotsOf(this.slotsWorktreesDir, ownerText(owner));
     await rm(dir, { recursive: true, force: true });
   }
 }
