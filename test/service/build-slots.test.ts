@@ -44,7 +44,7 @@ const build = () => ({
 const oracle = () => ({
   kind: 'command' as const,
   command:
-    `touch ${markers}/test-$KBISECT_COMMIT; sleep 0.4; ` +
+    `touch ${markers}/test-$KBISECT_COMMIT; sleep 1; ` +
     `test "$(cat built-commit)" = "$KBISECT_COMMIT" || exit 200; ${RECORD_ORACLE}`,
 });
 
@@ -111,7 +111,7 @@ describe('a bisect built in slots', () => {
     await worker.exited;
     worker = await service.startWorker();
 
-    const view = await service.waitForEnd(id);
+    const view = await service.waitForEnd(id, 150_000);
     expect(view.status, JSON.stringify(view.result)).toBe('found');
     expect(view.result?.culprit).toBe(service.project.culprit);
     // The tree tested after the kill was the commit's own: the same verdicts as a bisect
@@ -143,5 +143,6 @@ describe('a bisect built in slots', () => {
       [],
     );
     await worker.stop();
-  });
+    // A loaded 2-core machine: some 15 builds and tests with a kill and a takeover in between.
+  }, 180_000);
 });
