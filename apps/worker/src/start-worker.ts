@@ -95,7 +95,10 @@ export async function startWorker(
   const repositories = new Repositories(config.cacheDir, repositoryRules(config), {
     sourceMayBeGone: true,
   });
-  const worktrees = new LocalWorktrees(join(config.cacheDir, 'worktrees'), repositories.worktreesDir);
+  const worktrees = new LocalWorktrees(
+    join(config.cacheDir, 'worktrees'),
+    repositories.worktreesDir,
+  );
   const kernelBuildDir = config.kernelBuildDir ?? join(config.cacheDir, 'kernel');
   const configFile = options.configFile ?? process.env.KBISECT_CONFIG;
   const sandbox = await workerSandbox(config, configFile, kernelBuildDir, labs.values());

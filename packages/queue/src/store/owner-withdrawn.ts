@@ -32,5 +32,5 @@ export async function ownerEnded(
     return !record || isTerminal(record.status);
   }
   const run = await stores.watches.getRun(owner.watchId, owner.runId);
-  return !run || run.status !== 'running';
+  return run?.status !== 'running';
 }
