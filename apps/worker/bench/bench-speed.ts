@@ -172,3 +172,8 @@ function makeHistory(dir: string, count: number, culpritAt: number): string {
   }
   return planted;
 }
+
+// Command builds of a real C project: cold worktree vs warm build slot, per commit
+// (`npm run bench:slots` bisects that project whole, against `git bisect run`).
+const { printColdVsWarmBuilds } = await import('./slots/cold-vs-warm.js');
+await printColdVsWarmBuilds();
