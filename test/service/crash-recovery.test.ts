@@ -95,7 +95,7 @@ describe('a bisect whose worker dies mid-step', () => {
     // The worker's JSON log said it resumed from the journal rather than starting over.
     expect(worker.output).toMatch(/continuing from the journal: \d+ verdicts recorded/);
     await worker.stop();
-  });
+  }, 120_000);
 });
 
 /**
