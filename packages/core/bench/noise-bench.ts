@@ -4,7 +4,7 @@ import { planCalibration } from '../src/stats/calibration-plan.js';
 import { median } from '../src/stats/descriptive.js';
 import { NotDistinguishable } from '../src/stats/errors.js';
 import {
-  baselinesFarApart,
+  baselinesSuffice,
   type StatisticalPolicyOptions,
   statisticalPolicy,
 } from '../src/stats/statistical-policy.js';
@@ -188,7 +188,7 @@ function calibrateAsTheDriverDoes(
       const step = planCalibration([calibration.good], calibration.bad, {
         direction: 'higher-is-better',
         maxSamples,
-        enough: (baselines) => baselinesFarApart(baselines, policy),
+        enough: (baselines) => baselinesSuffice(baselines, policy),
       });
       if (step.kind === 'calibrated') return { baselines: step.baselines, calibration };
       runs = step.runs;

@@ -263,6 +263,28 @@ describe('runBisect', () => {
     expect(outcome.totals.oracleRuns).toBe(12 + 3 * tested.length);
   });
 
+  it('calibrates past the first look when so few commit runs are allowed that 6 baseline runs could not serve the rank test', async () => {
+    const noisy = (commit: string, call: number) =>
+      regressionFrom('c')(commit) * (1 + ((call % 5) - 2) / 100);
+    const calibration = statisticalCalibration({
+      samplesPerEndpoint: 40,
+      calibrate: { direction: 'higher-is-better' },
+      // 6 runs against 6 cannot go below p = 1/924 > 0.001.
+      policy: { maxSamples: 6 },
+    });
+    const outcome = await runBisect({
+      range,
+      env: scriptedEnvironment({ value: noisy }).env,
+      calibration,
+    });
+    expect(outcome.result).toEqual({ kind: 'found', culprit: 'c' });
+    const runsOf = (commit: string) =>
+      outcome.journal
+        .filter((e) => e.commit === commit)
+        .reduce((n, e) => n + (e.evidence?.samples?.length ?? 0), 0);
+    expect([runsOf('e'), runsOf('g')]).toEqual([12, 12]);
+  });
+
   it('resumes a calibration killed between looks from its journal, to the same journal', async () => {
     // 10% apart at ~3% noise: told apart at 6 runs, yet not far enough apart for the
     // likelihood ratio, so the calibration takes its second look at the cap of 12.

@@ -1,7 +1,7 @@
 import type { CalibrateOptions } from '../stats/calibrate.js';
 import { planCalibration } from '../stats/calibration-plan.js';
 import {
-  baselinesFarApart,
+  baselinesSuffice,
   type StatisticalPolicyOptions,
   statisticalPolicy,
 } from '../stats/statistical-policy.js';
@@ -28,7 +28,7 @@ export function statisticalCalibration(options: StatisticalCalibrationOptions): 
       const step = planCalibration(goods, bad, {
         ...options.calibrate,
         maxSamples: samplesPerEndpoint,
-        enough: (baselines) => baselinesFarApart(baselines, options.policy),
+        enough: (baselines) => baselinesSuffice(baselines, options.policy),
         ...(firstLook !== undefined ? { firstLook } : {}),
       });
       return step.kind === 'measure'

@@ -9,7 +9,7 @@ export interface CalibrationPlanOptions extends Omit<CalibrateOptions, 'looks'> 
   firstLook?: number;
   /**
    * Whether baselines that tell good from bad are also enough for every later verdict
-   * (`baselinesFarApart`); where they are not, the calibration goes on to the cap, since each
+   * (`baselinesSuffice`); where they are not, the calibration goes on to the cap, since each
    * commit is then compared with them by a rank test whose power grows with their runs.
    * Default: any baselines that pass are enough.
    */

@@ -55,6 +55,7 @@ export {
 } from './regression-since-last-good.js';
 export {
   baselinesFarApart,
+  baselinesSuffice,
   type RankTestEvidence,
   STATISTICAL_POLICY_DEFAULTS,
   type StatisticalPolicyOptions,

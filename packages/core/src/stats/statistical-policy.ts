@@ -376,6 +376,24 @@ export function baselinesFarApart(
   return likelihoodRatio(good, bad, [], options.margin ?? DEFAULT_MARGIN) !== undefined;
 }
 
+/**
+ * Whether a calibration may stop at these baselines before its cap: far apart
+ * (`baselinesFarApart`), so a commit needs few runs, and with enough runs that the rank test
+ * can still reach alpha within `maxSamples` runs of a commit (else the policy would refuse
+ * them, `BaselinesTooSmall`).
+ */
+export function baselinesSuffice(
+  baselines: Baselines,
+  options: StatisticalPolicyOptions = {},
+): boolean {
+  const {
+    maxSamples = STATISTICAL_POLICY_DEFAULTS.maxSamples,
+    alpha = STATISTICAL_POLICY_DEFAULTS.alpha,
+  } = options;
+  const smallest = Math.min(baselines.good.length, baselines.bad.length);
+  return rankTestFloor(maxSamples, smallest) <= alpha && baselinesFarApart(baselines, options);
+}
+
 function checkOptions(initial: number, max: number, step: number, alpha: number, margin: number) {
   const positiveInt = (n: number) => Number.isInteger(n) && n >= 1;
   if (!positiveInt(initial))
