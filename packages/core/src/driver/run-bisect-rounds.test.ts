@@ -7,6 +7,7 @@ import { linearRange } from '../testing/tiny-range.js';
 import type { BisectEnvironment, PreparedCommit } from './environment.js';
 import type { BisectEvent } from './events.js';
 import { runBisect } from './run-bisect.js';
+import { statisticalCalibration } from './statistical-calibration.js';
 
 const policy = thresholdPolicy({ threshold: 50, direction: 'higher-is-better' });
 const N = 120;
@@ -164,6 +165,32 @@ describe('runBisect with several test slots', () => {
     ]);
     const [a, b] = lab.spans.slice(-2);
     expect(a && b && b.start < a.end).toBe(true);
+  });
+
+  it('calibrates good and bad side by side, recording each look in the endpoints order', async () => {
+    // Slightly noisy values, so the calibration has numbers to spread.
+    const noisy = labs({ slots: 2, delayMs: (c) => (c === range.bad ? 6 : 1) });
+    const measure = noisy.env.measure.bind(noisy.env);
+    let call = 0;
+    noisy.env.measure = async (p, signal) => {
+      const s = await measure(p, signal);
+      return { ...s, value: (s.value ?? 0) * (1 + ((call++ % 5) - 2) / 100) };
+    };
+    const calibration = statisticalCalibration({
+      samplesPerEndpoint: 12,
+      calibrate: { direction: 'higher-is-better' },
+    });
+    const outcome = await runBisect({ range, env: noisy.env, calibration });
+    expect(outcome.result).toEqual({ kind: 'found', culprit: range.commits[N - CULPRIT]?.sha });
+    const looks = outcome.journal.filter(
+      (e) => e.commit === range.bad || e.commit === range.goods[0],
+    );
+    // The good endpoint finished first, yet bad comes first, as in a calibration on one slot.
+    expect(looks.slice(0, 2).map((e) => [e.commit, e.round])).toEqual([
+      [range.bad, 0],
+      [range.goods[0], 0],
+    ]);
+    expect(noisy.mostAtOnce()).toBe(2);
   });
 
   it('with one slot tests one commit per step, exactly as without slots', async () => {

@@ -294,14 +294,37 @@ async function runBisectLoop<P extends PreparedCommit>(
       if (bootFailedBad()) return bootsIsGoodPolicy();
       const plan = calibration.plan(range.goods.map(samplesOf), samplesOf(range.bad));
       if (plan.kind === 'policy') return plan.policy;
+      const due = endpoints.filter((commit) => plan.runs > samplesOf(commit).length);
+      const slots = await testSlots();
+      if (slots > 1 && due.length > 1) {
+        // On several slots the endpoints are measured side by side, each batch recorded
+        // together in the endpoints' order, as a round is.
+        for (let i = 0; i < due.length; i += slots) {
+          const batch = due.slice(i, i + slots);
+          const measured = await allInOrder(
+            batch.map((commit) => measureEndpoint(commit, plan.runs - samplesOf(commit).length)),
+          );
+          const first = journal.length;
+          const entries = measured.map((entry) => ({ ...entry, round: first }));
+          await record(...entries);
+          for (const entry of entries) {
+            onEvent({ type: 'verdict', entry, remaining: range.commits.length });
+          }
+        }
+        continue;
+      }
       for (const commit of endpoints) {
         if (bootFailedBad()) break;
         const runs = plan.runs - samplesOf(commit).length;
-        if (runs > 0) await calibrateEndpoint(commit, runs);
+        if (runs <= 0) continue;
+        const entry = await measureEndpoint(commit, runs);
+        await record(entry);
+        onEvent({ type: 'verdict', entry, remaining: range.commits.length });
       }
     }
 
-    async function calibrateEndpoint(commit: string, runs: number): Promise<void> {
+    /** One batch of an endpoint's calibration runs, as a journal entry not yet recorded. */
+    async function measureEndpoint(commit: string, runs: number): Promise<JournalEntry> {
       const phase = 'calibrate' as const;
       onEvent({
         type: 'step',
@@ -340,8 +363,7 @@ async function runBisectLoop<P extends PreparedCommit>(
       if (entry.verdict === 'skip') {
         throw new EndpointUnbuildable(commit, entry.evidence?.build?.logTail);
       }
-      await record(entry);
-      onEvent({ type: 'verdict', entry, remaining: range.commits.length });
+      return entry;
     }
   }
 
