@@ -146,6 +146,34 @@ describe(`a bisect that tests ${SLOTS} commits at once`, () => {
     await worker.stop();
   });
 
+  it("calibrates good and bad side by side, each look's entries recorded together", async () => {
+    // A metric: clearly higher before the culprit, a little noise, a slower bad endpoint.
+    const metric =
+      "grep -q 'RECORD_SIZE 65536' main.c && b=1000 || b=500; " +
+      `[ "$KBISECT_COMMIT" = "${service.project.bad}" ] && sleep 0.3; ` +
+      'n=$(od -An -N2 -tu2 /dev/urandom); echo $((b + n % 50))';
+    const worker = await service.startWorker();
+    const id = await service.submit(
+      service.spec({
+        oracle: { kind: 'metric', command: metric },
+        decision: { direction: 'higher-is-better', calibrationSamples: 12 },
+        parallelTests: 2,
+        confirm: false,
+      }),
+    );
+    const view = await service.waitForEnd(id, 180_000);
+    expect(view.status, JSON.stringify(view.result)).toBe('found');
+    expect(view.result?.culprit).toBe(service.project.culprit);
+    const { bad, good } = service.project;
+    const looks = view.journal.filter((e) => e.commit === bad || e.commit === good);
+    // Bad first, as on one slot, though the good endpoint's runs finished first.
+    expect(looks.slice(0, 2).map((e) => [e.commit, e.round])).toEqual([
+      [bad, 0],
+      [good, 0],
+    ]);
+    await worker.stop();
+  }, 240_000);
+
   it('refuses several tests at once on a named lab, saying what to use instead', async () => {
     const response = await service.request('POST', '/v1/bisects', {
       body: service.spec({ lab: { name: 'nowhere' }, parallelTests: 2 }),
