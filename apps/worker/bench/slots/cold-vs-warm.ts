@@ -7,10 +7,10 @@ import { Sandbox } from '@kbisect/sandbox';
 import { LIBBPF_BUILD, libbpfHistory } from './libbpf-history.js';
 
 /**
- * Build seconds of a few commits of the libbpf history (`libbpf-history.ts`), the way a bisect
- * visits them (the bad end, then halves of the range): each cold, in a fresh worktree without
- * ccache, and warm, checked out clean in one build slot with ccache, as a command build of
- * `kbisect run` and of the service does. The first warm build fills the empty ccache.
+ * Build seconds of a few commits of the libbpf history (`libbpf-history.ts`): each cold, in a
+ * fresh worktree without ccache, and warm, checked out clean in one build slot with ccache, as
+ * a command build of `kbisect run` and of the service does. The first warm build fills the
+ * empty ccache.
  * For `npm run bench:speed`; `npm run bench:slots` runs whole bisects.
  */
 export async function printColdVsWarmBuilds(count = 3): Promise<void> {
@@ -19,9 +19,11 @@ export async function printColdVsWarmBuilds(count = 3): Promise<void> {
   try {
     const repository = await openRepository({ source: history.dir, cacheDir: join(work, 'cache') });
     const range = await repository.revListRange(history.bad, [history.good]);
-    const commits = [0, 1 / 2, 3 / 4, 5 / 8]
-      .slice(0, count)
-      .map((at) => range[Math.floor(at * (range.length - 1))]?.sha as string);
+    // Where a bisect's last steps go: a few commits above the culprit, then closer (the first
+    // warm build fills the empty ccache). Steps far apart gain less: a comment added to a
+    // header moves the line numbers every object is compiled with, and ccache misses.
+    const at = range.findIndex((node) => node.sha === history.culprit);
+    const commits = [4, 2, 1].slice(0, count).map((above) => range[at - above]?.sha as string);
     const sandbox = Sandbox.cleanEnvironmentOnly(join(work, 'sandbox'), {
       ...(process.env.PATH ? { path: process.env.PATH } : {}),
     });
