@@ -168,6 +168,18 @@ describe('kbisect start --wait --junit --markdown', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('--junit and --markdown need --wait');
   });
+
+  it("sends --parallel-tests as the spec's parallelTests, and refuses a count below one", async () => {
+    const zero = await kbisect(['start', ...bisectArgs(), '--parallel-tests', '0'], env);
+    expect(zero.code).toBe(1);
+    expect(zero.stderr).toContain("--parallel-tests '0': expected a whole number of commits");
+    const started = await kbisect(['start', ...bisectArgs(), '--parallel-tests', '2'], env);
+    expect(started.code, started.stderr).toBe(0);
+    const [id] = started.stdout.trim().split('\n') as [string];
+    const view = (await service.bisect(id)) as unknown as { spec: { parallelTests?: number } };
+    expect(view.spec.parallelTests).toBe(2);
+    await kbisect(['cancel', id], env);
+  });
 });
 
 describe('the other client commands', () => {
