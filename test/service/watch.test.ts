@@ -283,19 +283,22 @@ describe('a watch every 3 s on a branch', () => {
     worker = await service.startWorker();
     // Nothing ran while no worker was there.
     expect(before.filter((r) => Date.parse(r.startedAt) > downAt)).toEqual([]);
-    // At least two ticks fell in the 7 s without a worker: one run stands for them all. It may
-    // wait for the run the kill interrupted (one run of a watch at a time), and a later tick
-    // may go first: wait for it to end rather than for the first run after the restart.
-    const inGap = (r: Run) =>
-      (r.scheduledFor as number) > downAt && (r.scheduledFor as number) < backAt;
-    const runs = await waitForRuns(id, (r) => r.some((run) => inGap(run) && run.status === 'good'));
-    const missed = runs.filter(inGap);
-    expect(missed).toHaveLength(1);
-    expect(missed[0]?.status).toMatch(/^(running|good)$/);
-    expect(Date.parse(missed[0]?.startedAt as string)).toBeGreaterThanOrEqual(backAt);
+    // At least two ticks fell in the 7 s without a worker: one run stands for them all. It is
+    // the first tick's job, which BullMQ's scheduler made before the kill (it makes the next
+    // job when one starts), so it may be due before the kill too when the machine is slow and
+    // a run outlasts the 3 s interval. It may wait for the run the kill interrupted.
+    const stoodIn = (r: Run) =>
+      Date.parse(r.startedAt) >= backAt && (r.scheduledFor as number) < backAt;
+    const runs = await waitForRuns(
+      id,
+      (r) => r.some((run) => stoodIn(run) && run.status === 'good'),
+      90_000,
+    );
+    // One run for all the missed ticks, not one per tick.
+    expect(runs.filter(stoodIn)).toHaveLength(1);
     // None left half-done by the kill.
-    await waitForRuns(id, (r) => r.slice(1).every((run) => run.status === 'good'));
-  });
+    await waitForRuns(id, (r) => r.slice(1).every((run) => run.status === 'good'), 90_000);
+  }, 240_000);
 
   it('notices a regression pushed to the branch and bisects it to the commit that made it', async () => {
     const notes = join(dev, 'NOTES');

@@ -23,7 +23,7 @@ import {
   type TipRegressionRule,
 } from '@kbisect/core';
 import type { WebhookNotifier } from '@kbisect/notify';
-import { type BisectStarter, createBisect, newBisectId } from '@kbisect/queue';
+import { type BisectStarter, COALESCED, createBisect, newBisectId } from '@kbisect/queue';
 import { DelayedError, type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
@@ -77,12 +77,19 @@ export function watchProcessor(options: WatchProcessorOptions) {
     const owner: JobOwner = { watchId: watch.id, runId };
     const log = options.log.child(owner);
     const leaseMs = 2 * options.lockDurationMs;
-    const busyWith = await stores.watchRuns.acquire(watch.id, runId, leaseMs);
+    // Runs that wait go in the order they were due: the tick's time, or when "run now" was asked.
+    const due = job.timestamp + (job.opts.delay ?? 0);
+    const { trigger } = job.data;
+    const busyWith = await stores.watchRuns.acquire(watch.id, runId, leaseMs, { due, trigger });
+    if (busyWith === COALESCED) {
+      log.info(`watch ${watch.id}: tick ${runId} is covered by a scheduled run already waiting`);
+      return { status: 'coalesced' };
+    }
     if (busyWith !== undefined) {
       if (!token)
-        throw new Error(`watch ${watch.id}: run ${busyWith} is running, no job token to wait`);
+        throw new Error(`watch ${watch.id}: run ${busyWith} goes first, no job token to wait`);
       // Waits in BullMQ's delayed set, not on this worker: other watches' runs go on.
-      log.info(`watch ${watch.id}: run ${runId} waits until run ${busyWith} has ended`);
+      log.info(`watch ${watch.id}: run ${runId} waits; run ${busyWith} goes first`);
       await job.moveToDelayed(Date.now() + (options.busyRetryMs ?? 2_000), token);
       throw new DelayedError();
     }

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_REDIS_URL } from '../../../../test/support/test-redis.js';
 import { JournalConflict } from '../errors/journal-conflict.js';
+import { COALESCED } from '../watch/watch-run-lease.js';
 import { createStores, type Stores } from './stores.js';
 
 const url = TEST_REDIS_URL;
@@ -169,6 +170,43 @@ describe('the watch run lease', () => {
     await lease.release('w1', 'run-a');
     expect(await lease.holder('w1')).toBeUndefined();
     expect(await lease.acquire('w1', 'run-b', 10_000)).toBeUndefined();
+  });
+
+  it('goes to the waiting runs in the order they were due, not to whoever asks first', async () => {
+    const lease = stores.watchRuns;
+    expect(await lease.acquire('w4', 'run-1', 10_000, { due: 1000 })).toBeUndefined();
+    // A scheduled tick waits; then a "run now" comes; both ask again while run 1 still runs.
+    expect(await lease.acquire('w4', 'tick-2', 10_000, { due: 2000, trigger: 'schedule' })).toBe(
+      'run-1',
+    );
+    expect(await lease.acquire('w4', 'now-3', 10_000, { due: 3000 })).toBe('run-1');
+    await lease.release('w4', 'run-1');
+    // The run asked for later asks first once the lease is free: the tick was due first.
+    expect(await lease.acquire('w4', 'now-3', 10_000, { due: 3000 })).toBe('tick-2');
+    expect(await lease.acquire('w4', 'tick-2', 10_000, { due: 2000, trigger: 'schedule' })).toBe(
+      undefined,
+    );
+    await lease.release('w4', 'tick-2');
+    expect(await lease.acquire('w4', 'now-3', 10_000, { due: 3000 })).toBeUndefined();
+  });
+
+  it('lets one waiting scheduled run stand for the ticks that come while it waits', async () => {
+    const lease = stores.watchRuns;
+    const tick = (run: string, due: number) =>
+      lease.acquire('w5', run, 10_000, { due, trigger: 'schedule' });
+    expect(await tick('tick-1', 1000)).toBeUndefined();
+    expect(await tick('tick-2', 2000)).toBe('tick-1');
+    // Ticks 3 and 4 are covered by tick 2, which will measure the tip after tick 1.
+    expect(await tick('tick-3', 3000)).toBe(COALESCED);
+    expect(await tick('tick-4', 4000)).toBe(COALESCED);
+    // A manual run is never coalesced; it waits its turn.
+    expect(await lease.acquire('w5', 'now-5', 10_000, { due: 5000 })).toBe('tick-1');
+    // The waiting tick keeps its place when it asks again.
+    expect(await tick('tick-2', 2000)).toBe('tick-1');
+    await lease.release('w5', 'tick-1');
+    expect(await tick('tick-2', 2000)).toBeUndefined();
+    // Once tick 2 runs, the next tick waits again instead of being coalesced.
+    expect(await tick('tick-6', 6000)).toBe('tick-2');
   });
 
   it('expires on its own when its worker died without releasing it', async () => {
