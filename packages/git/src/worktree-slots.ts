@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { holderIsDead, thisProcess, withFileLock } from './file-lock.js';
 import { gitIn } from './git-client.js';
@@ -222,26 +223,41 @@ function parseHold(text: string): SlotHold | undefined {
 async function takeHold(path: string, text: string, options: AcquireOptions): Promise<boolean> {
   const file = `${path}.held`;
   for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(file, 'wx');
-      await handle.writeFile(text);
-      await handle.close();
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+    if (await createWith(file, text)) return true;
     const held = await readFile(file, 'utf8').catch(() => '');
     const hold = parseHold(held);
     if (!hold || !(await holdIsOver(hold, options))) return false;
     // Re-read right before breaking it, so a hold a live process just took stays.
     if ((await readFile(file, 'utf8').catch(() => '')) !== held) return false;
     if (hold.kind === 'job' && hold.job === options.holder?.job) {
-      await writeFile(file, text);
+      const next = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+      await writeFile(next, text);
+      await rename(next, file);
       return true;
     }
     await unlink(file).catch(() => {});
   }
   return false;
+}
+
+/**
+ * Creates `file` holding `text`, or returns false when it exists. The text is written to a
+ * file of its own first and linked into place, so a hold is never seen empty: a process
+ * killed between an O_EXCL create and its write left an empty hold that nobody could tell
+ * from one being written, and the slot was held for ever.
+ */
+async function createWith(file: string, text: string): Promise<boolean> {
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(draft, text);
+  try {
+    await link(draft, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  } finally {
+    await unlink(draft).catch(() => {});
+  }
 }
 
 async function holdIsOver(hold: SlotHold, { holder, ownerEnded }: AcquireOptions) {
