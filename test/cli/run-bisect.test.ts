@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { expectedJournal } from '../service/support/expected-journal.js';
 import { needs, XMLLINT } from '../support/requirements.js';
 import { runKbisect, useLoopbackProject } from './kbisect-cli.js';
 
@@ -161,6 +162,69 @@ describe('kbisect run on a generated C project with merges and unbuildable commi
     expect(r.stdout).toMatch(/Tested commits:/);
     expect(r.stdout).toMatch(/revisions tested: \d+, oracle runs: \d+, total time/);
     expect(r.stderr).toMatch(/candidates left, roughly \d+ steps, about \d+ (s|min)/);
+  });
+
+  it('with --parallel-tests 3 tests three commits at once, each round recorded in a fixed order', async () => {
+    const SLOTS = 3;
+    const spans = join(fixture.work, 'spans');
+    // Each test notes when it started and ended (ms): a round's tests must overlap.
+    const oracle =
+      `command:s=$(date +%s%3N); sleep 0.5; grep -q 'RECORD_SIZE 65536' main.c; v=$?; ` +
+      `echo "$KBISECT_COMMIT $s $(date +%s%3N)" >> ${spans}; exit $v`;
+    const r = await runKbisect([
+      ...bisectV1ToMain,
+      '--repo',
+      fixture.project.dir,
+      '--oracle',
+      oracle,
+      '--parallel-tests',
+      String(SLOTS),
+      '--no-confirm',
+      '--cache-dir',
+      join(fixture.work, 'cache-parallel'),
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json?.culprit).toBe(fixture.project.culprit);
+    const journal = r.json?.journal as { commit: string; verdict: string; round?: number }[];
+    const expected = await expectedJournal(fixture.project, join(fixture.work, 'ref'), SLOTS);
+    expect(journal.map((e) => `${e.commit} ${e.verdict} round ${e.round ?? '-'}`)).toEqual(
+      expected,
+    );
+    expect(r.stderr).toMatch(
+      /testing 3 commits at once \([0-9a-f]{12}, [0-9a-f]{12}, [0-9a-f]{12}\)/,
+    );
+    // The tests of the first full round ran side by side: each started before any ended.
+    const span = new Map(
+      readFileSync(spans, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' '))
+        .map(([commit, start, end]) => [commit, [Number(start), Number(end)]]),
+    );
+    const firstFull = journal.find(
+      (e) => journal.filter((f) => e.round !== undefined && f.round === e.round).length === SLOTS,
+    );
+    const round = journal.filter((e) => firstFull && e.round === firstFull.round);
+    expect(round).toHaveLength(SLOTS);
+    const times = round.map((e) => span.get(e.commit) as number[]);
+    const lastStart = Math.max(...times.map(([start]) => start as number));
+    const firstEnd = Math.min(...times.map(([, end]) => end as number));
+    expect(lastStart).toBeLessThan(firstEnd);
+  });
+
+  it('refuses --parallel-tests that is not a whole number of commits from 1 to 64', async () => {
+    const r = await runKbisect([
+      ...bisectV1ToMain,
+      '--repo',
+      fixture.project.dir,
+      '--oracle',
+      RECORD_ORACLE,
+      '--parallel-tests',
+      '0',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("--parallel-tests '0': expected a whole number of commits, 1 to 64");
   });
 
   it('writes JUnit XML that the CI schema accepts and a Markdown summary', async (context) => {

@@ -83,6 +83,12 @@ export function addBisectOptions(
       'a kernel that does not boot on the lab: skip the commit (default), or count it bad to ' +
         'bisect the boot failure itself (start --lab only: run boots no kernel)',
     )
+    .option(
+      '--parallel-tests <n>',
+      'test n commits at once, in about log_(n+1) N rounds: on this machine (run, or start ' +
+        '--lab local) only when the oracle may run side by side (default 1); with --lab pool:NAME ' +
+        'at most n of its labs, one commit per lab (default: every lab that is up)',
+    )
     .option('--first-parent', 'follow only the first parent of merges')
     .option('--no-confirm', 'name the culprit without re-testing it, its parent and its revert')
     .option('--junit <file>', 'also write the result as JUnit XML, for the CI test report')

@@ -162,3 +162,22 @@ describe('--recipe (kbisect start, watch add)', () => {
     expect(() => parseRunFlags(withRecipe(['--recipe', 'r']))).toThrow(/--oracle is required/);
   });
 });
+
+describe('--parallel-tests', () => {
+  it('is one option of run and start: absent by default, a whole number 1 to 64', () => {
+    expect(parseRunFlags(flagsOf([])).parallelTests).toBeUndefined();
+    expect(parseRunFlags(flagsOf(['--parallel-tests', '3'])).parallelTests).toBe(3);
+    for (const bad of ['0', '65', '2.5', 'two']) {
+      expect(() => parseRunFlags(flagsOf(['--parallel-tests', bad]))).toThrow(
+        new UsageError(`--parallel-tests '${bad}': expected a whole number of commits, 1 to 64`),
+      );
+    }
+  });
+
+  it('reaches the spec kbisect start sends, and is left out when not given', () => {
+    const options = parseServiceRunFlags(flagsOf(['--parallel-tests', '4']));
+    expect(specFromRunOptions(options, { labels: {}, lab: 'pool:x86' }).parallelTests).toBe(4);
+    const plain = specFromRunOptions(parseRunFlags(flagsOf([])), { labels: {} });
+    expect(plain).not.toHaveProperty('parallelTests');
+  });
+});

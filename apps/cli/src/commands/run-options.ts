@@ -43,6 +43,7 @@ export interface RunFlags {
   alpha?: string;
   minEffect?: string;
   bootFailure?: string;
+  parallelTests?: string;
   firstParent?: boolean;
   confirm: boolean;
   json?: boolean;
@@ -73,6 +74,8 @@ export interface RunOptions {
   minEffect?: number;
   /** Only for a bisect on a lab (`kbisect start --lab`): see `localRunOptions`. */
   bootFailure?: BootFailureVerdict;
+  /** Commits tested at once (the spec's `parallelTests`); absent: as the target allows. */
+  parallelTests?: number;
   firstParent: boolean;
   confirm: boolean;
   json: boolean;
@@ -98,6 +101,9 @@ function number(
 }
 
 const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
+
+/** The spec's bound on `parallelTests`. */
+const MAX_PARALLEL_TESTS = 64;
 
 /** The direction the flags give, if any. */
 function givenDirection(flags: RunFlags): Direction | undefined {
@@ -251,6 +257,13 @@ function parseCommonFlags(flags: RunFlags): CommonOptions {
     }
     options.bootFailure = flags.bootFailure;
   }
+  const parallelTests = number(
+    '--parallel-tests',
+    flags.parallelTests,
+    (n) => positiveInt(n) && n <= MAX_PARALLEL_TESTS,
+    `a whole number of commits, 1 to ${MAX_PARALLEL_TESTS}`,
+  );
+  if (parallelTests !== undefined) options.parallelTests = parallelTests;
   if (flags.cacheDir !== undefined) options.cacheDir = flags.cacheDir;
   if (flags.junit !== undefined) options.junit = flags.junit;
   if (flags.markdown !== undefined) options.markdown = flags.markdown;

@@ -138,6 +138,7 @@ async function execute(options: RunOptions, cacheDir: string, signal: AbortSigna
       oracle: setup.oracle,
       worktreeDir: repo.worktreesDir,
       buildProgress: { log },
+      ...(options.parallelTests !== undefined ? { testSlots: options.parallelTests } : {}),
       ...(options.build
         ? {
             build: shellBuild({

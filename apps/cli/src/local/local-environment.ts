@@ -15,6 +15,11 @@ export interface LocalEnvironmentOptions {
   worktreeDir: string;
   /** Where a build says that it started and, every interval, how long it has run. */
   buildProgress?: BuildProgressOptions;
+  /**
+   * Commits tested at once (`--parallel-tests N`), each in its own worktree: only the user
+   * knows whether their oracle may run side by side on this machine, so 1 unless they say.
+   */
+  testSlots?: number;
 }
 
 /**
@@ -25,7 +30,7 @@ export interface LocalEnvironmentOptions {
 export function localEnvironment(
   options: LocalEnvironmentOptions,
 ): BisectEnvironment<LocalPrepared> {
-  const { repo, build, oracle, worktreeDir, buildProgress } = options;
+  const { repo, build, oracle, worktreeDir, buildProgress, testSlots } = options;
 
   const prepareIn = async (worktree: Worktree, signal: AbortSignal): Promise<LocalPrepared> => {
     if (!build) return { commit: worktree.sha, worktree, build: { ok: true, seconds: 0 } };
@@ -39,6 +44,7 @@ export function localEnvironment(
   };
 
   return {
+    ...(testSlots !== undefined ? { testSlots: () => testSlots } : {}),
     async prepare(commit, signal) {
       const worktree = await repo.buildWorktree(commit, { baseDir: worktreeDir });
       try {

@@ -78,17 +78,6 @@ interface StartFlags extends RunFlags, ClientFlags, KernelFlags {
   lab?: string;
   idempotencyKey?: string;
   speculate?: boolean;
-  parallelTests?: string;
-}
-
-/** `--parallel-tests N`: a whole number from 1 to 64 (the spec's `parallelTests`). */
-function parallelTestsOf(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 64) {
-    throw new UsageError(`--parallel-tests '${text}': expected a whole number of commits, 1 to 64`);
-  }
-  return n;
 }
 
 /**
@@ -113,13 +102,8 @@ export function registerServiceCommands(program: Command): void {
     .option('--lab <name>', 'local (default), a lab name, or pool:NAME')
     .option('--idempotency-key <key>', 'a retry with the same key returns the same bisect')
     .option('--no-speculate', 'build only the commit under test, never the next ones ahead')
-    .option(
-      '--parallel-tests <n>',
-      'test n commits at once: with --lab local only if the oracle may run side by side; with a pool, at most n of its labs (default: all that are up)',
-    )
     .action(
       action(async (flags: StartFlags) => {
-        const parallelTests = parallelTestsOf(flags.parallelTests);
         const run = parseServiceRunFlags({ ...flags, logLevel: 'info', logFormat: 'pretty' });
         const kernel = kernelBuildRequestOf(flags, run.buildTimeoutMs / 1000);
         return startCommand(clientFrom(flags), run, {
@@ -131,7 +115,6 @@ export function registerServiceCommands(program: Command): void {
           ...(flags.lab ? { lab: flags.lab } : {}),
           ...(flags.idempotencyKey ? { idempotencyKey: flags.idempotencyKey } : {}),
           ...(flags.speculate === false ? { speculate: false } : {}),
-          ...(parallelTests !== undefined ? { parallelTests } : {}),
         });
       }),
     );

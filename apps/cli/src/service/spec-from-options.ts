@@ -57,6 +57,7 @@ export function specFromRunOptions(
       ? {}
       : { lab: lab.startsWith('pool:') ? { pool: lab.slice(5) } : { name: lab } }),
     ...(options.bootFailure ? { bootFailure: options.bootFailure } : {}),
+    ...(options.parallelTests !== undefined ? { parallelTests: options.parallelTests } : {}),
     ...commands,
     firstParent: options.firstParent,
     confirm: options.confirm,

@@ -15,8 +15,6 @@ export interface StartOptions {
   idempotencyKey?: string;
   /** false: no builds ahead (`--no-speculate`). */
   speculate?: boolean;
-  /** Commits tested at once (`--parallel-tests N`, the spec's `parallelTests`). */
-  parallelTests?: number;
 }
 
 /**
@@ -44,7 +42,6 @@ export async function startCommand(
     ...(options.lab ? { lab: options.lab } : {}),
   });
   if (options.speculate === false) spec.speculate = false;
-  if (options.parallelTests !== undefined) spec.parallelTests = options.parallelTests;
   const created = await client.submit(spec, options.idempotencyKey);
   if (!options.wait) {
     process.stdout.write(
