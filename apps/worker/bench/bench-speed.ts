@@ -13,12 +13,15 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApi } from '@kbisect/api';
 import { loadConfig, type ServiceConfig } from '@kbisect/config';
+import { buildJobId, hostQueueName, labTestJobId, QUEUE } from '@kbisect/contracts';
 import { roundsFor } from '@kbisect/core';
 import { startWorker } from '@kbisect/worker';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import {
   type PrivateRedis,
   startPrivateRedis,
@@ -97,6 +100,7 @@ async function bisect(labs: number, speculate: boolean): Promise<Row> {
       result?: { culprit: string | null; oracleRuns: number };
     };
     if (!['queued', 'running'].includes(view.status)) {
+      if (process.env.BENCH_TIMELINE) await printTimeline(id, view.journal as Entry[], started);
       return {
         labs,
         speculate,
@@ -110,6 +114,42 @@ async function bisect(labs: number, speculate: boolean): Promise<Row> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+interface Entry {
+  commit: string;
+  at: string;
+  round?: number;
+}
+
+/**
+ * BENCH_TIMELINE=1: where a bisect of one slot spent its time, step by step, from the jobs'
+ * own timestamps (queued, started, finished) and the journal's: in seconds since the POST.
+ */
+async function printTimeline(id: string, journal: Entry[], startedMs: number): Promise<void> {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const builds = new Queue(QUEUE.build, { connection, prefix });
+  const tests = new Queue(hostQueueName(hostname()), { connection, prefix });
+  const origin = performance.timeOrigin + startedMs;
+  const at = (ms: number | undefined) =>
+    ms === undefined ? '-' : ((ms - origin) / 1000).toFixed(2);
+  say(`timeline of ${id}: build queued/started/finished | test queued/started/finished | verdict`);
+  let previous = origin;
+  for (const [index, entry] of journal.entries()) {
+    const buildId = buildJobId(id, index, entry.commit, 'build', 0);
+    const build = await builds.getJob(buildId);
+    const test = await tests.getJob(labTestJobId(buildId, 0));
+    const verdict = Date.parse(entry.at);
+    say(
+      `step ${index} ${entry.commit.slice(0, 8)} | build ${at(build?.timestamp)} ${at(build?.processedOn)} ${at(build?.finishedOn)}` +
+        ` | test ${at(test?.timestamp)} ${at(test?.processedOn)} ${at(test?.finishedOn)} | verdict ${at(verdict)}` +
+        ` | step ${((verdict - previous) / 1000).toFixed(2)} s`,
+    );
+    previous = verdict;
+  }
+  await builds.close();
+  await tests.close();
+  await connection.quit();
 }
 
 try {
@@ -175,5 +215,8 @@ function makeHistory(dir: string, count: number, culpritAt: number): string {
 
 // Command builds of a real C project: cold worktree vs warm build slot, per commit
 // (`npm run bench:slots` bisects that project whole, against `git bisect run`).
-const { printColdVsWarmBuilds } = await import('./slots/cold-vs-warm.js');
-await printColdVsWarmBuilds();
+// BENCH_COLD_WARM=0 leaves them out (a few minutes of compiling).
+if (process.env.BENCH_COLD_WARM !== '0') {
+  const { printColdVsWarmBuilds } = await import('./slots/cold-vs-warm.js');
+  await printColdVsWarmBuilds();
+}

@@ -10,6 +10,8 @@ export const AHEAD_PRIORITY = 1000;
 interface AheadJob {
   commit: string;
   jobId: string;
+  /** The journal length of the step that may take it. */
+  step: number;
   queued: Promise<void>;
 }
 
@@ -31,8 +33,9 @@ export interface BuildsAheadOptions {
  * Builds started for the next step before it is known which commit it tests (speculative
  * builds, `BisectEnvironment.speculate`). Each is an ordinary build job with the id the next
  * step's `prepare` will ask for, so the step that picks its commit attaches to it (raising it
- * to a real build's priority); the others are dropped: removed while they wait, given back
- * when they finish. A coordinator restarted mid-step attaches the same way, and its jobs
+ * to a real build's priority); the others of that step are dropped: removed while they wait,
+ * given back when they finish. Builds ahead of later steps (queued while this step's own
+ * build runs) are kept for them. A coordinator restarted mid-step attaches the same way, and its jobs
  * ahead that no step takes are given back when the bisect ends.
  */
 export class BuildsAhead {
@@ -41,8 +44,8 @@ export class BuildsAhead {
 
   constructor(private readonly options: BuildsAheadOptions) {}
 
-  /** Queues the build of `commit` as `jobId`, once. */
-  start(commit: string, jobId: string, data: object): Promise<void> {
+  /** Queues the build of `commit` as `jobId`, for the step at journal length `step`, once. */
+  start(commit: string, jobId: string, step: number, data: object): Promise<void> {
     const known = this.#jobs.get(jobId);
     if (known) return known.queued;
     const { queue, log } = this.options;
@@ -52,19 +55,22 @@ export class BuildsAhead {
       .catch((error: unknown) =>
         log.warn({ err: error, job: jobId }, 'cannot queue a build ahead'),
       );
-    this.#jobs.set(jobId, { commit, jobId, queued });
+    this.#jobs.set(jobId, { commit, jobId, step, queued });
     return queued;
   }
 
   /**
-   * The step now builds `commit` as `jobId`: a build ahead of it becomes a real build (its
-   * priority raised, should it still wait), and every other build ahead is dropped.
+   * The step at journal length `step` now builds `commit` as `jobId`: a build ahead of it
+   * becomes a real build (its priority raised, should it still wait), and every other build
+   * ahead of this step or an earlier one is dropped.
    */
-  async adopt(commit: string, jobId: string): Promise<void> {
+  async adopt(commit: string, jobId: string, step: number): Promise<void> {
     const taken = this.#jobs.get(jobId);
-    const others = [...this.#jobs.values()].filter((job) => job.jobId !== jobId);
-    this.#jobs.clear();
-    for (const other of others) this.#drop(other);
+    for (const job of [...this.#jobs.values()]) {
+      if (job.step > step) continue;
+      this.#jobs.delete(job.jobId);
+      if (job !== taken) this.#drop(job);
+    }
     if (!taken) return;
     await taken.queued;
     const job = await this.options.queue.getJob(jobId);

@@ -152,7 +152,7 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
     const occurrence = occurrences.get(key) ?? 0;
     occurrences.set(key, occurrence + 1);
     const jobId = buildJobId(jobIdPrefix, options.journalLength(), commit, kind, occurrence);
-    if (!revert) await ahead.adopt(commit, jobId);
+    if (!revert) await ahead.adopt(commit, jobId, options.journalLength());
     const data = buildJobData(commit, revert);
     log.debug({ commit, job: jobId }, 'build job');
     const result = await guard(
@@ -191,7 +191,7 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
       const length = options.journalLength() + 1;
       for (const commit of next) {
         const jobId = buildJobId(jobIdPrefix, length, commit, 'build', 0);
-        track(ahead.start(commit, jobId, buildJobData(commit)));
+        track(ahead.start(commit, jobId, length, buildJobData(commit)));
       }
     },
 

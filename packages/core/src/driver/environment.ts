@@ -24,11 +24,11 @@ export interface BisectEnvironment<P extends PreparedCommit = PreparedCommit> {
    */
   prepareRevert?(onto: string, commit: string, signal: AbortSignal): Promise<P | null>;
   /**
-   * Optional: builds ahead. Called once `testing` is built, before it is measured, with the
-   * commits the next step will pick for each verdict `testing` may get (`whatIf`): start
-   * building them on spare capacity, so the next `prepare` finds its build done or under way,
-   * and drop the one not taken when that `prepare` comes. Never awaited; never changes what
-   * the loop decides, only when builds happen.
+   * Optional: builds ahead. Called right after `prepare(testing)` was asked for (its build may
+   * still run), with the commits the next step will pick for each verdict `testing` may get
+   * (`whatIf`): start building them on spare capacity, so the next `prepare` finds its build
+   * done or under way, and drop the one not taken when that `prepare` comes. Never awaited;
+   * never changes what the loop decides, only when builds happen.
    */
   speculate?(testing: string, next: readonly string[]): void;
   /**

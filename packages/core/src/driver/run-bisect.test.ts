@@ -189,11 +189,21 @@ describe('runBisect', () => {
     expect(steps.at(-1)).toMatchObject({ phase: 'confirm', secondsLeft: 2 });
   });
 
-  it('asks the environment to build ahead, once a step is built, the commits the next step may pick', async () => {
+  it('asks the environment to build ahead, while a step builds, the commits the next step may pick', async () => {
     const { env } = scriptedEnvironment({ value: regressionFrom('c') });
     const asked: { testing: string; next: readonly string[] }[] = [];
     const bisected: string[] = [];
-    env.speculate = (testing, next) => asked.push({ testing, next });
+    const order: string[] = [];
+    const prepare = env.prepare.bind(env);
+    env.prepare = async (commit, signal) => {
+      const prepared = await prepare(commit, signal);
+      order.push(`built ${commit}`);
+      return prepared;
+    };
+    env.speculate = (testing, next) => {
+      order.push(`ahead ${testing}`);
+      asked.push({ testing, next });
+    };
     const outcome = await runBisect({
       range,
       env,
@@ -209,6 +219,10 @@ describe('runBisect', () => {
     expect(asked.map((a) => a.testing)).toEqual(bisected);
     for (let i = 1; i < bisected.length; i++) {
       expect(asked[i - 1]?.next).toContain(bisected[i]);
+    }
+    // Asked before the step's own build was done, so both overlap.
+    for (const [at, line] of order.entries()) {
+      if (line.startsWith('ahead ')) expect(order[at + 1]).toBe(`built ${line.slice(6)}`);
     }
     const without = scriptedEnvironment({ value: regressionFrom('c') });
     let calls = 0;

@@ -253,24 +253,23 @@ async function runBisectLoop<P extends PreparedCommit>(
   const policy = await resolvePolicy();
 
   /**
-   * `prepare` for a bisect step that, once the commit is built, hands the environment the two
-   * commits the next step may pick, so their builds overlap this commit's test.
+   * `prepare` for a bisect step that hands the environment the two commits the next step may
+   * pick as soon as this commit's build is asked for: their builds overlap this commit's
+   * build, where the build capacity allows, and its test.
    */
   function buildAhead(commit: string): (() => Promise<P>) | undefined {
     const { speculate } = env;
     if (!speculate || options.speculate === false) return undefined;
     return async () => {
-      const prepared = await env.prepare(commit, signal);
-      if (prepared.build.ok) {
-        const next = whatIf(range, journal, commit, {
-          checkEndpoints: options.checkEndpoints ?? true,
-        });
-        const commits = [next.ifGood, next.ifBad].flatMap((s) =>
-          s.kind === 'test' ? [s.commit] : [],
-        );
-        if (commits.length > 0) speculate.call(env, commit, [...new Set(commits)]);
-      }
-      return prepared;
+      const preparing = env.prepare(commit, signal);
+      const next = whatIf(range, journal, commit, {
+        checkEndpoints: options.checkEndpoints ?? true,
+      });
+      const commits = [next.ifGood, next.ifBad].flatMap((s) =>
+        s.kind === 'test' ? [s.commit] : [],
+      );
+      if (commits.length > 0) speculate.call(env, commit, [...new Set(commits)]);
+      return preparing;
     };
   }
 
