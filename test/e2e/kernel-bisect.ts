@@ -54,7 +54,8 @@ const { values } = parseArgs({
     'no-confirm': { type: 'boolean', default: false },
     /**
      * Bisects build only the commit under test, never the next ones ahead (`speculate: false`);
-     * throughput oracles never build ahead here (they share the VM's cores, see `bisect`).
+     * throughput oracles never build ahead here anyway: the service knows the VM shares the
+     * build host's cores (`sharesBuildHost`).
      */
     'no-speculate': { type: 'boolean', default: false },
     /** A nightly watch instead of a bisect: kernel-watch.ts (the tail-more variant). */
@@ -125,12 +126,11 @@ const bisect = (bug: PlantedBug, oracle: string, measure: 'rate' | 'stalls' = 'r
     lab,
     bootBisect: 'boot' in PLANTED_BUGS[bug],
     confirm: !values['no-confirm'],
-    // Builds ahead run on the cores the QEMU lab VM runs on. Measured on 2 cores (07:00 UTC,
-    // 2026-12-06): good kernels fell from 1800-2800 to 100-280 txn/s while a build ahead ran,
-    // so commits measured between good and bad, ended unclear after 40 runs, and the metric
-    // bisect failed. Exit codes do not care: only the command oracle builds ahead here, as a
-    // real lab on another machine would for any oracle.
-    speculate: !values['no-speculate'] && oracle === 'command',
+    // The QEMU lab VM is on loopback, so its config shares the build host's cores: the service
+    // builds nothing ahead for the throughput oracles measured there (a build ahead cut good
+    // kernels from 1800-2800 to 100-280 txn/s on 2 cores, and the metric bisect failed), and
+    // still builds ahead for the command oracle, whose exit codes do not care.
+    speculate: !values['no-speculate'],
     timeoutMinutes,
     log,
   };

@@ -141,7 +141,11 @@ export async function startWorker(
       lockDurationMs: w.lockDurationMs,
       // get_maintainer.pl is the tree's code: it runs in the sandbox of builds and oracles.
       ...(config.mail?.getMaintainer ? { maintainers: { sandbox } } : {}),
-      labs: { up: (pool) => kexecLabs.labsUp(pool), isUp: (lab) => kexecLabs.isUp(lab) },
+      labs: {
+        up: (pool) => kexecLabs.labsUp(pool),
+        isUp: (lab) => kexecLabs.isUp(lab),
+        sharesBuildHost: (lab) => kexecLabs.sharesBuildHost(lab),
+      },
       log,
     }),
     { ...common, concurrency: w.concurrency.coordinator },

@@ -54,6 +54,7 @@ describe('labProblems', () => {
     pool,
     arch: 'x86_64',
     bootTimeoutSeconds: 120,
+    sharesBuildHost: false,
   });
   const labs = new Map([
     ['vm-a', configured('vm-a', 'p')],

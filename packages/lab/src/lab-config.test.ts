@@ -20,6 +20,21 @@ describe('parseLabConfig', () => {
     });
   });
 
+  it('says a lab on loopback shares the build host, unless told otherwise', () => {
+    expect(parseLabConfig(valid).sharesBuildHost).toBe(true);
+    for (const host of ['localhost', '127.0.0.2', '::1', '[::1]']) {
+      expect(parseLabConfig({ ...valid, host }).sharesBuildHost).toBe(true);
+    }
+    for (const host of ['10.1.3.7', 'rack3-node7', '128.0.0.1', 'localhost.example']) {
+      expect(parseLabConfig({ ...valid, host }).sharesBuildHost).toBe(false);
+    }
+    expect(parseLabConfig({ ...valid, sharesBuildHost: false }).sharesBuildHost).toBe(false);
+    expect(
+      parseLabConfig({ ...valid, host: 'vm-host', sharesBuildHost: true }).sharesBuildHost,
+    ).toBe(true);
+    expect(() => parseLabConfig({ ...valid, sharesBuildHost: 'yes' })).toThrow(/sharesBuildHost/);
+  });
+
   it('refuses a pool name that cannot be part of a queue name', () => {
     expect(parseLabConfig({ ...valid, pool: 'rack-2.east' }).pool).toBe('rack-2.east');
     expect(() => parseLabConfig({ ...valid, pool: 'rack:2' })).toThrow(/pool.*letters, digits/);

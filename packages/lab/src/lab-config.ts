@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { LabConfigInvalid } from './errors/lab-config-invalid.js';
 
 /** One lab machine, as an operator describes it (docs/labs.md). */
@@ -35,6 +36,12 @@ export interface LabConfig {
    * and the files are written again before each sample.
    */
   workDir?: string;
+  /**
+   * The lab runs on the cores that build the kernels (a VM on the build host): builds ahead
+   * would slow what a measuring oracle measures there, so a bisect measuring on it builds
+   * nothing ahead. Default: whether `host` is loopback.
+   */
+  sharesBuildHost: boolean;
 }
 
 export const DEFAULT_LAB_WORK_DIR = '/tmp/kbisect/work';
@@ -92,9 +99,12 @@ export function parseLabConfig(input: unknown): LabConfig {
   const bootTimeout = raw.bootTimeoutSeconds ?? 120;
   if (typeof bootTimeout !== 'number' || !(bootTimeout > 0))
     fail('bootTimeoutSeconds', 'must be a positive number');
+  const host = string(raw.host, 'host');
+  const sharesBuildHost = raw.sharesBuildHost ?? isLoopback(host);
+  if (typeof sharesBuildHost !== 'boolean') fail('sharesBuildHost', 'must be true or false');
   const config: LabConfig = {
     name,
-    host: string(raw.host, 'host'),
+    host,
     port,
     user: string(raw.user ?? 'root', 'user'),
     hostKeyFingerprint: fingerprint,
@@ -102,6 +112,7 @@ export function parseLabConfig(input: unknown): LabConfig {
     arch: string(raw.arch ?? 'x86_64', 'arch'),
     bootTimeoutSeconds: bootTimeout,
     workDir: absolutePath(raw.workDir, 'workDir') ?? DEFAULT_LAB_WORK_DIR,
+    sharesBuildHost,
   };
   const optional = {
     privateKeyPath: optionalString(raw.privateKeyPath, 'privateKeyPath'),
@@ -116,6 +127,17 @@ export function parseLabConfig(input: unknown): LabConfig {
     if (value !== undefined) Object.assign(config, { [key]: value });
   }
   return config;
+}
+
+/**
+ * Whether an SSH host is this machine: `localhost`, 127.0.0.0/8 or ::1 (a VM whose SSH port
+ * is forwarded to loopback, as `kbisect lab vm` makes it).
+ */
+export function isLoopback(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[|\]$/g, '');
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  if (isIP(name) === 4) return name.startsWith('127.');
+  return name === '::1' || name === '0:0:0:0:0:0:0:1' || name.startsWith('::ffff:127.');
 }
 
 export async function loadLabConfig(path: string): Promise<LabConfig> {

@@ -17,6 +17,7 @@ export {
   CommandOracleSpec,
   DEFAULT_ORACLE_TIMEOUT_SECONDS,
   MetricOracleSpec,
+  measuresPerformance,
   OracleSpec,
   type OracleSpecProblem,
   oracleQuantity,

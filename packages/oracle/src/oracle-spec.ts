@@ -134,6 +134,14 @@ export function runsUserCode(spec: OracleSpec): boolean {
   return spec.kind !== 'splice-loopback';
 }
 
+/**
+ * Whether the oracle's samples are measurements (a metric, splice-loopback's rate or stalls),
+ * which a host busy with other work changes, rather than an exit code, which it does not.
+ */
+export function measuresPerformance(spec: OracleSpec): boolean {
+  return spec.kind !== 'command';
+}
+
 const FORMS = "command:'CMD', metric:'CMD' or splice-loopback[:FLAGS]";
 
 /**

@@ -43,6 +43,7 @@ import type { CoordinatorRuns } from './coordinator-runs.js';
 import { maintainersOf } from './maintainers.js';
 import type { QueueEventsByName } from './queue-events-by-name.js';
 import { serviceEnvironment } from './service-environment.js';
+import { type SharesBuildHost, speculationOf } from './speculation.js';
 import { type PoolLabsUp, testSlotsOf } from './test-slots.js';
 
 export interface CoordinatorOptions {
@@ -63,7 +64,12 @@ export interface CoordinatorOptions {
    * The labs of this worker's config that are up: a bisect on a pool tests one commit per lab
    * up at once (`testSlotsOf`), and a commit's later samples go to the lab of its first.
    */
-  labs?: { up: PoolLabsUp; isUp(lab: string): Promise<boolean> };
+  labs?: {
+    up: PoolLabsUp;
+    isUp(lab: string): Promise<boolean>;
+    /** Whether a lab runs on the build host's cores: no builds ahead while it measures. */
+    sharesBuildHost: SharesBuildHost;
+  };
   log: Logger;
 }
 
@@ -214,6 +220,8 @@ async function coordinate(
     firstParent: record.range.firstParent,
   };
   const setup = decisionSetup(spec.oracle, spec.decision);
+  const speculation = speculationOf(spec, options.labs?.sharesBuildHost ?? (() => false));
+  if (!speculation.on && spec.speculate !== false) log.info(`no builds ahead: ${speculation.why}`);
   const onEvent = (event: BisectEvent) => report(options, id, event, log);
 
   for (;;) {
@@ -256,7 +264,7 @@ async function coordinate(
         journal,
         checkEndpoints: true,
         confirm: spec.confirm ?? true,
-        speculate: spec.speculate ?? true,
+        speculate: speculation.on,
         bootFailure: bootFailureOf(spec),
         signal: decide.signal,
         onEvent,

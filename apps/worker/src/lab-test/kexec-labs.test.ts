@@ -16,6 +16,7 @@ const lab = (name: string, pool: string): LabConfig => ({
   pool,
   arch: 'x86_64',
   bootTimeoutSeconds: 120,
+  sharesBuildHost: true,
 });
 
 /** Which lab-test jobs this worker takes: routing needs no lab and no Redis round trip. */

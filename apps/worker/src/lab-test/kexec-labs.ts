@@ -88,6 +88,14 @@ export class KexecLabs {
     return up;
   }
 
+  /**
+   * Whether the named lab, or any lab of the pool, runs on the build host's cores (its config's
+   * `sharesBuildHost`); a lab this worker does not know does not.
+   */
+  sharesBuildHost(target: LabTarget): boolean {
+    return this.labsOf(target).some((lab) => lab.sharesBuildHost);
+  }
+
   /** Whether the lab is not marked down (a lab this worker does not know counts as up). */
   async isUp(lab: string): Promise<boolean> {
     return (await this.#leases.downReason(lab)) === undefined;

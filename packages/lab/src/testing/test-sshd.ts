@@ -126,6 +126,7 @@ exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"
       arch: 'x86_64',
       cmdline: 'console=ttyS0',
       bootTimeoutSeconds: 5,
+      sharesBuildHost: true,
     },
     async stop() {
       if (child.pid !== undefined && child.exitCode === null) {

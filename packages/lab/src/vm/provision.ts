@@ -45,6 +45,7 @@ export interface VmLabConfig {
   powerCycleCommand: string[];
   consoleLogCommand: string[];
   initrd: string;
+  sharesBuildHost: boolean;
 }
 
 export interface LabVm {
@@ -124,6 +125,8 @@ export async function provisionLabVm(options: ProvisionOptions): Promise<LabVm> 
     powerCycleCommand: ['sh', join(dir, VM_FILES.powerCycle)],
     consoleLogCommand: ['tail', '-c', '32768', join(dir, VM_FILES.console)],
     initrd: join(dir, VM_FILES.initramfs),
+    // The VM runs on the worker host's cores: no builds ahead while it measures.
+    sharesBuildHost: true,
   };
   const configPath = join(dir, VM_FILES.labConfig);
   await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`);
