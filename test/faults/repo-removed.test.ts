@@ -2,16 +2,13 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedJournal } from '../service/support/expected-journal.js';
-import { ServiceHarness } from '../service/support/service-harness.js';
+import { ServiceHarness, SHORT_LOCKS } from '../service/support/service-harness.js';
 import { ended, verdictsOf, waitForBisect } from './support/wait.js';
 
 let service: ServiceHarness;
 
 beforeAll(async () => {
-  service = await ServiceHarness.start('repo-removed', {
-    lockDurationMs: 1500,
-    stalledIntervalMs: 750,
-  });
+  service = await ServiceHarness.start('repo-removed', SHORT_LOCKS);
 });
 afterAll(() => service?.close());
 

@@ -16,17 +16,9 @@ import type { WorkerProcess } from './support/worker-process.js';
  * that moved on to another commit.
  */
 let service: ServiceHarness;
-let markers: string;
 
 beforeAll(async () => {
-  // Builds and tests leave markers outside their worktrees for the test: no bwrap.
-  service = await ServiceHarness.start('slots', {
-    lockDurationMs: 1500,
-    stalledIntervalMs: 750,
-    sections: { sandbox: { mode: 'none' } },
-  });
-  markers = join(service.work, 'markers');
-  mkdirSync(markers);
+  service = await ServiceHarness.startForWorkerKills('slots');
 });
 afterAll(() => service?.close());
 
@@ -38,22 +30,24 @@ afterAll(() => service?.close());
  */
 const build = () => ({
   command:
-    `echo "$PWD $(ls -A | tr '\\n' ' ')" > ${markers}/build-$KBISECT_COMMIT-$$; ` +
+    `echo "$PWD $(ls -A | tr '\\n' ' ')" > ${service.markers}/build-$KBISECT_COMMIT-$$; ` +
     'echo $KBISECT_COMMIT > built-commit; make -s',
 });
 const oracle = () => ({
   kind: 'command' as const,
   command:
-    `touch ${markers}/test-$KBISECT_COMMIT; sleep 1; ` +
+    `touch ${service.markers}/test-$KBISECT_COMMIT; sleep 1; ` +
     `test "$(cat built-commit)" = "$KBISECT_COMMIT" || exit 200; ${RECORD_ORACLE}`,
 });
 
 /** Builds as the markers tell them: the worktree and the files found in it before building. */
 function builds(): { commit: string; dir: string; found: string[] }[] {
-  return readdirSync(markers)
+  return readdirSync(service.markers)
     .filter((name) => name.startsWith('build-'))
     .map((name) => {
-      const [dir = '', ...found] = readFileSync(join(markers, name), 'utf8').trim().split(' ');
+      const [dir = '', ...found] = readFileSync(join(service.markers, name), 'utf8')
+        .trim()
+        .split(' ');
       return { commit: name.split('-')[1] as string, dir, found };
     });
 }
@@ -65,12 +59,11 @@ async function waitForTestAfter(id: string, verdicts: number): Promise<string> {
     const current = view.progress?.commit;
     const tested = new Set(view.journal.map((e) => e.commit));
     if (view.journal.length >= verdicts && current && !tested.has(current)) {
-      if (existsSync(join(markers, `test-${current}`))) return current;
+      if (existsSync(join(service.markers, `test-${current}`))) return current;
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `no test after ${verdicts} verdicts; worker logs:\n` +
-          service.workers.map((w) => w.output.slice(-6000)).join('\n---\n'),
+        `no test after ${verdicts} verdicts; worker logs:\n${service.workerLogs(6000)}`,
       );
     }
     await new Promise((r) => setTimeout(r, 25));

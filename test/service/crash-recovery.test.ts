@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedJournal } from './support/expected-journal.js';
@@ -10,23 +10,17 @@ import type { WorkerProcess } from './support/worker-process.js';
  * on from the journal in Redis: same culprit, same verdicts, none lost, none twice.
  */
 let service: ServiceHarness;
-let markers: string;
 
 /**
  * Each build says it started (a file named after its commit) and then takes a moment more
  * than it needs: the test kills the worker inside the build, with certainty.
  */
-const slowBuild = () => ({ command: `touch ${markers}/$KBISECT_COMMIT; sleep 0.5; make -s` });
+const slowBuild = () => ({
+  command: `touch ${service.markers}/$KBISECT_COMMIT; sleep 0.5; make -s`,
+});
 
 beforeAll(async () => {
-  // Builds leave markers outside their worktrees for the test: no bwrap (read-only host).
-  service = await ServiceHarness.start('crash', {
-    lockDurationMs: 1500,
-    stalledIntervalMs: 750,
-    sections: { sandbox: { mode: 'none' } },
-  });
-  markers = join(service.work, 'builds-started');
-  mkdirSync(markers);
+  service = await ServiceHarness.startForWorkerKills('crash');
 });
 afterAll(() => service?.close());
 
@@ -42,7 +36,7 @@ async function waitForStepAfter(id: string, verdicts: number, timeoutMs = 60_000
       throw new Error(
         `no step after ${verdicts} verdicts: ${JSON.stringify(view.journal.map((e) => e.commit))}, ` +
           `progress ${JSON.stringify(view.progress)}; worker logs:\n` +
-          service.workers.map((w) => w.output.slice(-6000)).join('\n---\n'),
+          service.workerLogs(6000),
       );
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -54,7 +48,7 @@ async function waitForBuildAfter(id: string, verdicts: number) {
   const view = await waitForStepAfter(id, verdicts);
   const commit = view.progress?.commit as string;
   const deadline = Date.now() + 30_000;
-  while (!existsSync(join(markers, commit))) {
+  while (!existsSync(join(service.markers, commit))) {
     if (Date.now() > deadline) throw new Error(`the build of ${commit} never started`);
     await new Promise((r) => setTimeout(r, 20));
   }

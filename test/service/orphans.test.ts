@@ -19,11 +19,7 @@ import type { WorkerProcess } from './support/worker-process.js';
 let service: ServiceHarness;
 
 beforeAll(async () => {
-  service = await ServiceHarness.start('orphans', {
-    lockDurationMs: 1500,
-    stalledIntervalMs: 750,
-    sections: { sandbox: { mode: 'none' } },
-  });
+  service = await ServiceHarness.startForWorkerKills('orphans');
 });
 afterAll(() => service?.close());
 
@@ -78,7 +74,7 @@ async function expectCleanEnd(id: string, dir: string, orphan: { pid: number; pg
 
 describe('a worker killed with SIGKILL while its oracle measures', () => {
   it('leaves a process group that the restarted worker kills before it measures anything', async () => {
-    const dir = join(service.work, 'restart');
+    const dir = join(service.markers, 'restart');
     const worker = await service.startWorker();
     const id = await service.submit(
       service.spec({ oracle: { kind: 'command', command: oracle(dir) } }),
@@ -91,7 +87,7 @@ describe('a worker killed with SIGKILL while its oracle measures', () => {
 
   it('leaves a process group that a live worker kills before it takes the test over', async () => {
     await Promise.all(service.workers.map((worker) => worker.stop()));
-    const dir = join(service.work, 'takeover');
+    const dir = join(service.markers, 'takeover');
     const first = await service.startWorker();
     const id = await service.submit(
       service.spec({ oracle: { kind: 'command', command: oracle(dir) } }),

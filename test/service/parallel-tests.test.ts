@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { hostQueueName, ownerKey } from '@kbisect/contracts';
@@ -20,18 +20,11 @@ const SLOTS = 3;
 let service: ServiceHarness;
 let redis: Redis;
 let queues: Queues;
-let markers: string;
 
 beforeAll(async () => {
-  // Oracles leave markers outside their worktrees for the test: no bwrap (read-only host).
-  service = await ServiceHarness.start('rounds', {
-    lockDurationMs: 1500,
-    stalledIntervalMs: 750,
+  service = await ServiceHarness.startForWorkerKills('rounds', {
     concurrency: { build: 6, labTest: 6 },
-    sections: { sandbox: { mode: 'none' } },
   });
-  markers = join(service.work, 'tests-started');
-  mkdirSync(markers);
   redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
   queues = createQueues(redis, service.config.redis.prefix);
 });
@@ -54,7 +47,7 @@ afterAll(async () => {
 const delayedOracle = (reverse: boolean) => {
   const digit = 'printf %d 0x$(printf %s "$KBISECT_COMMIT" | cut -c1)';
   const pause = reverse ? `$(( 3 - $(${digit}) % 4 ))` : `$(( $(${digit}) % 4 ))`;
-  return `touch ${markers}/$KBISECT_COMMIT; sleep ${pause}; ${RECORD_ORACLE}`;
+  return `touch ${service.markers}/$KBISECT_COMMIT; sleep ${pause}; ${RECORD_ORACLE}`;
 };
 
 const spec = (reverse: boolean) =>
@@ -127,7 +120,7 @@ describe(`a bisect that tests ${SLOTS} commits at once`, () => {
       const view = await service.bisect(id);
       const round = view.progress?.commits ?? [];
       const recorded = new Set(view.journal.map((e) => e.commit));
-      const started = round.some((c) => existsSync(join(markers, c)));
+      const started = round.some((c) => existsSync(join(service.markers, c)));
       if (view.journal.length >= SLOTS && round.length > 1 && started) {
         if (round.every((c) => !recorded.has(c))) atKill = view;
       }

@@ -120,7 +120,7 @@ async function waitForRuns(id: string, done: (runs: Run[]) => boolean, timeoutMs
     if (Date.now() > deadline) {
       throw new Error(
         `runs of ${id} not as expected after ${timeoutMs} ms: ${JSON.stringify(runs, null, 1)}\n` +
-          service.workers.map((w) => w.output.slice(-4000)).join('\n---\n'),
+          service.workerLogs(),
       );
     }
     await new Promise((r) => setTimeout(r, 200));

@@ -21,7 +21,7 @@ export async function waitForBisect(
     if (Date.now() > deadline) {
       throw new Error(
         `bisect ${id}: ${what} did not happen in ${timeoutMs} ms; last ${JSON.stringify(last).slice(0, 2000)}; ` +
-          `worker logs:\n${service.workers.map((w) => w.output.slice(-5000)).join('\n---\n')}`,
+          `worker logs:\n${service.workerLogs(5000)}`,
       );
     }
     await new Promise((r) => setTimeout(r, 100));

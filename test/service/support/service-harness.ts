@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningApi, startApi } from '@kbisect/api';
@@ -18,12 +18,30 @@ import { WorkerProcess } from './worker-process.js';
 export const RECORD_ORACLE = "grep -q 'RECORD_SIZE 65536' main.c";
 
 /**
+ * Locks for tests that kill a worker mid-step: its jobs move on to another worker within
+ * seconds (a 1.5 s lock, a stalled check every 0.75 s), not after the harness's 5 s.
+ */
+export const SHORT_LOCKS = { lockDurationMs: 1500, stalledIntervalMs: 750 } as const;
+
+export type HarnessOptions = Omit<
+  TestConfigOptions,
+  'redisUrl' | 'prefix' | 'cacheDir' | 'tokens'
+> & {
+  /** A Redis of the test's own (one it stops and starts); the shared one by default. */
+  redisUrl?: string;
+  /** Where mirrors and worktrees go (a small file system, say); under the work dir by default. */
+  cacheDir?: string;
+};
+
+/**
  * A kbisect service for one test file: a listening API in this process, real worker
  * processes started on demand, a generated C project to bisect, and its own key prefix in
  * the shared Redis. `close` stops everything and deletes every key and file it made.
  */
 export class ServiceHarness {
   readonly workers: WorkerProcess[] = [];
+  /** A directory outside every worktree where builds and oracles leave files for the test. */
+  readonly markers: string;
 
   private constructor(
     readonly work: string,
@@ -32,17 +50,12 @@ export class ServiceHarness {
     readonly configFile: string,
     readonly tokens: TestTokens,
     readonly api: RunningApi,
-  ) {}
+  ) {
+    this.markers = join(work, 'markers');
+    mkdirSync(this.markers);
+  }
 
-  static async start(
-    name: string,
-    options: Omit<TestConfigOptions, 'redisUrl' | 'prefix' | 'cacheDir' | 'tokens'> & {
-      /** A Redis of the test's own (one it stops and starts); the shared one by default. */
-      redisUrl?: string;
-      /** Where mirrors and worktrees go (a small file system, say); under the work dir by default. */
-      cacheDir?: string;
-    } = {},
-  ): Promise<ServiceHarness> {
+  static async start(name: string, options: HarnessOptions = {}): Promise<ServiceHarness> {
     const work = mkdtempSync(join(tmpdir(), `kbisect-${name}-`));
     const project = createLoopbackProject(join(work, 'repo'));
     const tokens = testTokens();
@@ -55,6 +68,20 @@ export class ServiceHarness {
     });
     const api = await startApi({ ...config, log: { level: 'warn' } });
     return new ServiceHarness(work, project, config, file, tokens, api);
+  }
+
+  /**
+   * A service for tests that kill worker processes mid-step and watch its commands from
+   * outside: short locks (SHORT_LOCKS), and no sandbox, so builds and oracles can write to
+   * `markers` (bwrap mounts the host read-only) and a killed worker's commands live on as
+   * they would unsandboxed (bwrap's --die-with-parent would end them on its own).
+   */
+  static startForWorkerKills(name: string, options: HarnessOptions = {}): Promise<ServiceHarness> {
+    return ServiceHarness.start(name, {
+      ...SHORT_LOCKS,
+      ...options,
+      sections: { ...options.sections, sandbox: { mode: 'none' } },
+    });
   }
 
   async startWorker(env: NodeJS.ProcessEnv = {}): Promise<WorkerProcess> {
@@ -121,12 +148,16 @@ export class ServiceHarness {
       if (!['queued', 'running'].includes(view.status)) return view;
       if (Date.now() > deadline) {
         throw new Error(
-          `bisect ${id} still ${view.status} after ${timeoutMs} ms; worker logs:\n` +
-            this.workers.map((w) => w.output.slice(-4000)).join('\n---\n'),
+          `bisect ${id} still ${view.status} after ${timeoutMs} ms; worker logs:\n${this.workerLogs()}`,
         );
       }
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  /** The last `chars` of each worker's output, for the message of a test that timed out. */
+  workerLogs(chars = 4000): string {
+    return this.workers.map((w) => w.output.slice(-chars)).join('\n---\n');
   }
 
   async close(): Promise<void> {
