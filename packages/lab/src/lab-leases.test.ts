@@ -218,6 +218,26 @@ describeWithRedis('lab leases in Redis', () => {
       expect(await leases.kernelOf('pool5-b')).toBeUndefined();
     });
 
+    it('takes the lab idle longest, not the one a commit just released between its samples', async () => {
+      const leases = new LabLeases(redis, { prefix, ttlMs: 5000 });
+      const pool = ['pool6-a', 'pool6-b', 'pool6-c'];
+      // Commit A's first sample ran on pool6-a; its next sample (leased by name) is on its way.
+      const sampleOfA = await leases.acquireFromPool('p6', pool, 'sample-0-of-a');
+      expect(sampleOfA.lab).toBe('pool6-a');
+      await sampleOfA.release();
+      // Commit B's first sample, in that gap, takes an idle lab and leaves pool6-a to A.
+      const sampleOfB = await leases.acquireFromPool('p6', pool, 'sample-0-of-b');
+      expect(sampleOfB.lab).toBe('pool6-b');
+      await sampleOfB.release();
+      const sampleOfC = await leases.acquireFromPool('p6', pool, 'sample-0-of-c');
+      expect(sampleOfC.lab).toBe('pool6-c');
+      await sampleOfC.release();
+      // All used once: the one released longest ago, pool6-a.
+      const next = await leases.acquireFromPool('p6', pool, 'sample-0-of-d');
+      expect(next.lab).toBe('pool6-a');
+      await next.release();
+    });
+
     it('stops waiting for a busy pool when the caller aborts', async () => {
       const leases = new LabLeases(redis, { prefix, ttlMs: 5000 });
       const held = await leases.acquireFromPool('p4', ['pool4-a'], 'worker-1');

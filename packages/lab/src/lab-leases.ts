@@ -81,6 +81,11 @@ export class LabLeases {
     return `${this.prefix}lab:${lab}:kernel`;
   }
 
+  /** When the lab was last released (ms since the epoch): a pool lease takes the idlest lab. */
+  private releasedKey(lab: string) {
+    return `${this.prefix}lab:${lab}:released`;
+  }
+
   async acquire(lab: string, holderName: string, options: AcquireOptions = {}): Promise<LabLease> {
     const holder = holderId(holderName);
     const key = this.leaseKey(lab);
@@ -98,9 +103,12 @@ export class LabLeases {
 
   /**
    * Leases any one lab of a pool: its labs are interchangeable, so the first free one that is
-   * not marked down is taken, those that run `options.kernel` already first, then in the
-   * order given. Waits like `acquire` while all that are up are busy; a pool whose labs are
-   * all marked down fails at once with each lab's reason. `lease.lab` says which lab it is.
+   * not marked down is taken, those that run `options.kernel` already first, then the one
+   * idle longest (never used first, then in the order given). Not the one just released: its
+   * holder's commit comes back for its next sample there (a commit's samples stay on one
+   * lab), and taking it would boot another kernel on it while idle labs wait. Waits like
+   * `acquire` while all that are up are busy; a pool whose labs are all marked down fails at
+   * once with each lab's reason. `lease.lab` says which lab it is.
    */
   async acquireFromPool(
     pool: string,
@@ -132,12 +140,20 @@ export class LabLeases {
     }
   }
 
-  /** The labs noted as running `kernel` first; the order is otherwise kept. */
+  /** The labs noted as running `kernel` first, then the others idle longest first. */
   private async warmFirst(labs: readonly string[], kernel?: string): Promise<string[]> {
-    if (kernel === undefined) return [...labs];
-    const running = await Promise.all(labs.map((lab) => this.kernelOf(lab)));
-    const warm = labs.filter((_, i) => running[i] === kernel);
-    return [...warm, ...labs.filter((_, i) => running[i] !== kernel)];
+    const [running, released] = await Promise.all([
+      Promise.all(labs.map((lab) => (kernel === undefined ? undefined : this.kernelOf(lab)))),
+      Promise.all(labs.map(async (lab) => Number(await this.redis.get(this.releasedKey(lab))))),
+    ]);
+    const order = labs.map((lab, i) => ({
+      lab,
+      warm: running[i] === kernel,
+      idleSince: released[i] ?? 0,
+    }));
+    // Array.prototype.sort is stable: labs never released keep the order given.
+    order.sort((a, b) => Number(b.warm) - Number(a.warm) || a.idleSince - b.idleSince);
+    return order.map(({ lab }) => lab);
   }
 
   private async trySet(lab: string, holder: string): Promise<boolean> {
@@ -170,7 +186,8 @@ export class LabLeases {
       release: async () => {
         clearInterval(timer);
         await this.redis.eval(CLEAR_IN_USE, 1, this.inUseKey(lab), holder);
-        await this.redis.eval(RELEASE, 1, key, holder);
+        const released = await this.redis.eval(RELEASE, 1, key, holder);
+        if (released === 1) await this.redis.set(this.releasedKey(lab), String(Date.now()));
       },
     };
   }
