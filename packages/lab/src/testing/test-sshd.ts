@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -20,7 +21,7 @@ export interface TestSshd {
   port: number;
   /** A lab config for this server (host key pinned, key of the test). */
   lab: LabConfig;
-  /** The file the gate writes when a command named kexec. */
+  /** The file the gate writes when a command named kexec (or, simulated, a kexec by path). */
   kexecAttempts: string;
   hostKeyFingerprint: string;
   stop(): Promise<void>;
@@ -51,7 +52,24 @@ async function listening(port: number): Promise<boolean> {
   });
 }
 
-export async function startTestSshd(name = 'test-lab'): Promise<TestSshd> {
+export interface TestSshdOptions {
+  /**
+   * Make the server a lab of its own that kbisect can boot kernels on, without any real kexec:
+   * it says its own boot id (`/proc/sys/kernel/random/boot_id` is read from its directory) and
+   * release (`uname -r`), keeps its uploads in its own directory (`/tmp/kbisect` is mapped
+   * there, so labs on one machine do not share files), and `kexec` is a stand-in script first
+   * on PATH: `-l` keeps the image, `-e` "boots" it after `bootSeconds`, that is makes it
+   * `$KBISECT_TEST_LAB/running-kernel` with a new boot id and, as release, the kbisect release
+   * (`X.Y.Z-kb-<sha>`) found in the image. Oracles read `$KBISECT_TEST_LAB`. A command naming
+   * kexec by a path (`/usr/sbin/kexec`) or through systemctl is still refused and recorded.
+   */
+  simulateKexec?: { bootSeconds: number };
+}
+
+export async function startTestSshd(
+  name = 'test-lab',
+  options: TestSshdOptions = {},
+): Promise<TestSshd> {
   const dir = mkdtempSync(join(tmpdir(), 'kbisect-sshd-'));
   const port = await freePort();
   const hostKey = join(dir, 'host_ed25519');
@@ -63,7 +81,9 @@ export async function startTestSshd(name = 'test-lab'): Promise<TestSshd> {
   const gate = join(dir, 'gate.sh');
   writeFileSync(
     gate,
-    `#!/bin/sh
+    options.simulateKexec
+      ? simulatedLabGate(dir, kexecAttempts, options.simulateKexec.bootSeconds)
+      : `#!/bin/sh
 case "$SSH_ORIGINAL_COMMAND" in
   *kexec*) echo "$SSH_ORIGINAL_COMMAND" >> '${kexecAttempts}'; echo 'test sshd: kexec refused' >&2; exit 99 ;;
 esac
@@ -137,4 +157,51 @@ exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The ForceCommand gate of a simulated lab (TestSshdOptions.simulateKexec), and the stand-ins
+ * it puts first on PATH. The real kexec is never reachable: commands that name it by a path
+ * or through systemctl are refused, and the bare name finds the stand-in.
+ */
+function simulatedLabGate(dir: string, kexecAttempts: string, bootSeconds: number): string {
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  mkdirSync(join(dir, 'remote'));
+  writeFileSync(join(dir, 'release'), '0.0.0-test-lab\n');
+  writeFileSync(join(dir, 'boot_id'), `${randomUUID()}\n`);
+  writeFileSync(
+    join(bin, 'kexec'),
+    `#!/bin/sh
+# Stand-in for kexec on a simulated lab: files in ${dir}, never a reboot.
+case "$1" in
+  -l) cp "$2" '${dir}/loaded' ;;
+  -e)
+    [ -f '${dir}/loaded' ] || { echo 'kexec: no kernel loaded' >&2; exit 1; }
+    release=$(grep -aoE '[0-9][0-9.]*-kb-[0-9a-f]{12}' '${dir}/loaded' | tail -n 1)
+    sleep ${bootSeconds}
+    mv '${dir}/loaded' '${dir}/running-kernel'
+    chmod +x '${dir}/running-kernel'
+    printf '%s\n' "\${release:-unknown}" > '${dir}/release'
+    cat /proc/sys/kernel/random/uuid > '${dir}/boot_id' ;;
+  *) echo "kexec stand-in: unsupported $*" >&2; exit 1 ;;
+esac
+`,
+    { mode: 0o755 },
+  );
+  writeFileSync(
+    join(bin, 'uname'),
+    `#!/bin/sh
+if [ "$1" = -r ]; then cat '${dir}/release'; else exec /bin/uname "$@"; fi
+`,
+    { mode: 0o755 },
+  );
+  return `#!/bin/sh
+cmd=$(printf '%s' "$SSH_ORIGINAL_COMMAND" | sed -e 's#/tmp/kbisect#${dir}/remote#g' -e 's#/proc/sys/kernel/random/boot_id#${dir}/boot_id#g')
+case "$cmd" in
+  */kexec*|*systemctl*) echo "$SSH_ORIGINAL_COMMAND" >> '${kexecAttempts}'; echo 'test sshd: kexec refused' >&2; exit 99 ;;
+esac
+export PATH='${bin}':"$PATH" KBISECT_TEST_LAB='${dir}'
+exec /bin/sh -c "$cmd"
+`;
 }
