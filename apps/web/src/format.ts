@@ -1,3 +1,5 @@
+import type { PValues } from './types.js';
+
 /** Twelve hex digits, as kernel developers quote commits. */
 export const shortSha = (sha: string | null | undefined): string => (sha ? sha.slice(0, 12) : '—');
 
@@ -39,5 +41,5 @@ export const repoName = (repo: string): string =>
     ?.replace(/\.git$/, '') || repo;
 
 /** The rank test's two one-sided p-values as a person reads them. */
-export const pValues = (p: { worseThanGood?: number; betterThanBad?: number }): string =>
+export const pValues = (p: PValues): string =>
   `p(worse than good) ${pValue(p.worseThanGood)}, p(better than bad) ${pValue(p.betterThanBad)}`;

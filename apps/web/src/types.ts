@@ -1,197 +1,51 @@
 /**
- * The API's JSON as the page reads it (docs/service.md, /docs/json): only the fields the page
- * shows. The page is a client like the CLI; it does not import the server's packages.
+ * The API's JSON as the page reads it (docs/service.md, /docs/json): the types of the schemas
+ * the API answers with (@kbisect/contracts) and of the evidence its journal holds
+ * (@kbisect/core), so the page cannot drift from them. Types only: the bundle holds nothing
+ * of the server's packages (esbuild drops `import type`). apps/web/tsconfig.json has Node's
+ * types for that alone: tsc checks the server files these types are declared in.
  */
-export type BisectStatus =
-  | 'queued'
-  | 'running'
-  | 'found'
-  | 'inconclusive'
-  | 'not-distinguishable'
-  | 'error'
-  | 'cancelled';
+import type {
+  BisectProgress,
+  BisectStatus,
+  CallerView,
+  ResolvedRangeSummary,
+} from '@kbisect/contracts';
+import type { DecisionEvidence, RankTestEvidence } from '@kbisect/core';
 
-export const BISECT_STATUSES: readonly BisectStatus[] = [
-  'queued',
-  'running',
-  'found',
-  'inconclusive',
-  'not-distinguishable',
-  'error',
-  'cancelled',
-];
+export type {
+  BisectStatus,
+  BisectSummary,
+  BisectView,
+  CommitDescription,
+  TestedCommit,
+  WatchRun,
+  WatchView,
+} from '@kbisect/contracts';
+export type { JournalEntry, Sample, Verdict } from '@kbisect/core';
+export type Progress = BisectProgress;
+export type RangeSummary = ResolvedRangeSummary;
+export type Caller = CallerView;
+/** The rank test's one-sided p-values, as its evidence holds them. */
+export type PValues = Pick<RankTestEvidence['pValues'], 'worseThanGood' | 'betterThanBad'>;
+
+/** The p-values of a decision, when the rank test made it. */
+export const pValuesOf = (decision: DecisionEvidence | undefined): PValues | undefined =>
+  decision?.method === 'rank-test' ? (decision as RankTestEvidence).pValues : undefined;
+
+/** A record, so that a status the contracts add or drop is a type error here. */
+const STATUS_FILTER: Record<BisectStatus, true> = {
+  queued: true,
+  running: true,
+  found: true,
+  inconclusive: true,
+  'not-distinguishable': true,
+  error: true,
+  cancelled: true,
+};
+
+/** Every status, in the order the list's filter offers them. */
+export const BISECT_STATUSES = Object.keys(STATUS_FILTER) as BisectStatus[];
 
 export const isTerminal = (status: BisectStatus): boolean =>
   status !== 'queued' && status !== 'running';
-
-export type Verdict = 'good' | 'bad' | 'skip';
-
-export interface Progress {
-  phase: string;
-  commit: string;
-  remaining: number;
-  stepsLeft: number;
-  /** The service's estimate of the time the bisect still takes (step events carry it). */
-  secondsLeft?: number;
-  at: string;
-}
-
-export interface RangeSummary {
-  bad: string;
-  goods: string[];
-  commits: number;
-  firstParent: boolean;
-}
-
-export interface BisectSummary {
-  id: string;
-  status: BisectStatus;
-  submittedBy: string;
-  repo: string;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  labels?: Record<string, string>;
-  range: RangeSummary;
-  progress?: Progress;
-  culprit?: string | null;
-}
-
-export interface Sample {
-  value?: number;
-  exitCode?: number;
-  seconds: number;
-  hang?: boolean;
-  detail?: Record<string, unknown>;
-}
-
-/** The rank test's one-sided p-values (RankTestEvidence of @kbisect/core). */
-export interface PValues {
-  /** The commit is worse than good: what a report quotes. */
-  worseThanGood?: number;
-  /** The commit is better than bad. */
-  betterThanBad?: number;
-}
-
-export interface Evidence {
-  build?: {
-    ok: boolean;
-    seconds: number;
-    logTail?: string;
-    timedOut?: boolean;
-    signature?: string;
-  };
-  samples?: Sample[];
-  decision?: {
-    method: string;
-    summary: string;
-    pValues?: PValues;
-    [key: string]: unknown;
-  };
-  skipReason?: string;
-  badReason?: string;
-  note?: string;
-  testSeconds?: number;
-}
-
-export interface JournalEntry {
-  commit: string;
-  verdict: Verdict;
-  source: 'oracle' | 'manual';
-  at?: string;
-  evidence?: Evidence;
-}
-
-export interface CommitDescription {
-  sha: string;
-  subject: string;
-  author: { name: string; email: string };
-  authorDate: string;
-  describe: string;
-}
-
-export interface Confirmation {
-  check: string;
-  passed: boolean;
-  [key: string]: unknown;
-}
-
-export interface ResultObject {
-  status: string;
-  culprit: string | null;
-  candidates: string[];
-  steps: number;
-  oracleRuns: number;
-  subject: string | null;
-  log: string;
-  reason?: string;
-  effect?: string;
-  warnings?: string[];
-  confirmations?: Confirmation[];
-  error?: string;
-  seconds?: { build: number; test: number; total: number };
-}
-
-export interface BisectView {
-  id: string;
-  status: BisectStatus;
-  spec: { repo: string; good: string | string[]; bad: string; labels?: Record<string, string> };
-  range: RangeSummary;
-  submittedBy: string;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  cancelRequested?: boolean;
-  progress?: Progress;
-  result?: ResultObject;
-  commits?: CommitDescription[];
-  /** The commit that fixed what the bisect found, when someone recorded it (kbisect fixed). */
-  fix?: {
-    commit: string;
-    subject: string;
-    describe: string;
-    by: string;
-    at: string;
-    note?: string;
-  };
-  journal: JournalEntry[];
-}
-
-export interface TestedCommit extends CommitDescription {
-  place: 'good' | 'range' | 'outside';
-}
-
-export interface Caller {
-  authenticated: boolean;
-  readsNeedToken: boolean;
-  name: string;
-  write: boolean;
-  admin: boolean;
-}
-
-export interface WatchView {
-  id: string;
-  spec: { repo: string; branch: string; cron: string; labels?: Record<string, string> };
-  createdBy: string;
-  createdAt: string;
-  nextRunAt?: string;
-  lastGood?: { runId: string; commit: string; at: string };
-}
-
-export interface WatchRun {
-  id: string;
-  watchId: string;
-  trigger: 'schedule' | 'manual';
-  status: 'running' | 'good' | 'regression' | 'build-failed' | 'oracle-failed' | 'error';
-  startedAt: string;
-  finishedAt?: string;
-  commit?: string;
-  subject?: string;
-  samples?: number[];
-  median?: number;
-  baseline?: { runId: string; commit: string; median: number };
-  changePercent?: number;
-  pValue?: number;
-  bisectId?: string;
-  message?: string;
-}

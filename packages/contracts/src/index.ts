@@ -69,6 +69,16 @@ export {
   kernelBuildOf,
 } from './spec-to-env.js';
 export {
+  BisectList,
+  BisectSummary,
+  BisectView,
+  JournalEntryView,
+  TestedCommit,
+  TestedCommits,
+} from './views/bisect-view.js';
+export { CallerView } from './views/caller-view.js';
+export { WatchView } from './views/watch-view.js';
+export {
   DEFAULT_REGRESSION,
   DEFAULT_WATCH_ALPHA,
   DEFAULT_WATCH_SAMPLES,

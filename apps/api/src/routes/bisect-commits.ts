@@ -1,30 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { TestedCommits } from '@kbisect/contracts';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { ApiContext } from '../context.js';
 import { NotFound } from '../errors/http-errors.js';
 import { rangeOf } from '../git/range-commits.js';
 import { BisectId, ErrorBody } from '../schemas/http.js';
-
-const TestedCommit = Type.Object({
-  sha: Type.String(),
-  subject: Type.String(),
-  author: Type.Object({ name: Type.String(), email: Type.String() }),
-  authorDate: Type.String(),
-  describe: Type.String(),
-  place: Type.Union([Type.Literal('good'), Type.Literal('range'), Type.Literal('outside')], {
-    description:
-      'a good endpoint, a commit of `bad ^good...` (the bad endpoint included), or neither ' +
-      '(a commit marked by hand that the range no longer holds)',
-  }),
-});
-
-const TestedCommits = Type.Object({
-  id: Type.String(),
-  commits: Type.Array(TestedCommit, {
-    description: 'every commit the journal names, oldest first (history order)',
-  }),
-});
 
 /**
  * `GET /v1/bisects/:id/tested-commits`: the commits a bisect tested, in history order, with

@@ -1,15 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { CallerView } from '@kbisect/contracts';
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
 import { ErrorBody } from '../schemas/http.js';
-
-const CallerView = Type.Object({
-  authenticated: Type.Boolean({ description: 'whether the request carried a configured token' }),
-  readsNeedToken: Type.Boolean({ description: 'whether reading bisects needs a token here' }),
-  name: Type.String({ description: "the token's name: the owner of what it submits" }),
-  write: Type.Boolean({ description: 'may submit, cancel and mark (its own bisects)' }),
-  admin: Type.Boolean({ description: "may cancel and mark anyone's bisects" }),
-});
 
 /**
  * `GET /v1/me`: who the presented token is and what it may do, so a client (the web page)

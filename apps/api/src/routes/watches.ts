@@ -9,9 +9,10 @@ import {
   specProblems,
   WatchBody,
   WatchPatch,
-  WatchRecord,
+  type WatchRecord,
   WatchRun,
   type WatchSpec,
+  WatchView,
 } from '@kbisect/contracts';
 import { webhookSecretFor } from '@kbisect/queue';
 import { getNextMillis } from 'bullmq';
@@ -39,15 +40,6 @@ const WatchId = Type.String({
   description: 'as returned by POST /v1/watches',
 });
 const IdParams = Type.Object({ id: WatchId });
-
-const WatchView = Type.Intersect([
-  WatchRecord,
-  Type.Object({
-    url: Type.String(),
-    /** When the scheduler will run it next (ISO time). */
-    nextRunAt: Type.Optional(Type.String()),
-  }),
-]);
 
 const newWatchId = () => `w${randomBytes(6).toString('hex')}`;
 

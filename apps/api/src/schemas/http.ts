@@ -1,9 +1,9 @@
 import {
-  BisectProgress,
-  BisectRecord,
+  BisectList,
   BisectStatus,
+  BisectView,
   CommitDescription,
-  ResolvedRangeSummary,
+  JournalEntryView,
   ResultObject,
 } from '@kbisect/contracts';
 import { Type } from 'typebox';
@@ -31,53 +31,6 @@ export const Created = Type.Object({
   status: BisectStatus,
 });
 
-/** One verdict of the journal: commit, verdict, who decided, and the evidence. */
-export const JournalEntryView = Type.Object(
-  {
-    commit: Type.String(),
-    verdict: Type.Union([Type.Literal('good'), Type.Literal('bad'), Type.Literal('skip')]),
-    source: Type.Union([Type.Literal('oracle'), Type.Literal('manual')]),
-    at: Type.Optional(Type.String()),
-    evidence: Type.Optional(
-      Type.Unknown({ description: 'build, samples with timings, decision, skip reason' }),
-    ),
-    round: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        description:
-          "several commits tested at once: the index of the round's first entry; a round's entries were recorded together in a fixed order",
-      }),
-    ),
-  },
-  { additionalProperties: true },
-);
-
-export const BisectView = Type.Object({
-  ...BisectRecord.properties,
-  url: Type.String(),
-  journal: Type.Array(JournalEntryView),
-});
-
-export const BisectSummary = Type.Object({
-  id: Type.String(),
-  url: Type.String(),
-  status: BisectStatus,
-  submittedBy: Type.String({ description: 'the owner: the name of the token that submitted it' }),
-  repo: Type.String({ description: 'the repository, as the spec names it' }),
-  createdAt: Type.String(),
-  startedAt: Type.Optional(Type.String({ description: 'when a worker took it' })),
-  finishedAt: Type.Optional(Type.String()),
-  labels: Type.Optional(Type.Record(Type.String(), Type.String())),
-  range: ResolvedRangeSummary,
-  progress: Type.Optional(BisectProgress),
-  culprit: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-});
-
-export const BisectList = Type.Object({
-  bisects: Type.Array(BisectSummary),
-  next: Type.Optional(Type.String({ description: 'pass as ?cursor= for the next page' })),
-});
-
 export const ManualVerdict = Type.Object(
   {
     commit: Type.String({ minLength: 1, maxLength: 256, description: 'a sha or ref in the range' }),
@@ -92,7 +45,7 @@ export const VerdictRecorded = Type.Object({
   entry: JournalEntryView,
 });
 
-export { CommitDescription, ResultObject };
+export { BisectList, BisectView, CommitDescription, ResultObject };
 
 /** One POST of one webhook delivery (`DeliveryAttempt` of @kbisect/notify). */
 export const DeliveryAttemptView = Type.Object({

@@ -1,4 +1,11 @@
-import type { JournalEntry, PValues, Sample, TestedCommit, Verdict } from '../types.js';
+import {
+  type JournalEntry,
+  type PValues,
+  pValuesOf,
+  type Sample,
+  type TestedCommit,
+  type Verdict,
+} from '../types.js';
 
 /** One tested commit as the samples chart shows it: a column in history order. */
 export interface Column {
@@ -43,7 +50,7 @@ export function columnsOf(
     if (!last) return [];
     const failure = entries.map(failureOf).find((f) => f !== undefined);
     const pValues = entries
-      .map((e) => e.evidence?.decision?.pValues)
+      .map((e) => pValuesOf(e.evidence?.decision))
       .filter((p) => p !== undefined)
       .at(-1);
     return [

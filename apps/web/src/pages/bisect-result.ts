@@ -81,7 +81,7 @@ export function bisectResult(view: BisectView): HTMLElement | null {
                 { 'data-passed': String(c.passed) },
                 h('span', { class: c.passed ? 'ok' : 'error' }, c.passed ? '✓ ' : '✗ '),
                 c.check,
-                typeof c.detail === 'string' ? ` — ${c.detail}` : '',
+                c.note ? ` — ${c.note}` : '',
               ),
             ),
           ),

@@ -1,7 +1,7 @@
 import { failureOf } from '../charts/columns.js';
 import { h } from '../dom.js';
 import { duration, measure, pValues, shortSha } from '../format.js';
-import type { JournalEntry, Sample, Verdict } from '../types.js';
+import { type JournalEntry, pValuesOf, type Sample, type Verdict } from '../types.js';
 
 export interface EvidenceOptions {
   subject: string;
@@ -48,6 +48,7 @@ export function stepEvidence(
 function entryEvidence(entry: JournalEntry, index: number, count: number): HTMLElement {
   const ev = entry.evidence ?? {};
   const failure = failureOf(entry);
+  const p = pValuesOf(ev.decision);
   const [bootFirst, ...consoleLines] = (ev.note ?? '').split('\n');
   return h(
     'section',
@@ -62,12 +63,7 @@ function entryEvidence(entry: JournalEntry, index: number, count: number): HTMLE
       ev.badReason ? ` — bad: ${ev.badReason}` : '',
     ),
     ev.decision
-      ? h(
-          'p',
-          {},
-          `${ev.decision.method}: ${ev.decision.summary}`,
-          ev.decision.pValues ? ` (${pValues(ev.decision.pValues)})` : '',
-        )
+      ? h('p', {}, `${ev.decision.method}: ${ev.decision.summary}`, p ? ` (${pValues(p)})` : '')
       : null,
     ev.build
       ? h(

@@ -1,43 +1,20 @@
 import type {
   BisectBody,
   BisectFix,
-  BisectRecord,
   BisectStatus,
+  BisectSummary,
+  BisectView,
   WatchBody,
-  WatchRecord,
   WatchRun,
+  WatchView,
 } from '@kbisect/contracts';
 import type { JournalEntry } from '@kbisect/core';
 import { ApiRequestFailed, ServerUnreachable } from './errors.js';
-
-/** `GET /v1/bisects/:id`: the record, its journal and its URL. */
-export interface BisectView extends BisectRecord {
-  url: string;
-  journal: JournalEntry[];
-}
 
 export interface Created {
   id: string;
   url: string;
   status: BisectStatus;
-}
-
-export interface BisectSummary {
-  id: string;
-  url: string;
-  status: BisectStatus;
-  createdAt: string;
-  finishedAt?: string;
-  labels?: Record<string, string>;
-  range: BisectRecord['range'];
-  progress?: BisectRecord['progress'];
-  culprit?: string | null;
-}
-
-/** `GET /v1/watches/:id`: the record, its URL and its next scheduled run. */
-export interface WatchView extends WatchRecord {
-  url: string;
-  nextRunAt?: string;
 }
 
 export interface ListQuery {

@@ -1,3 +1,4 @@
+import type { BisectView } from '@kbisect/contracts';
 import {
   EXIT,
   errorResultObject,
@@ -6,7 +7,7 @@ import {
   type ResultObject,
 } from '@kbisect/contracts';
 import { type CiReportFiles, writeCiReports } from '@kbisect/report';
-import type { ApiClient, BisectView } from '../client/api-client.js';
+import type { ApiClient } from '../client/api-client.js';
 import { followEvents } from '../client/follow-events.js';
 import { progressText } from '../render/progress-printer.js';
 import { serviceReport } from '../render/service-report.js';

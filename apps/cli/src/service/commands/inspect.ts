@@ -1,5 +1,6 @@
+import type { BisectSummary, BisectView } from '@kbisect/contracts';
 import { formatDuration } from '@kbisect/core';
-import type { ApiClient, BisectSummary, BisectView } from '../client/api-client.js';
+import type { ApiClient } from '../client/api-client.js';
 import { serviceReport } from '../render/service-report.js';
 import { followToEnd } from './follow-to-end.js';
 

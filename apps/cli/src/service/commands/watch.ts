@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { WatchBody, WatchRun } from '@kbisect/contracts';
+import type { WatchBody, WatchRun, WatchView } from '@kbisect/contracts';
 import { RECOMMENDED_CALIBRATION_SAMPLES } from '@kbisect/core';
 import { type Command, Option } from 'commander';
 import { SPLICE_MEASURE_HELP } from '../../commands/bisect-options.js';
@@ -12,7 +12,7 @@ import {
   type RunOptions,
 } from '../../commands/run-options.js';
 import { UsageError } from '../../usage-error.js';
-import type { ApiClient, WatchView } from '../client/api-client.js';
+import type { ApiClient } from '../client/api-client.js';
 import { addClientOptions, type ClientFlags, clientFrom, collectLabel } from '../service-flags.js';
 
 type Action = <A extends unknown[]>(

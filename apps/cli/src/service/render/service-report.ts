@@ -1,7 +1,7 @@
+import type { BisectView } from '@kbisect/contracts';
 import type { BisectOutcome } from '@kbisect/core';
 import type { CommitInfo } from '@kbisect/git';
 import { humanReport } from '../../report/human-report.js';
-import type { BisectView } from '../client/api-client.js';
 
 /**
  * The report of a finished bisect, as `kbisect run` prints it, rebuilt from what the API
