@@ -22,12 +22,43 @@ export function addBisectOptions(
   repoHelp: string,
   { recipes = false }: { recipes?: boolean } = {},
 ): Command {
+  const range = command
+    .requiredOption('--repo <path|url>', repoHelp)
+    .requiredOption('--good <ref>', 'a known good commit (repeatable)', collect)
+    .requiredOption('--bad <ref>', 'a known bad commit');
+  const measured = addMeasureOptions(range, {
+    recipes,
+    alphaHelp: 'significance level of the calibration rank test (default 0.01)',
+  })
+    .option(
+      '--boot-failure <skip|bad>',
+      'a kernel that does not boot on the lab: skip the commit (default), or count it bad to ' +
+        'bisect the boot failure itself (start --lab only: run boots no kernel)',
+    )
+    .option(
+      '--parallel-tests <n>',
+      'test n commits at once, in about log_(n+1) N rounds: on this machine (run, or start ' +
+        '--lab local) only when the oracle may run side by side (default 1); with --lab pool:NAME ' +
+        'at most n of its labs, one commit per lab (default: every lab that is up)',
+    );
+  return addWalkOptions(measured)
+    .option('--junit <file>', 'also write the result as JUnit XML, for the CI test report')
+    .option('--markdown <file>', 'also write the result as Markdown, for a CI summary');
+}
+
+/**
+ * How each commit is built, measured and judged: the options of a bisect that a watch takes
+ * too (`kbisect watch add`), for its nightly runs and the bisects they start. Without
+ * `recipes` the oracle is required; with it, `--recipe` may name the service's instead.
+ * `alphaHelp`: what the significance level decides where the options are used.
+ */
+export function addMeasureOptions(
+  command: Command,
+  { recipes, alphaHelp }: { recipes: boolean; alphaHelp: string },
+): Command {
   const oracleHelp =
     "command:'CMD' (git bisect run exit codes), metric:'CMD' (prints a number) or splice-loopback[:ARGS]";
   const base = command
-    .requiredOption('--repo <path|url>', repoHelp)
-    .requiredOption('--good <ref>', 'a known good commit (repeatable)', collect)
-    .requiredOption('--bad <ref>', 'a known bad commit')
     .option('--build <cmd>', 'build command run in each worktree; non-zero exit skips the commit')
     .option(
       '--build-timeout <seconds>',
@@ -73,24 +104,16 @@ export function addBisectOptions(
       '--calibration-samples <n>',
       `oracle runs on each endpoint to calibrate good and bad, at most: calibration stops at the first of the looks at 6, 12, 24... that tells them apart (default ${RECOMMENDED_CALIBRATION_SAMPLES})`,
     )
-    .option('--alpha <p>', 'significance level of the calibration rank test (default 0.01)')
+    .option('--alpha <p>', alphaHelp)
     .option(
       '--min-effect <fraction>',
       'smallest relative difference between good and bad that counts, whatever the noise (default 0.02)',
-    )
-    .option(
-      '--boot-failure <skip|bad>',
-      'a kernel that does not boot on the lab: skip the commit (default), or count it bad to ' +
-        'bisect the boot failure itself (start --lab only: run boots no kernel)',
-    )
-    .option(
-      '--parallel-tests <n>',
-      'test n commits at once, in about log_(n+1) N rounds: on this machine (run, or start ' +
-        '--lab local) only when the oracle may run side by side (default 1); with --lab pool:NAME ' +
-        'at most n of its labs, one commit per lab (default: every lab that is up)',
-    )
+    );
+}
+
+/** How the bisect walks the range and ends: a watch's bisects take them too. */
+export function addWalkOptions(command: Command): Command {
+  return command
     .option('--first-parent', 'follow only the first parent of merges')
-    .option('--no-confirm', 'name the culprit without re-testing it, its parent and its revert')
-    .option('--junit <file>', 'also write the result as JUnit XML, for the CI test report')
-    .option('--markdown <file>', 'also write the result as Markdown, for a CI summary');
+    .option('--no-confirm', 'name the culprit without re-testing it, its parent and its revert');
 }

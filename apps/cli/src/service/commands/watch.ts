@@ -1,9 +1,13 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { WatchBody, WatchRun, WatchView } from '@kbisect/contracts';
-import { RECOMMENDED_CALIBRATION_SAMPLES } from '@kbisect/core';
-import { type Command, Option } from 'commander';
-import { SPLICE_MEASURE_HELP } from '../../commands/bisect-options.js';
+import {
+  DEFAULT_WATCH_ALPHA,
+  type WatchBody,
+  type WatchRun,
+  type WatchView,
+} from '@kbisect/contracts';
+import type { Command } from 'commander';
+import { addMeasureOptions, addWalkOptions } from '../../commands/bisect-options.js';
 import {
   decisionOf,
   oracleAndDecisionOf,
@@ -43,37 +47,20 @@ export function registerWatchCommands(program: Command, action: Action): void {
     .command('watch')
     .description('watch a branch in the service: measure it on a schedule, bisect regressions');
 
+  const add = watch
+    .command('add')
+    .description('measure a branch on a cron schedule; a regression starts a bisect')
+    .requiredOption('--repo <path|url>', 'git repository (a URL, or a path on the server host)')
+    .requiredOption('--branch <name>', 'the branch measured')
+    .requiredOption('--cron <expr>', 'cron expression, e.g. "0 2 * * *" (6 fields: seconds)')
+    .option('--tz <zone>', 'time zone of the cron expression (default UTC)');
   addClientOptions(
-    watch
-      .command('add')
-      .description('measure a branch on a cron schedule; a regression starts a bisect')
-      .requiredOption('--repo <path|url>', 'git repository (a URL, or a path on the server host)')
-      .requiredOption('--branch <name>', 'the branch measured')
-      .requiredOption('--cron <expr>', 'cron expression, e.g. "0 2 * * *" (6 fields: seconds)')
-      .option('--tz <zone>', 'time zone of the cron expression (default UTC)')
-      .option('--build <cmd>', 'build command run in the worktree')
-      .option('--build-timeout <seconds>', 'kill a longer build', '3600')
-      .option('--ccache <auto|on|off>', "ccache in front of the build's CC and CXX (default auto)")
-      .option(
-        '--oracle <spec>',
-        "command:'CMD', metric:'CMD' (prints a number) or splice-loopback[:ARGS]; or --recipe",
-      )
-      .option('--recipe <name>', 'a recipe of the service config: its build and oracle')
-      .option('--oracle-timeout <seconds>', 'a single oracle run longer than this fails', '600')
-      .option('--splice-measure <rate|stalls>', SPLICE_MEASURE_HELP)
-      .addOption(new Option('--higher-is-better', 'the metric is a throughput (default)'))
-      .addOption(new Option('--lower-is-better', 'the metric is a latency or a duration'))
-      .option('--threshold <x>', 'metric: a fixed good/bad boundary for the bisect')
-      .option('--samples <n>', 'oracle runs per commit to start with, in the bisect')
-      .option('--max-samples <n>', 'oracle runs per commit at most, in the bisect')
-      .option(
-        '--calibration-samples <n>',
-        `bisect calibration runs per endpoint (default ${RECOMMENDED_CALIBRATION_SAMPLES})`,
-      )
-      .option('--alpha <p>', 'significance level of the rank tests')
-      .option('--min-effect <fraction>', 'smallest relative difference that counts, in the bisect')
-      .option('--first-parent', 'follow only the first parent of merges')
-      .option('--no-confirm', 'name the culprit without re-testing it')
+    addWalkOptions(
+      addMeasureOptions(add, {
+        recipes: true,
+        alphaHelp: `significance level of the nightly comparison (default ${DEFAULT_WATCH_ALPHA}) and of the bisect's calibration`,
+      }),
+    )
       .option('--run-samples <n>', 'oracle runs on the tip per night (default 5)')
       .option('--max-drop <percent>', 'regression: median worse by more than this (default 5)')
       .option('--lab <name>', 'local (default), a lab name, or pool:NAME')
