@@ -349,6 +349,9 @@ describe('the mbox dry run', () => {
       expect(fromMbox.text).toBe(queued.text);
       expect(fromMbox.text).toContain(`commit: ${dry.project.culprit}`);
       expect(fromMbox.text).toContain('| Reported-by: kbisect <kbisect@kbisect.invalid>');
+      // No api.publicUrl, and api.port 0: the links name the address the API got.
+      expect(dry.api.url).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
+      expect(fromMbox.text).toContain(`| Closes: ${dry.api.url}/v1/bisects/${id}\n`);
     } finally {
       await queue.close();
       redis.disconnect();

@@ -85,8 +85,10 @@ export async function startApi(
   config: ServiceConfig,
   options: StartApiOptions = {},
 ): Promise<RunningApi> {
-  const { app } = await openApi(config, options);
+  const { app, context } = await openApi(config, options);
   const url = await app.listen({ host: config.api.host, port: config.api.port });
+  // Workers link to the service in mails and webhook bodies: where it is, port 0 or not.
+  await context.stores.links.listening(url);
   app.log.info(
     { url, redis: redactUrl(config.redis.url), prefix: config.redis.prefix },
     'API listening',

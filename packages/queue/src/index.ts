@@ -57,6 +57,7 @@ export { bodyHash, type ClaimOutcome, IdempotencyKeys } from './store/idempotenc
 export { JournalStore } from './store/journal-store.js';
 export { LabTestHosts } from './store/lab-test-hosts.js';
 export { ownerEnded, ownerWithdrawn } from './store/owner-withdrawn.js';
+export { bisectLink, linkBase, ServiceLinks, watchLink } from './store/service-links.js';
 export {
   STEP_BUCKETS,
   type StepHistogram,

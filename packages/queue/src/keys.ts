@@ -24,6 +24,8 @@ export interface Keys {
   artifact(sha256: string): string;
   /** Sorted set: hosts whose workers consume a `lab-test.host.<host>` queue, by start time (ms). */
   labTestHosts: string;
+  /** String: the address the API listens at, for links made outside a request. */
+  apiAddress: string;
 }
 
 export function keys(prefix: string): Keys {
@@ -39,5 +41,6 @@ export function keys(prefix: string): Keys {
     stepMetrics: `${prefix}:metrics:steps`,
     artifact: (sha256) => `${prefix}:artifact:${sha256}`,
     labTestHosts: `${prefix}:lab-test-hosts`,
+    apiAddress: `${prefix}:api:address`,
   };
 }

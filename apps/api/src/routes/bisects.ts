@@ -10,7 +10,7 @@ import {
 import { type JournalEntry, toBisectLog } from '@kbisect/core';
 import { RepositoryRefused } from '@kbisect/git';
 import { DeliveryLog } from '@kbisect/notify';
-import { BisectRefused, createBisect, finishBisect } from '@kbisect/queue';
+import { BisectRefused, bisectLink, createBisect, finishBisect, linkBase } from '@kbisect/queue';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { admit, checkBisectOwner as checkOwnerOfBisect } from '../auth/policy.js';
@@ -77,7 +77,7 @@ export async function bisectRoutes(root: FastifyInstance, ctx: ApiContext): Prom
   const starter = { stores, queues, repositories, config: ctx.config, labs };
 
   const urlOf = (request: FastifyRequest, id: string) =>
-    `${ctx.config.api.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`}/v1/bisects/${id}`;
+    bisectLink(linkBase(ctx.config.api, `${request.protocol}://${request.host}`), id);
 
   const load = async (id: string): Promise<BisectRecord> => {
     const record = await stores.bisects.get(id);

@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { BisectRecord } from '@kbisect/contracts';
+import { bisectLink, linkBase } from '@kbisect/queue';
 import { type BisectReportInput, junitReport, markdownReport, textReport } from '@kbisect/report';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -48,12 +49,10 @@ export async function reportRoutes(root: FastifyInstance, ctx: ApiContext): Prom
       );
     }
     const journal = await ctx.stores.journals.read(record.id);
-    const base =
-      ctx.config.api.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`;
     return {
       result: { ...record.result, journal },
       commits: record.commits ?? [],
-      url: `${base}/v1/bisects/${record.id}`,
+      url: bisectLink(linkBase(ctx.config.api, `${request.protocol}://${request.host}`), record.id),
       ...(record.fix ? { fix: record.fix } : {}),
     };
   };

@@ -14,7 +14,7 @@ import {
   type WatchSpec,
   WatchView,
 } from '@kbisect/contracts';
-import { webhookSecretFor } from '@kbisect/queue';
+import { linkBase, watchLink, webhookSecretFor } from '@kbisect/queue';
 import { getNextMillis } from 'bullmq';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -88,7 +88,7 @@ export async function watchRoutes(root: FastifyInstance, ctx: ApiContext): Promi
   const labs = await loadServiceLabs(ctx.config);
 
   const urlOf = (request: FastifyRequest, id: string) =>
-    `${ctx.config.api.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`}/v1/watches/${id}`;
+    watchLink(linkBase(ctx.config.api, `${request.protocol}://${request.host}`), id);
 
   const load = async (id: string): Promise<WatchRecord> => {
     const record = await stores.watches.get(id);

@@ -58,7 +58,7 @@ export async function finishBisect(
         result: final,
         commits: commits ?? record.commits ?? [],
         journal: await stores.journals.read(id),
-        url: stores.webhooks.bisectUrl(id),
+        url: await stores.links.bisect(id),
         ...(maintainers ? { maintainers } : {}),
       });
       if (deliveryIds.length) log.info({ deliveryIds }, `${deliveryIds.length} mail(s) queued`);

@@ -11,8 +11,8 @@ export interface FinishedBisect {
   result: ResultObject;
   commits: readonly CommitDescription[];
   journal: readonly JournalEntry[];
-  /** Where the bisect is read: the mail's Closes: tag. */
-  url: string;
+  /** Where the bisect is read, when known (ServiceLinks): the mail's Closes: tag. */
+  url?: string | undefined;
   /** Extra Cc of the culprit's mail: get_maintainer.pl's answer, when asked for. */
   maintainers?: readonly Mailbox[];
 }
@@ -39,7 +39,7 @@ export class BisectMails {
     const input: BisectReportInput = {
       result: { ...bisect.result, journal: [...bisect.journal] },
       commits: bisect.commits,
-      url: bisect.url,
+      ...(bisect.url ? { url: bisect.url } : {}),
       reportedBy: mail.reportedBy ?? mail.from,
     };
     const text = textReport(input);

@@ -3,6 +3,7 @@ import type { ServiceConfig } from '@kbisect/config';
 import type { ResultObject } from '@kbisect/contracts';
 import { WebhookNotifier } from '@kbisect/notify';
 import type { Redis } from 'ioredis';
+import type { ServiceLinks } from '../store/service-links.js';
 
 /** The logging a lifecycle step needs; a pino logger fits. */
 export interface LifecycleLog {
@@ -36,14 +37,8 @@ export class BisectWebhooks {
   constructor(
     private readonly redis: Redis,
     private readonly config: ServiceConfig,
+    private readonly links: ServiceLinks,
   ) {}
-
-  /** The URL a bisect is read at, for the payload: `api.publicUrl`, else the API's address. */
-  bisectUrl(id: string): string {
-    const { api } = this.config;
-    const base = api.publicUrl?.replace(/\/+$/, '') ?? `http://${api.host}:${api.port}`;
-    return `${base}/v1/bisects/${id}`;
-  }
 
   /** Queues the delivery; resolves with its id. */
   async finished(
@@ -58,10 +53,11 @@ export class BisectWebhooks {
       attempts: this.config.webhooks.attempts,
       backoffMs: this.config.webhooks.backoffMs,
     });
+    const url = await this.links.bisect(bisectId);
     return this.#notifier.notify({
       event: 'bisect.finished',
       bisectId,
-      payload: { status, url: this.bisectUrl(bisectId), result },
+      payload: { status, ...(url ? { url } : {}), result },
       targets: [{ id: webhookTargetId(webhook), url: webhook }],
     });
   }

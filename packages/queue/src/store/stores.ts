@@ -12,6 +12,7 @@ import { EventStream } from './event-stream.js';
 import { IdempotencyKeys } from './idempotency.js';
 import { JournalStore } from './journal-store.js';
 import { LabTestHosts } from './lab-test-hosts.js';
+import { ServiceLinks } from './service-links.js';
 import { StepMetrics } from './step-metrics.js';
 
 /** Everything the service keeps in Redis besides BullMQ's own queues. */
@@ -34,10 +35,13 @@ export interface Stores {
   artifacts: ArtifactStore;
   /** The worker hosts, whose `lab-test.host.<host>` queues the API shows. */
   labTestHosts: LabTestHosts;
+  /** Links to the service in mails and webhook bodies. */
+  links: ServiceLinks;
 }
 
 export function createStores(redis: Redis, config: ServiceConfig): Stores {
   const k = keys(config.redis.prefix);
+  const links = new ServiceLinks(redis, k, config.api);
   return {
     keys: k,
     bisects: new BisectStore(redis, k),
@@ -48,9 +52,10 @@ export function createStores(redis: Redis, config: ServiceConfig): Stores {
     stepMetrics: new StepMetrics(redis, k),
     watches: new WatchStore(redis, config.redis.prefix),
     watchRuns: new WatchRunLease(redis, config.redis.prefix),
-    webhooks: new BisectWebhooks(redis, config),
+    webhooks: new BisectWebhooks(redis, config, links),
     mails: new BisectMails(redis, config),
     artifacts: new ArtifactStore(redis, k, config.artifacts),
     labTestHosts: new LabTestHosts(redis, k),
+    links,
   };
 }
