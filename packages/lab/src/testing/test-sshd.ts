@@ -60,8 +60,9 @@ export interface TestSshdOptions {
    * there, so labs on one machine do not share files), and `kexec` is a stand-in script first
    * on PATH: `-l` keeps the image, `-e` "boots" it after `bootSeconds`, that is makes it
    * `$KBISECT_TEST_LAB/running-kernel` with a new boot id and, as release, the kbisect release
-   * (`X.Y.Z-kb-<sha>`) found in the image. Oracles read `$KBISECT_TEST_LAB`. A command naming
-   * kexec by a path (`/usr/sbin/kexec`) or through systemctl is still refused and recorded.
+   * (`X.Y.Z-kb-<sha>`) found in the image. Oracles read `$KBISECT_TEST_LAB`. Only the two
+   * kexec commands deployKernel sends reach the stand-in; any other command naming kexec, any
+   * path to it, systemctl or sudo (whose PATH would find the real one) is refused and recorded.
    */
   simulateKexec?: { bootSeconds: number };
 }
@@ -161,8 +162,8 @@ exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"
 
 /**
  * The ForceCommand gate of a simulated lab (TestSshdOptions.simulateKexec), and the stand-ins
- * it puts first on PATH. The real kexec is never reachable: commands that name it by a path
- * or through systemctl are refused, and the bare name finds the stand-in.
+ * it puts first on PATH. The real kexec is never reachable: the gate lets through only the
+ * two kexec commands of deployKernel, whose bare `kexec` finds the stand-in.
  */
 function simulatedLabGate(dir: string, kexecAttempts: string, bootSeconds: number): string {
   const bin = join(dir, 'bin');
@@ -197,9 +198,17 @@ if [ "$1" = -r ]; then cat '${dir}/release'; else exec /bin/uname "$@"; fi
     { mode: 0o755 },
   );
   return `#!/bin/sh
-cmd=$(printf '%s' "$SSH_ORIGINAL_COMMAND" | sed -e 's#/tmp/kbisect#${dir}/remote#g' -e 's#/proc/sys/kernel/random/boot_id#${dir}/boot_id#g')
+cmd=$(printf '%s' "$SSH_ORIGINAL_COMMAND" | sed -e 's#/tmp/kbisect\\([^A-Za-z0-9_.-]\\|$\\)#${dir}/remote\\1#g' -e 's#/proc/sys/kernel/random/boot_id#${dir}/boot_id#g')
+refuse() { echo "$SSH_ORIGINAL_COMMAND" >> '${kexecAttempts}'; echo 'test sshd: kexec refused' >&2; exit 99; }
+nl='
+'
 case "$cmd" in
-  */kexec*|*systemctl*) echo "$SSH_ORIGINAL_COMMAND" >> '${kexecAttempts}'; echo 'test sshd: kexec refused' >&2; exit 99 ;;
+  */kexec*|*systemctl*|*sudo*|*"$nl"*kexec*|*kexec*"$nl"*) refuse ;;
+  # The two commands deployKernel sends, and nothing else naming kexec: they find the stand-in.
+  "setsid sh -c 'sleep 0.5; kexec -e' </dev/null >/dev/null 2>&1 &") ;;
+  'kexec -l '*[';&|$\`<>()']*) refuse ;;
+  'kexec -l '*) ;;
+  *kexec*) refuse ;;
 esac
 export PATH='${bin}':"$PATH" KBISECT_TEST_LAB='${dir}'
 exec /bin/sh -c "$cmd"
