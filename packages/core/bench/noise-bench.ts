@@ -1,19 +1,17 @@
 import type { DecisionPolicy } from '../src/decision.js';
-import { type Baselines, RECOMMENDED_CALIBRATION_SAMPLES } from '../src/stats/calibrate.js';
-import { planCalibration } from '../src/stats/calibration-plan.js';
+import { statisticalCalibration } from '../src/driver/statistical-calibration.js';
+import { RECOMMENDED_CALIBRATION_SAMPLES } from '../src/stats/calibrate.js';
 import { median } from '../src/stats/descriptive.js';
 import { NotDistinguishable } from '../src/stats/errors.js';
-import {
-  baselinesSuffice,
-  type StatisticalPolicyOptions,
-  statisticalPolicy,
-} from '../src/stats/statistical-policy.js';
+import { NEAR_BASELINES_RUNS_FACTOR } from '../src/stats/rank-test-power.js';
+import type { StatisticalPolicyOptions } from '../src/stats/statistical-policy.js';
 import { thresholdPolicy } from '../src/stats/threshold-policy.js';
 import { sampleValues } from '../src/stats/values.js';
 import { makeHistory } from './history.js';
 import type { NoiseModel } from './oracle-model.js';
 import { Prng } from './prng.js';
 import {
+  type BisectRun,
   type CalibrationRuns,
   measureEndpoints,
   type NextStepFn,
@@ -42,9 +40,9 @@ export const EFFECT_BUCKETS: Bucket[] = [
 
 /**
  * A quiet machine's small regressions, what 0-day/LKP reports most: 3-10% on a metric that
- * varies by 1-3%. Where the effect is at least 1.5x the CV they are a target; the last cell,
- * where the effect may be no larger than the CV, shows what happens when one run says
- * little: refusals and unclear commits, never a wrong culprit.
+ * varies by 1-3%. All are a target, the last cell too, where the effect may be no larger
+ * than the CV and one run says little: there the calibration and each commit take more runs
+ * (`commitRunCap`, `baselinesPowerful`), not a guess.
  */
 export const QUIET_CELLS: readonly { cv: Bucket; effect: Bucket }[] = [
   { cv: { label: 'CV 1-2%', lo: 0.01, hi: 0.02 }, effect: { label: '3-5%', lo: 0.03, hi: 0.05 } },
@@ -64,6 +62,11 @@ export interface Tally {
   wrongCaught: number;
   runs: number;
   steps: number;
+  /**
+   * Why the bisects that did not name the culprit failed, counted by reason (a refusal's
+   * check, "only skipped commits left", a re-test that did not agree): what to fix first.
+   */
+  failures: Record<string, number>;
 }
 
 export interface CellResult {
@@ -104,6 +107,7 @@ const emptyTally = (): Tally => ({
   wrongCaught: 0,
   runs: 0,
   steps: 0,
+  failures: {},
 });
 
 /**
@@ -134,8 +138,13 @@ export function runCell(nextStep: NextStepFn, index: number, options: CellOption
     const size = Math.round(100 * 100 ** rng.next());
     const history = makeHistory(rng, { size, branchRate: 0.02, buildFailureRate: 0.05 });
     // Up to the cap, drawn in order: a calibration that stops at a look uses the first runs.
-    const endpoints = measureEndpoints(new Prng(`${seed}/calibrate`), model, calibrationSamples);
-    const { baselines, calibration } = calibrateAsTheDriverDoes(
+    const endpoints = measureEndpoints(
+      new Prng(`${seed}/calibrate`),
+      model,
+      calibrationSamples,
+      NEAR_BASELINES_RUNS_FACTOR * calibrationSamples,
+    );
+    const { policy, calibration, refusal } = calibrateAsTheDriverDoes(
       endpoints,
       calibrationSamples,
       options.policy,
@@ -146,12 +155,12 @@ export function runCell(nextStep: NextStepFn, index: number, options: CellOption
         median(sampleValues(calibration.bad, 'higher-is-better'))) /
       2;
     const policies: Record<Mode, DecisionPolicy | null> = {
-      'rank-test': baselines ? statisticalPolicy(baselines, options.policy) : null,
+      'rank-test': policy,
       // git bisect run never refuses to start, so the threshold mode runs on every history.
       threshold: thresholdPolicy({ threshold: midpoint, direction: 'higher-is-better' }),
     };
     for (const mode of ['rank-test', 'threshold'] as const) {
-      const result = simulateBisect(
+      const result: BisectRun = simulateBisect(
         nextStep,
         history,
         model,
@@ -165,6 +174,10 @@ export function runCell(nextStep: NextStepFn, index: number, options: CellOption
       tally[result.outcome satisfies Outcome]++;
       if (policies[mode] === null) tally.notDistinguishable++;
       if (result.caughtWrong) tally.wrongCaught++;
+      if (result.outcome !== 'correct') {
+        const why = failureReason(result, refusal);
+        tally.failures[why] = (tally.failures[why] ?? 0) + 1;
+      }
       tally.runs += result.runs;
       tally.steps += result.steps;
     }
@@ -174,29 +187,38 @@ export function runCell(nextStep: NextStepFn, index: number, options: CellOption
 
 /**
  * The calibration `runBisect` makes with `statisticalCalibration`: look by look until the
- * plan has baselines or refuses (null) at the cap.
+ * plan has the policy or refuses (null) at the cap, or past it for near endpoints.
  */
 function calibrateAsTheDriverDoes(
   endpoints: CalibrationRuns,
-  maxSamples: number,
+  samplesPerEndpoint: number,
   policy: StatisticalPolicyOptions | undefined,
-): { baselines: Baselines | null; calibration: CalibrationRuns } {
+): { policy: DecisionPolicy | null; calibration: CalibrationRuns; refusal?: string } {
+  const plan = statisticalCalibration({
+    samplesPerEndpoint,
+    calibrate: { direction: 'higher-is-better' },
+    ...(policy ? { policy } : {}),
+  });
   let runs = 0;
   for (;;) {
     const calibration = { good: endpoints.good.slice(0, runs), bad: endpoints.bad.slice(0, runs) };
     try {
-      const step = planCalibration([calibration.good], calibration.bad, {
-        direction: 'higher-is-better',
-        maxSamples,
-        enough: (baselines) => baselinesSuffice(baselines, policy),
-      });
-      if (step.kind === 'calibrated') return { baselines: step.baselines, calibration };
+      const step = plan.plan([calibration.good], calibration.bad);
+      if (step.kind === 'policy') return { policy: step.policy, calibration };
       runs = step.runs;
     } catch (error) {
       if (!(error instanceof NotDistinguishable)) throw error;
-      return { baselines: null, calibration };
+      return { policy: null, calibration, refusal: error.reason };
     }
   }
+}
+
+/** A failure's reason without its figures, so that alike failures count together. */
+function failureReason(result: BisectRun, refusal: string | undefined): string {
+  if (refusal !== undefined) {
+    return `refused: ${refusal.replace(/\([^)]*\)/g, '').replace(/[-+]?\d+(\.\d+)?(e-?\d+)?%?/g, '#')}`;
+  }
+  return result.why ?? result.outcome;
 }
 
 /** The goals the statistics were tuned for: moderate noise and effects from 20%. */
@@ -204,9 +226,9 @@ export function inTargetRegion(cell: CellResult): boolean {
   return cell.cv.hi <= 0.15 && cell.effect.lo >= 0.2;
 }
 
-/** A quiet machine's small regressions at least 1.5x the CV: named as reliably as large ones. */
+/** A quiet machine's small regressions (CV 1-3%, effects 3-10%): named as reliably as large ones. */
 export function inQuietRegion(cell: CellResult): boolean {
-  return cell.cv.hi <= 0.03 && cell.effect.lo >= 1.5 * cell.cv.hi;
+  return cell.cv.hi <= 0.03 && cell.effect.lo >= 0.03;
 }
 
 export interface TargetCheck {
@@ -258,6 +280,21 @@ export function checkTargets(cells: readonly CellResult[]): TargetCheck {
 }
 
 export const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** Each cell's failure reasons in the rank-test mode, most frequent first (`--why`). */
+export function formatFailures(cells: readonly CellResult[]): string {
+  const lines: string[] = [];
+  for (const cell of cells) {
+    const { failures, bisects } = cell.modes['rank-test'];
+    const reasons = Object.entries(failures).sort((a, b) => b[1] - a[1]);
+    if (reasons.length === 0) continue;
+    lines.push(
+      `${cell.cv.label}, effect ${cell.effect.label}, rank-test did not name the culprit:`,
+    );
+    for (const [why, n] of reasons) lines.push(`  ${pct(n / bisects).padStart(6)}  ${why}`);
+  }
+  return lines.join('\n');
+}
 
 export function formatTable(cells: readonly CellResult[]): string {
   const header = [

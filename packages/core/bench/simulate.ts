@@ -33,14 +33,23 @@ export interface CalibrationRuns {
   bad: Sample[];
 }
 
+/**
+ * Runs of each endpoint, up to `samplesPerEndpoint` and then on to `ceiling` (the runs a
+ * calibration of near endpoints may take past its cap): the runs up to the cap are drawn
+ * first, so they stay the same whatever the ceiling.
+ */
 export function measureEndpoints(
   rng: Prng,
   model: NoiseModel,
   samplesPerEndpoint: number,
+  ceiling: number = samplesPerEndpoint,
 ): CalibrationRuns {
-  const take = (isBad: boolean) =>
-    Array.from({ length: samplesPerEndpoint }, () => measure(rng, isBad, model));
-  return { good: take(false), bad: take(true) };
+  const take = (isBad: boolean, n: number) =>
+    Array.from({ length: n }, () => measure(rng, isBad, model));
+  const good = take(false, samplesPerEndpoint);
+  const bad = take(true, samplesPerEndpoint);
+  const more = ceiling - samplesPerEndpoint;
+  return { good: [...good, ...take(false, more)], bad: [...bad, ...take(true, more)] };
 }
 
 /**

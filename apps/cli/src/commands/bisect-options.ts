@@ -99,10 +99,13 @@ export function addMeasureOptions(
       'metric: a fixed good/bad boundary instead of calibrating on the endpoints',
     )
     .option('--samples <n>', 'oracle runs per commit to start with')
-    .option('--max-samples <n>', 'oracle runs per commit at most, when the first ones are unclear')
+    .option(
+      '--max-samples <n>',
+      'oracle runs per commit at most, when the first ones are unclear (raised up to 4x where good and bad are so near that the rank test needs more)',
+    )
     .option(
       '--calibration-samples <n>',
-      `oracle runs on each endpoint to calibrate good and bad, at most: calibration stops at the first of the looks at 6, 12, 24... that tells them apart (default ${RECOMMENDED_CALIBRATION_SAMPLES})`,
+      `oracle runs on each endpoint to calibrate good and bad, at most: calibration stops at the first of the looks at 6, 12, 24... that tells them apart, and goes on to 2x and 4x where they differ but are too near for the rank test (default ${RECOMMENDED_CALIBRATION_SAMPLES})`,
     )
     .option('--alpha <p>', alphaHelp)
     .option(

@@ -235,7 +235,7 @@ describe('runBisect', () => {
     const noisy = (commit: string, call: number) =>
       regressionFrom('c')(commit) * (1 + ((call % 5) - 2) / 100);
     const calibration = statisticalCalibration({
-      samplesPerEndpoint: 5,
+      samplesPerEndpoint: 6,
       calibrate: { direction: 'higher-is-better' },
     });
     const first = scriptedEnvironment({ value: noisy });
@@ -243,8 +243,8 @@ describe('runBisect', () => {
     expect(outcome.result).toEqual({ kind: 'found', culprit: 'c' });
     expect(outcome.journal.slice(0, 2).map((e) => [e.commit, e.evidence?.samples?.length])).toEqual(
       [
-        ['e', 5],
-        ['g', 5],
+        ['e', 6],
+        ['g', 6],
       ],
     );
     const second = scriptedEnvironment({ value: noisy });

@@ -1,6 +1,8 @@
 import type { CalibrateOptions } from '../stats/calibrate.js';
 import { planCalibration } from '../stats/calibration-plan.js';
+import { NEAR_BASELINES_RUNS_FACTOR } from '../stats/rank-test-power.js';
 import {
+  baselinesPowerful,
   baselinesSuffice,
   type StatisticalPolicyOptions,
   statisticalPolicy,
@@ -8,7 +10,11 @@ import {
 import type { Calibration } from './run-bisect.js';
 
 export interface StatisticalCalibrationOptions {
-  /** Most runs of each endpoint; the calibration stops earlier once good and bad differ. */
+  /**
+   * Most runs of each endpoint; the calibration stops earlier once good and bad differ, and
+   * goes on up to `NEAR_BASELINES_RUNS_FACTOR` times this where they differ but are so near
+   * that the rank test needs more baseline runs (`baselinesPowerful`).
+   */
   samplesPerEndpoint: number;
   /** Runs of each endpoint before the first look (`FIRST_CALIBRATION_LOOK`). */
   firstLook?: number;
@@ -29,6 +35,8 @@ export function statisticalCalibration(options: StatisticalCalibrationOptions): 
         ...options.calibrate,
         maxSamples: samplesPerEndpoint,
         enough: (baselines) => baselinesSuffice(baselines, options.policy),
+        ceiling: NEAR_BASELINES_RUNS_FACTOR * samplesPerEndpoint,
+        powerful: (baselines) => baselinesPowerful(baselines, options.policy),
         ...(firstLook !== undefined ? { firstLook } : {}),
       });
       return step.kind === 'measure'

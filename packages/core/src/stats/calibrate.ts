@@ -25,9 +25,15 @@ export interface CalibrateOptions {
    */
   minEffect?: number;
   /**
-   * Smallest chance that a good run beats a bad run (default 0.75). Below it the endpoints
+   * Smallest chance that a good run beats a bad run (default 0.70). Below it the endpoints
    * differ on average but single commits cannot be classified: in the noise bench such
-   * bisects ran 700-2,500 oracle runs and named the culprit less than 1 time in 4.
+   * bisects ran 700-2,500 oracle runs and named the culprit less than 1 time in 4 (with a
+   * fixed cap of 40 runs per commit). 0.70 is the separation of normal baselines 0.74 spreads apart, the nearest
+   * whose commits the rank test can classify within the raised caps
+   * (`NEAR_BASELINES_RUNS_FACTOR`). It was 0.75 (0.95 spreads): a 3% regression at 3% noise
+   * with 2% wild runs has a separation of about 0.745, so half of those were refused, and
+   * with 40 + 40 runs the estimate varies by ±0.05, which refused 4% of the bisects of 3-5%
+   * regressions at CV 2-3%.
    */
   minSeparation?: number;
 }
@@ -67,7 +73,7 @@ export const RECOMMENDED_CALIBRATION_SAMPLES = 40;
  * bisect chase noise.
  */
 /** What `calibrate` uses for the options a caller leaves out; reports name them. */
-export const CALIBRATION_DEFAULTS = { alpha: 0.01, minEffect: 0.02, minSeparation: 0.75 } as const;
+export const CALIBRATION_DEFAULTS = { alpha: 0.01, minEffect: 0.02, minSeparation: 0.7 } as const;
 
 export function calibrate(
   goodSamples: readonly Sample[],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { calibrationLooks, planCalibration } from './calibration-plan.js';
 import { NotDistinguishable } from './errors.js';
-import { baselinesFarApart } from './statistical-policy.js';
+import { baselinesFarApart, baselinesPowerful } from './statistical-policy.js';
 import { noisyRuns } from './test-samples.js';
 
 const direction = 'higher-is-better' as const;
@@ -20,6 +20,12 @@ describe('calibrationLooks', () => {
     expect(calibrationLooks(4, 4)).toEqual([4]);
     expect(calibrationLooks(100, 5)).toEqual([5, 10, 20, 40, 80, 100]);
     expect(() => calibrationLooks(0)).toThrow(RangeError);
+  });
+
+  it('goes on doubling past the cap up to the ceiling', () => {
+    expect(calibrationLooks(40, 6, 160)).toEqual([6, 12, 24, 40, 80, 160]);
+    expect(calibrationLooks(40, 6, 100)).toEqual([6, 12, 24, 40, 80, 100]);
+    expect(() => calibrationLooks(40, 6, 20)).toThrow(RangeError);
   });
 });
 
@@ -102,5 +108,67 @@ describe('planCalibration', () => {
     const a = planCalibration([first(far, 12)], first(near, 12), options);
     const b = planCalibration([first(far, 12)], first(near, 12), options);
     expect(a).toEqual(b);
+  });
+
+  describe('past the cap, for endpoints that differ but are near', () => {
+    // 3.5% apart at 3% noise: about one spread, clear to the rank test with 40 runs each,
+    // yet too near for it to classify single commits against 40 baseline runs.
+    const good = noisyRuns(21, 160, 9.1, 0.03);
+    const bad = noisyRuns(22, 160, 9.1 * 0.965, 0.03);
+    const near = {
+      direction,
+      maxSamples: 40,
+      ceiling: 160,
+      powerful: (b: Parameters<typeof baselinesPowerful>[0]) => baselinesPowerful(b),
+    };
+
+    it('measures on to the ceiling while the baselines are not powerful, then calibrates', () => {
+      expect(planCalibration([first(good, 40)], first(bad, 40), near)).toMatchObject({
+        kind: 'measure',
+        runs: 80,
+        look: 5,
+        looks: 6,
+      });
+      expect(planCalibration([first(good, 80)], first(bad, 80), near)).toMatchObject({
+        kind: 'measure',
+        runs: 160,
+      });
+      const step = planCalibration([good], bad, near);
+      expect(step).toMatchObject({ kind: 'calibrated', look: 6 });
+      // Without a ceiling the cap is the last look, as before.
+      expect(
+        planCalibration([first(good, 40)], first(bad, 40), { ...near, ceiling: 40 }),
+      ).toMatchObject({ kind: 'calibrated', look: 4, looks: 4 });
+    });
+
+    it('measures on past the cap when the rank test sees a difference that a check refused', () => {
+      // Significant, but the medians differ by less than a 5% minimum effect.
+      const step = planCalibration([first(good, 40)], first(bad, 40), {
+        ...near,
+        powerful: () => true,
+        minEffect: 0.05,
+      });
+      expect(step).toMatchObject({ kind: 'measure', runs: 80 });
+      expect(() => planCalibration([good], bad, { ...near, minEffect: 0.05 })).toThrow(
+        NotDistinguishable,
+      );
+    });
+
+    it('refuses at the cap endpoints the rank test cannot tell apart', () => {
+      expect(() => planCalibration([far], same, near)).toThrow(NotDistinguishable);
+    });
+
+    it('measures on past a cap too small for the rank test to reach its level', () => {
+      // 5 + 5 runs that do not overlap stop at p = 1/252 = 0.004, above 0.01 / 3 looks.
+      const small = { direction, maxSamples: 5, ceiling: 20 };
+      expect(planCalibration([first(far, 5)], first(collapsed, 5), small)).toMatchObject({
+        kind: 'measure',
+        runs: 10,
+      });
+      expect(planCalibration([first(far, 10)], first(collapsed, 10), small)).toMatchObject({
+        kind: 'calibrated',
+        look: 2,
+      });
+    });
   });
 });

@@ -1,9 +1,18 @@
 import type { Sample } from '../evidence.js';
-import { type Baselines, type CalibrateOptions, calibrate } from './calibrate.js';
+import {
+  type Baselines,
+  CALIBRATION_DEFAULTS,
+  type CalibrateOptions,
+  calibrate,
+} from './calibrate.js';
 import { NotDistinguishable } from './errors.js';
+import { rankTestFloor } from './mann-whitney.js';
 
 export interface CalibrationPlanOptions extends Omit<CalibrateOptions, 'looks'> {
-  /** Most runs of each endpoint: at this look the endpoints are told apart or refused. */
+  /**
+   * The cap: at this look the endpoints are told apart or refused, unless they differ but
+   * are near, which may go on to `ceiling`.
+   */
   maxSamples: number;
   /** Runs of each endpoint before the first look (default 6, or `maxSamples` when smaller). */
   firstLook?: number;
@@ -14,6 +23,20 @@ export interface CalibrationPlanOptions extends Omit<CalibrateOptions, 'looks'> 
    * Default: any baselines that pass are enough.
    */
   enough?: (baselines: Baselines) => boolean;
+  /**
+   * Most runs of each endpoint when the endpoints differ but are near (default `maxSamples`:
+   * never past the cap). Past the cap the looks go on doubling up to it, while the rank test
+   * says bad is worse yet the baselines are not `powerful` or fail the effect or separation
+   * checks: a small but real difference, which more runs measure better. Endpoints the rank
+   * test cannot tell apart at the cap are refused there.
+   */
+  ceiling?: number;
+  /**
+   * Whether baselines at or past the cap are enough for the verdicts to come
+   * (`baselinesPowerful`); where they are not, the calibration goes on up to `ceiling`.
+   * Default: any baselines that pass are enough.
+   */
+  powerful?: (baselines: Baselines) => boolean;
 }
 
 /** What the endpoints need next: more runs before the next look, or nothing more. */
@@ -31,12 +54,16 @@ export const FIRST_CALIBRATION_LOOK = 6;
 
 /**
  * The runs per endpoint at which the calibration looks: doubling from `firstLook` up to the
- * cap (6, 12, 24, 40 for a cap of 40). Few looks keep the alpha each one gets large; doubling
- * keeps the runs spent past the point where the endpoints could be told apart below 2x.
+ * cap, then on to the `ceiling` (6, 12, 24, 40, 80, 160 for a cap of 40 and a ceiling of 160).
+ * Few looks keep the alpha each one gets large; doubling keeps the runs spent past the point
+ * where the endpoints could be told apart below 2x. The looks past the cap are counted in
+ * every calibration's alpha / looks, taken or not, so that going on past the cap keeps the
+ * chance of calibrating on endpoints that do not differ below alpha.
  */
 export function calibrationLooks(
   maxSamples: number,
   firstLook: number = FIRST_CALIBRATION_LOOK,
+  ceiling: number = maxSamples,
 ): number[] {
   if (!Number.isInteger(maxSamples) || maxSamples < 1) {
     throw new RangeError(`maxSamples must be a positive integer, got ${maxSamples}`);
@@ -44,18 +71,24 @@ export function calibrationLooks(
   if (!Number.isInteger(firstLook) || firstLook < 1) {
     throw new RangeError(`firstLook must be a positive integer, got ${firstLook}`);
   }
+  if (!Number.isInteger(ceiling) || ceiling < maxSamples) {
+    throw new RangeError(`ceiling must be an integer ≥ maxSamples (${maxSamples}), got ${ceiling}`);
+  }
   const looks: number[] = [];
   for (let n = firstLook; n < maxSamples; n *= 2) looks.push(n);
   looks.push(maxSamples);
+  for (let n = 2 * maxSamples; n < ceiling; n *= 2) looks.push(n);
+  if (ceiling > maxSamples) looks.push(ceiling);
   return looks;
 }
 
 /**
  * Calibration that stops when it knows, as a pure function of the endpoint samples so far
  * (each good endpoint's, and the bad one's): measure all endpoints up to the next look, and
- * at a look either return the baselines or, at the last look, refuse (`NotDistinguishable`
- * from `calibrate`). A look that cannot tell the endpoints apart yet asks for the next one:
- * only the cap refuses. Because the answer depends on the samples alone, a resumed bisect
+ * at a look either return the baselines or refuse (`NotDistinguishable` from `calibrate`).
+ * A look before the cap that cannot tell the endpoints apart yet asks for the next one; the
+ * cap refuses endpoints the rank test cannot tell apart, and near ones go on past it up to
+ * the `ceiling`, which refuses whatever still fails. Because the answer depends on the samples alone, a resumed bisect
  * whose journal holds part of the calibration measures exactly what is missing and reaches
  * the same baselines as one that was never interrupted, given the same samples.
  *
@@ -68,11 +101,20 @@ export function planCalibration(
   bad: readonly Sample[],
   options: CalibrationPlanOptions,
 ): CalibrationStep {
-  const { maxSamples, firstLook, enough = () => true, ...calibrateOptions } = options;
+  const {
+    maxSamples,
+    firstLook,
+    enough = () => true,
+    ceiling = maxSamples,
+    powerful = () => true,
+    ...calibrateOptions
+  } = options;
   const looks = calibrationLooks(
     maxSamples,
     Math.min(firstLook ?? FIRST_CALIBRATION_LOOK, maxSamples),
+    ceiling,
   );
+  const cap = looks.indexOf(maxSamples);
   const counts = [bad.length, ...goods.map((g) => g.length)];
   const most = Math.max(...counts);
   const least = Math.min(...counts);
@@ -92,10 +134,18 @@ export function planCalibration(
   } as const;
   try {
     const baselines = calibrate(goods.flat(), bad, { ...calibrateOptions, looks: looks.length });
-    if (!last && !enough(baselines)) return next;
+    if (look < cap && !enough(baselines)) return next;
+    if (!last && look >= cap && !powerful(baselines)) return next;
     return { kind: 'calibrated', baselines, ...where };
   } catch (error) {
     if (!(error instanceof NotDistinguishable) || last) throw error;
-    return next;
+    if (look < cap) return next;
+    // Past the cap only while the rank test sees a real difference that the effect or
+    // separation check did not accept yet, or could not see one with so few runs (a cap below
+    // 6: 5 + 5 runs that do not overlap stop at p = 1/252, above 0.01 / 3 looks); endpoints
+    // it could tell apart and did not are refused.
+    const level = (calibrateOptions.alpha ?? CALIBRATION_DEFAULTS.alpha) / looks.length;
+    if (error.pValue < level || rankTestFloor(runs, runs) >= level) return next;
+    throw error;
   }
 }

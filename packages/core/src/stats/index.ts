@@ -49,13 +49,22 @@ export {
 } from './mann-whitney.js';
 export { normalSf } from './normal.js';
 export {
+  commitRunsNeeded,
+  NEAR_BASELINES_RUNS_FACTOR,
+  RANK_TEST_POWER,
+  rankTestDetects,
+} from './rank-test-power.js';
+export {
   type RegressionSinceLastGood,
   regressionSinceLastGood,
   type TipRegressionRule,
 } from './regression-since-last-good.js';
 export {
+  baselineDistance,
   baselinesFarApart,
+  baselinesPowerful,
   baselinesSuffice,
+  commitRunCap,
   type RankTestEvidence,
   STATISTICAL_POLICY_DEFAULTS,
   type StatisticalPolicyOptions,

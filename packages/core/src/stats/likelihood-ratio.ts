@@ -68,10 +68,7 @@ export function likelihoodRatioTest(
   const badLevel = median(bad);
   const gap = goodLevel - badLevel;
   if (!(gap > 0)) return undefined;
-  // Inflated by 2/√n, about the estimate's standard error twice over: a small calibration
-  // makes the rule cautious, never bold.
-  const inflation = 1 + 2 / Math.sqrt(good.length + bad.length);
-  const spread = Math.max(pairwiseSigma([good, bad]) * inflation, gap / 1000);
+  const spread = Math.max(upperSpread(good, bad), gap / 1000);
   const distance = gap / spread;
   if (distance < LIKELIHOOD_RATIO_MIN_DISTANCE) return undefined;
   const clip = LIKELIHOOD_RATIO_CLIP;
@@ -91,6 +88,16 @@ export function likelihoodRatioTest(
       clip,
     };
   };
+}
+
+/**
+ * An upper estimate of the baselines' spread: the pooled pairwise spread (`pairwiseSigma`)
+ * inflated by 2/√n, about the estimate's standard error twice over, so that a small
+ * calibration makes the rules that lean on it (the likelihood ratio, the runs a rank-test
+ * verdict needs) cautious, never bold.
+ */
+export function upperSpread(good: readonly number[], bad: readonly number[]): number {
+  return pairwiseSigma([good, bad]) * (1 + 2 / Math.sqrt(good.length + bad.length));
 }
 
 /** Makes the median pairwise distance estimate σ when the noise is normal: 1/(√2 × 0.6745). */

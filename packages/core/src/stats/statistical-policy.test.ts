@@ -4,7 +4,12 @@ import type { Sample } from '../evidence.js';
 import { type Baselines, calibrate } from './calibrate.js';
 import { BaselinesTooSmall } from './errors.js';
 import { formatValue } from './format.js';
-import { type RankTestEvidence, statisticalPolicy } from './statistical-policy.js';
+import {
+  baselinesPowerful,
+  commitRunCap,
+  type RankTestEvidence,
+  statisticalPolicy,
+} from './statistical-policy.js';
 import { noisyRuns, runs } from './test-samples.js';
 
 const throughput = calibrate(noisyRuns(11, 40, 9.1, 0.05), noisyRuns(12, 40, 0.7, 0.05), {
@@ -187,5 +192,53 @@ describe('statisticalPolicy', () => {
     expect(() => statisticalPolicy(throughput, { alpha: 0 })).toThrow(/alpha/);
     expect(() => statisticalPolicy(throughput, { margin: 0.5 })).toThrow(/margin/);
     expect(() => statisticalPolicy(throughput, { step: 0 })).toThrow(/step/);
+  });
+
+  describe('baselines that are near (a 3.5% regression at 3% noise)', () => {
+    const good = noisyRuns(21, 160, 9.1, 0.03);
+    const bad = noisyRuns(22, 160, 9.1 * 0.965, 0.03);
+    const near = (n: number) =>
+      calibrate(good.slice(0, n), bad.slice(0, n), { direction: 'higher-is-better' });
+
+    it('raises the cap to the runs the rank test needs, up to 4x maxSamples', () => {
+      expect(commitRunCap(throughput)).toBe(40);
+      expect(commitRunCap(throughput, { maxSamples: 6 })).toBe(6);
+      const cap = commitRunCap(near(160));
+      expect(cap).toBeGreaterThan(40);
+      expect(cap).toBeLessThanOrEqual(160);
+      // Too few baseline runs for any cap: the most allowed, and not powerful.
+      expect(commitRunCap(near(40))).toBe(160);
+      expect(baselinesPowerful(near(40))).toBe(false);
+      expect(baselinesPowerful(near(160))).toBe(true);
+      expect(baselinesPowerful(throughput)).toBe(true);
+    });
+
+    it('asks for more past 40 runs for a commit halfway, and stops at the raised cap', () => {
+      const policy = statisticalPolicy(near(160));
+      const cap = commitRunCap(near(160));
+      const halfway = noisyRuns(31, 400, 9.1 * 0.9825, 0.03);
+      expect(policy.decide(halfway.slice(0, 40))).toMatchObject({ kind: 'more', count: 2 });
+      expect(policy.decide(halfway.slice(0, cap - 1))).toMatchObject({ kind: 'more', count: 1 });
+      expect(policy.decide(halfway.slice(0, cap))).toMatchObject({ kind: 'verdict' });
+    });
+
+    it('classifies commits at either level, none wrong, where a cap of 40 left some unclear', () => {
+      const policy = statisticalPolicy(near(160));
+      let wrong = 0;
+      let unclear = 0;
+      let past40 = 0;
+      for (let seed = 400; seed < 500; seed++) {
+        const isBad = seed % 2 === 0;
+        const level = isBad ? 9.1 * 0.965 : 9.1;
+        const { decision, samples } = classify(policy, stream(seed, level, 0.03));
+        if (samples.length > 40) past40++;
+        if (decision.kind !== 'verdict' || decision.verdict === 'skip') unclear++;
+        else if ((decision.verdict === 'bad') !== isBad) wrong++;
+      }
+      expect(wrong).toBe(0);
+      expect(unclear).toBeLessThanOrEqual(1);
+      // Decided past 40 runs: each of these would have been skipped with the old cap.
+      expect(past40).toBeGreaterThan(0);
+    });
   });
 });

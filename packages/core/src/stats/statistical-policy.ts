@@ -5,8 +5,18 @@ import { median } from './descriptive.js';
 import { relativeChange } from './effect.js';
 import { BaselinesTooSmall, NoSamples } from './errors.js';
 import { formatP, formatPercent, formatValue, HANG_SENTINEL } from './format.js';
-import { LIKELIHOOD_RATIO_CLIP, likelihoodRatio, likelihoodRatioTest } from './likelihood-ratio.js';
+import {
+  LIKELIHOOD_RATIO_CLIP,
+  likelihoodRatio,
+  likelihoodRatioTest,
+  upperSpread,
+} from './likelihood-ratio.js';
 import { mannWhitneyU, rankTestFloor } from './mann-whitney.js';
+import {
+  commitRunsNeeded,
+  NEAR_BASELINES_RUNS_FACTOR,
+  RANK_TEST_POWER,
+} from './rank-test-power.js';
 import { sampleValues } from './values.js';
 
 export interface StatisticalPolicyOptions {
@@ -16,7 +26,10 @@ export interface StatisticalPolicyOptions {
    * ratio).
    */
   initialSamples?: number;
-  /** After this many runs an undecided commit is skipped as unclear (default 40). */
+  /**
+   * After this many runs an undecided commit is skipped as unclear (default 40), raised for
+   * baselines so near that the rank test needs more (`commitRunCap`).
+   */
   maxSamples?: number;
   /** Runs added each time the samples do not decide yet (default 2). */
   step?: number;
@@ -128,7 +141,9 @@ const DEFAULT_MARGIN = 0.15;
  * - maxSamples 40: most commits decide after 3-5 runs, but an unclear commit next to the
  *   culprit leaves the bisect inconclusive. At CV 10-15% and a 20-40% regression a cap of 32
  *   left ~1% of bisects inconclusive, 40 none in 400; the cap only costs runs on the few
- *   commits that need it.
+ *   commits that need it. Baselines nearer than that get the cap the rank test needs
+ *   (`commitRunCap`, up to 4x), as a fixed 40 left commits of 3-5% regressions at CV 2-3%
+ *   unclear.
  * - margin 0.15: 0.25 needed ~7% more runs and was unclear more often without fewer wrong
  *   verdicts; the wrong ones were too rare to tell apart.
  *
@@ -195,6 +210,7 @@ export function statisticalPolicy(
   if (rankTestFloor(maxSamples, smallest) > alpha) {
     throw new BaselinesTooSmall(baselines.good.length, baselines.bad.length, maxSamples, alpha);
   }
+  const cap = commitRunCap(baselines, { ...options, maxSamples, alpha, margin, scale });
 
   return {
     initialSamples,
@@ -324,10 +340,10 @@ export function statisticalPolicy(
         }
       }
       const where = `${metric} ${withUnit(m)} between good ${withUnit(medians.good)} and bad ${withUnit(medians.bad)}`;
-      if (n < maxSamples) {
+      if (n < cap) {
         return {
           kind: 'more',
-          count: Math.min(step, maxSamples - n),
+          count: Math.min(step, cap - n),
           why: `${n} samples do not decide: ${where} (p = ${formatP(pValues.bad)} for bad, ${formatP(pValues.good)} for good, alpha ${alpha})`,
         };
       }
@@ -392,6 +408,76 @@ export function baselinesSuffice(
   } = options;
   const smallest = Math.min(baselines.good.length, baselines.bad.length);
   return rankTestFloor(maxSamples, smallest) <= alpha && baselinesFarApart(baselines, options);
+}
+
+/**
+ * The baselines' distance in spreads on the scale the tests use (log values where every
+ * value has one): the gap of the medians over an upper estimate of their spread
+ * (`upperSpread`, as the likelihood ratio uses). It plans how many runs a verdict needs,
+ * and a spread estimated too small would make a cap too short: with the plain estimate,
+ * 1.3% of the bisects of 3-5% regressions at CV 2-3% still ended on an unclear commit.
+ */
+export function baselineDistance(
+  baselines: Baselines,
+  options: Pick<StatisticalPolicyOptions, 'scale'> = {},
+): number {
+  const { log, scorer } = scoring(baselines, options.scale ?? 'auto');
+  const score = scorer(log);
+  const good = baselines.good.map(score);
+  const bad = baselines.bad.map(score);
+  if (![...good, ...bad].every(Number.isFinite)) return Number.POSITIVE_INFINITY;
+  const gap = median(good) - median(bad);
+  const spread = upperSpread(good, bad);
+  if (!(gap > 0)) return 0;
+  return spread > 0 ? gap / spread : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Runs after which a commit measured against these baselines is skipped as unclear:
+ * `maxSamples`, or, where the baselines are near, the runs the rank test needs to classify a
+ * commit at either level with chance `RANK_TEST_POWER` (`commitRunsNeeded`: the commit is
+ * tested against a baseline moved `margin` of the gap towards it, so the shift it must detect
+ * is (1 − margin) of the baselines' distance), up to `NEAR_BASELINES_RUNS_FACTOR` ×
+ * `maxSamples`. Why: a fixed cap of 40 runs left commits of a 3-5% regression at 2-3% noise
+ * (baselines 1-2.5 spreads apart) unclear, and an unclear commit next to the culprit makes
+ * the bisect inconclusive (5% of such bisects in the noise bench); a sequential test stops as
+ * soon as it can, so a higher cap costs runs only on the commits that need them.
+ */
+export function commitRunCap(baselines: Baselines, options: StatisticalPolicyOptions = {}): number {
+  const { needed, maxSamples, ceiling } = commitRuns(baselines, options);
+  return Math.max(maxSamples, Math.min(needed, ceiling));
+}
+
+/**
+ * Whether these baselines are enough for the rank test to classify a commit at either level
+ * with chance `RANK_TEST_POWER` within the raised cap (`commitRunCap`). Where they are not,
+ * the calibration measures the endpoints further (past its cap, `planCalibration`'s
+ * `ceiling`): the rank test's power is bounded by the baseline runs, and no number of commit
+ * runs makes up for too few of them.
+ */
+export function baselinesPowerful(
+  baselines: Baselines,
+  options: StatisticalPolicyOptions = {},
+): boolean {
+  const { needed, ceiling } = commitRuns(baselines, options);
+  return needed <= ceiling;
+}
+
+/** The commit runs `commitRunCap` and `baselinesPowerful` weigh, and the most allowed. */
+function commitRuns(baselines: Baselines, options: StatisticalPolicyOptions) {
+  const {
+    maxSamples = STATISTICAL_POLICY_DEFAULTS.maxSamples,
+    alpha = STATISTICAL_POLICY_DEFAULTS.alpha,
+    margin = DEFAULT_MARGIN,
+  } = options;
+  const smallest = Math.min(baselines.good.length, baselines.bad.length);
+  const shift = (1 - margin) * baselineDistance(baselines, options);
+  const ceiling = NEAR_BASELINES_RUNS_FACTOR * maxSamples;
+  return {
+    needed: commitRunsNeeded(shift, smallest, alpha, RANK_TEST_POWER, ceiling),
+    maxSamples,
+    ceiling,
+  };
 }
 
 function checkOptions(initial: number, max: number, step: number, alpha: number, margin: number) {
