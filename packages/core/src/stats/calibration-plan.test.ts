@@ -169,6 +169,10 @@ describe('planCalibration', () => {
         kind: 'calibrated',
         look: 2,
       });
+      // Endpoints that overlap are refused at that cap, as before.
+      expect(() => planCalibration([first(far, 5)], first(same, 5), small)).toThrow(
+        NotDistinguishable,
+      );
     });
   });
 });

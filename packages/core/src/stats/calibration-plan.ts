@@ -141,11 +141,14 @@ export function planCalibration(
     if (!(error instanceof NotDistinguishable) || last) throw error;
     if (look < cap) return next;
     // Past the cap only while the rank test sees a real difference that the effect or
-    // separation check did not accept yet, or could not see one with so few runs (a cap below
-    // 6: 5 + 5 runs that do not overlap stop at p = 1/252, above 0.01 / 3 looks); endpoints
-    // it could tell apart and did not are refused.
+    // separation check did not accept yet, or endpoints that do not overlap at all with too
+    // few runs for it to say so (a cap below 6: 5 + 5 such runs stop at p = 1/252, above
+    // 0.01 / 3 looks); endpoints that overlap and that it cannot tell apart are refused.
     const level = (calibrateOptions.alpha ?? CALIBRATION_DEFAULTS.alpha) / looks.length;
-    if (error.pValue < level || rankTestFloor(runs, runs) >= level) return next;
+    const floor = rankTestFloor(runs, runs);
+    if (error.pValue < level || (floor >= level && error.pValue <= floor * (1 + 1e-9))) {
+      return next;
+    }
     throw error;
   }
 }
