@@ -105,7 +105,7 @@ export function addMeasureOptions(
     )
     .option(
       '--calibration-samples <n>',
-      `oracle runs on each endpoint to calibrate good and bad, at most: calibration stops at the first of the looks at 6, 12, 24... that tells them apart, and goes on to 2x and 4x where they differ but are too near for the rank test (default ${RECOMMENDED_CALIBRATION_SAMPLES})`,
+      `oracle runs on each endpoint to calibrate good and bad (the cap): calibration stops at the first of the looks at 6, 12, 24... that tells them apart, and goes on to 2x and 4x the cap where they differ but are too near for the rank test (default ${RECOMMENDED_CALIBRATION_SAMPLES})`,
     )
     .option('--alpha <p>', alphaHelp)
     .option(

@@ -91,13 +91,20 @@ export const DecisionSpec = Type.Object(
       Type.Number({ description: 'metric: a fixed good/bad boundary instead of calibrating' }),
     ),
     samples: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-    maxSamples: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    maxSamples: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        description:
+          'most oracle runs of a commit before it is skipped as unclear (default 40), raised up to 4x where good and bad are so near that the rank test needs more',
+      }),
+    ),
     calibrationSamples: Type.Optional(
       Type.Integer({
         minimum: 2,
         maximum: 1000,
         description:
-          'most oracle runs on each endpoint to calibrate good and bad (default 40); calibration stops at the first look (6, 12, 24...) that tells them apart',
+          'oracle runs on each endpoint to calibrate good and bad, the cap (default 40); calibration stops at the first look (6, 12, 24...) that tells them apart, and goes on to 2x and 4x the cap where they differ but are too near for the rank test',
       }),
     ),
     alpha: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
