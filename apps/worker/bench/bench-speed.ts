@@ -6,7 +6,10 @@
  * (BENCH_TEST_S, default 2 s: an exit-code oracle, so no calibration). The same bisect runs for
  * k = 1, 2, 3 commits at once (BENCH_LABS, e.g. "1,3"; k local test slots, `parallelTests`,
  * which a pool of k labs gives the same way) with speculation off and on, one after the other,
- * and one table row each is printed. Builds ahead happen only in rounds of one commit.
+ * and one table row each is printed. Builds ahead happen only in rounds of one commit. Then the
+ * same with a noisy metric whose sample is a BENCH_SAMPLE_S sleep (default 1 s; BENCH_METRIC=0
+ * leaves these rows out), one row per k: calibrated, then a few samples per commit, and never
+ * built ahead, since it measures on the build host.
  * Uses REDIS_URL if set (keys under a unique prefix, deleted at the end), else a private
  * redis-server on a free port.
  */
@@ -31,6 +34,7 @@ import { deleteKeys } from '../../../test/support/test-redis.js';
 const COMMITS = Number(process.env.BENCH_COMMITS ?? 200);
 const BUILD_S = Number(process.env.BENCH_BUILD_S ?? 4);
 const TEST_S = Number(process.env.BENCH_TEST_S ?? 2);
+const SAMPLE_S = Number(process.env.BENCH_SAMPLE_S ?? 1);
 const say = (text: string) => process.stderr.write(`bench: ${text}\n`);
 
 const work = mkdtempSync(join(tmpdir(), 'kbisect-bench-speed-'));
@@ -62,7 +66,25 @@ const headers = { authorization: `Bearer ${token}`, 'content-type': 'application
 
 const LABS = (process.env.BENCH_LABS ?? '1,2,3').split(',').map(Number);
 
+type OracleKind = 'command' | 'metric';
+
+/**
+ * `command`: the exit code after a TEST_S sleep. `metric`: a SAMPLE_S sleep, then 1000 on a
+ * good commit and 500 on a bad one, each plus 0-49 at random (CV 1.4% and 2.9%): calibrated
+ * at its first look, a few runs per commit after it.
+ */
+const ORACLES: Record<OracleKind, { kind: OracleKind; command: string }> = {
+  command: { kind: 'command', command: `sleep ${TEST_S}; grep -q good state` },
+  metric: {
+    kind: 'metric',
+    command:
+      `sleep ${SAMPLE_S}; n=$(od -An -N2 -tu2 /dev/urandom); ` +
+      'if grep -q good state; then echo $((1000 + n % 50)); else echo $((500 + n % 50)); fi',
+  },
+};
+
 interface Row {
+  oracle: OracleKind;
   labs: number;
   speculate: boolean;
   culprit: string | null;
@@ -70,16 +92,18 @@ interface Row {
   commits: number;
   rounds: number;
   oracleRuns: number;
+  /** Journal entries: tested commits, and an endpoint's calibration batches. */
+  entries: number;
   wallSeconds: number;
 }
 
-async function bisect(labs: number, speculate: boolean): Promise<Row> {
+async function bisect(oracle: OracleKind, labs: number, speculate: boolean): Promise<Row> {
   const body = {
     repo,
     good: 'v0',
     bad: 'main',
     build: { command: `sleep ${BUILD_S}` },
-    oracle: { kind: 'command', command: `sleep ${TEST_S}; grep -q good state` },
+    oracle: ORACLES[oracle],
     confirm: false,
     speculate,
     ...(labs > 1 ? { parallelTests: labs } : {}),
@@ -102,6 +126,7 @@ async function bisect(labs: number, speculate: boolean): Promise<Row> {
     if (!['queued', 'running'].includes(view.status)) {
       if (process.env.BENCH_TIMELINE) await printTimeline(id, view.journal as Entry[], started);
       return {
+        oracle,
         labs,
         speculate,
         culprit: view.result?.culprit ?? null,
@@ -109,6 +134,7 @@ async function bisect(labs: number, speculate: boolean): Promise<Row> {
         // The endpoints are checked by the loop as steps too; a round's entries share `round`.
         rounds: new Set(view.journal.map((e, i) => e.round ?? `step ${i}`)).size,
         oracleRuns: view.result?.oracleRuns ?? 0,
+        entries: view.journal.length,
         wallSeconds: (performance.now() - started) / 1000,
       };
     }
@@ -155,30 +181,47 @@ async function printTimeline(id: string, journal: Entry[], startedMs: number): P
 try {
   say(`${COMMITS} commits, culprit #${culpritIndex}, build ${BUILD_S} s, test ${TEST_S} s`);
   const rows: Row[] = [];
-  for (const labs of LABS) {
-    for (const speculate of [false, true]) {
-      say(`bisect with ${labs} test slot(s), speculate: ${speculate}`);
-      rows.push(await bisect(labs, speculate));
+  // BENCH_METRIC=0 leaves out the rows of the noisy metric.
+  const oracles: OracleKind[] =
+    process.env.BENCH_METRIC === '0' ? ['command'] : ['command', 'metric'];
+  for (const oracle of oracles) {
+    for (const labs of LABS) {
+      // The metric measures on the build host: asking for speculation builds nothing ahead.
+      for (const speculate of oracle === 'command' ? [false, true] : [true]) {
+        say(`${oracle} bisect with ${labs} test slot(s), speculate: ${speculate}`);
+        rows.push(await bisect(oracle, labs, speculate));
+      }
     }
   }
-  const perRound = Math.max(BUILD_S, TEST_S);
   console.log(
-    '| labs | speculate | rounds | ⌈log_(k+1) N⌉ | oracle runs | wall s | wall / (rounds × max(build, test)) | culprit |',
+    '| oracle | labs | speculate | rounds | ⌈log_(k+1) N⌉ | oracle runs | wall s | test s | wall / (rounds × max(build, test)) | culprit |',
   );
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) {
     const ideal = roundsFor(row.commits, row.labs);
+    // A metric commit's test is its samples: the mean per journal entry, calibration included.
+    const test = row.oracle === 'command' ? TEST_S : (row.oracleRuns / row.entries) * SAMPLE_S;
+    const perRound = Math.max(BUILD_S, test);
     console.log(
-      `| ${row.labs} | ${row.speculate ? 'on' : 'off'} | ${row.rounds} | ${ideal} | ${row.oracleRuns} | ` +
-        `${row.wallSeconds.toFixed(1)} | ${(row.wallSeconds / (row.rounds * perRound)).toFixed(2)} | ` +
+      `| ${row.oracle} | ${row.labs} | ${row.speculate ? 'on' : 'off'} | ${row.rounds} | ${ideal} | ${row.oracleRuns} | ` +
+        `${row.wallSeconds.toFixed(1)} | ${test.toFixed(1)} | ${(row.wallSeconds / (row.rounds * perRound)).toFixed(2)} | ` +
         `${row.culprit === culprit ? `planted ${culprit.slice(0, 12)}` : `WRONG ${row.culprit}`} |`,
     );
   }
   for (const labs of LABS) {
-    const [off, on] = rows.filter((row) => row.labs === labs) as [Row, Row];
+    const [off, on] = rows.filter((row) => row.oracle === 'command' && row.labs === labs) as [
+      Row,
+      Row,
+    ];
     console.log(
       `k = ${labs}: speculation ${(off.wallSeconds / on.wallSeconds).toFixed(2)}× faster; ` +
         `rounds ${off.rounds} vs ⌈log_${labs + 1} N⌉ + 1 = ${roundsFor(off.commits, labs) + 1}`,
+    );
+  }
+  if (oracles.includes('metric')) {
+    console.log(
+      'metric rows: the oracle measures on lab local, the build host, so asking for speculation ' +
+        'builds nothing ahead (docs/service.md, "Builds ahead"); rounds include its calibration',
     );
   }
   if (rows.some((row) => row.culprit !== culprit)) process.exitCode = 1;
