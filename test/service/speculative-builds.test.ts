@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ownerKey } from '@kbisect/contracts';
+import { buildJobId, ownerKey } from '@kbisect/contracts';
 import { closeQueues, createQueues, type Queues } from '@kbisect/queue';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,19 @@ describe('a bisect that builds ahead', () => {
     expect(aheadJobs.some((job) => job.opts.priority === AHEAD_PRIORITY)).toBe(true);
     const plainJobs = ownedBy(plain.id);
     expect(plainJobs.every((job) => !job.opts.priority)).toBe(true);
+  });
+
+  it("queued the next step's build while this step's own build still ran", async () => {
+    // The first step checks the bad endpoint; whatever its verdict, the next checks the good
+    // one, whose build is queued ahead as soon as the first step asked for its own.
+    const build = (length: number) => {
+      const commit = ahead.journal[length]?.commit as string;
+      return queues.build.getJob(buildJobId(ahead.id, length, commit, 'build', 0));
+    };
+    const own = await build(0);
+    const next = await build(1);
+    expect(own?.finishedOn).toBeDefined();
+    expect(next?.timestamp).toBeLessThan(own?.finishedOn as number);
   });
 
   it('leaves no worktree behind once the bisect has ended, the dropped builds included', () => {
