@@ -43,6 +43,12 @@ describe('estimateTimeLeft', () => {
     expect(estimateTimeLeft(input(calibrated, 7))).toBe(497);
   });
 
+  it('counts the calibration runs still due in the current look before the tests', () => {
+    // 12 runs of 2 s left of this look, then 7 tests × (60 + 5 + 3 × 2) s.
+    expect(estimateTimeLeft({ ...input(calibrated, 7), calibrationRuns: 12 })).toBe(24 + 497);
+    expect(estimateTimeLeft({ ...input(calibrated, 0), calibrationRuns: 12 })).toBe(24);
+  });
+
   it('learns from the tested commits how many runs a test takes, and shrinks as tests pass', () => {
     const tested = [
       ...calibrated,

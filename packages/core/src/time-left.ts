@@ -9,6 +9,12 @@ export interface TimeLeftInput {
   samplesPerTest: number;
   /** The endpoints: their calibration runs say what one run costs, not what a step costs. */
   endpoints: readonly string[];
+  /**
+   * Calibration runs still due in the current look, before the tests: priced at one run's
+   * cost each. Later looks are not counted: most calibrations stop at the look that knows,
+   * and one that goes on shows it at its next look.
+   */
+  calibrationRuns?: number;
 }
 
 /** What one more test is made of, each part the median of what the journal measured. */
@@ -32,9 +38,10 @@ export interface TestCost {
  */
 export function estimateTimeLeft(input: TimeLeftInput): number | undefined {
   const cost = testCost(input);
-  if (!cost || input.tests <= 0) return cost && 0;
+  if (!cost) return undefined;
+  const calibrating = (input.calibrationRuns ?? 0) * cost.sampleSeconds;
   const perTest = cost.buildSeconds + cost.overheadSeconds + cost.samples * cost.sampleSeconds;
-  return Math.round(input.tests * perTest);
+  return Math.round(calibrating + Math.max(0, input.tests) * perTest);
 }
 
 /** The cost of one more test from the journal, or undefined when nothing was measured yet. */

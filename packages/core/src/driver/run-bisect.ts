@@ -123,9 +123,15 @@ async function runBisectLoop<P extends PreparedCommit>(
 
   // Confirmation re-tests the culprit, its parent and the revert.
   const confirmTests = options.confirm ? (env.prepareRevert ? 3 : 2) : 0;
-  const secondsLeft = (tests: number, samplesPerTest: number) => {
+  const secondsLeft = (tests: number, samplesPerTest: number, calibrationRuns = 0) => {
     const endpoints = [range.bad, ...range.goods];
-    const estimate = estimateTimeLeft({ journal, tests, samplesPerTest, endpoints });
+    const estimate = estimateTimeLeft({
+      journal,
+      tests,
+      samplesPerTest,
+      endpoints,
+      calibrationRuns,
+    });
     return estimate === undefined ? {} : { secondsLeft: estimate };
   };
 
@@ -295,13 +301,21 @@ async function runBisectLoop<P extends PreparedCommit>(
       if (plan.kind === 'policy') return plan.policy;
       const due = endpoints.filter((commit) => plan.runs > samplesOf(commit).length);
       const slots = await testSlots();
+      // What is left of this look, side by side on the slots: the time left counts it.
+      const lookRunsLeft = () =>
+        Math.ceil(
+          endpoints.reduce((sum, c) => sum + Math.max(0, plan.runs - samplesOf(c).length), 0) /
+            Math.min(slots, endpoints.length),
+        );
       if (slots > 1 && due.length > 1) {
         // On several slots the endpoints are measured side by side, each batch recorded
         // together in the endpoints' order, as a round is.
         for (let i = 0; i < due.length; i += slots) {
           const batch = due.slice(i, i + slots);
           const measured = await allInOrder(
-            batch.map((commit) => measureEndpoint(commit, plan.runs - samplesOf(commit).length)),
+            batch.map((commit) =>
+              measureEndpoint(commit, plan.runs - samplesOf(commit).length, lookRunsLeft()),
+            ),
           );
           const first = journal.length;
           const entries = measured.map((entry) => ({ ...entry, round: first }));
@@ -316,14 +330,18 @@ async function runBisectLoop<P extends PreparedCommit>(
         if (bootFailedBad()) break;
         const runs = plan.runs - samplesOf(commit).length;
         if (runs <= 0) continue;
-        const entry = await measureEndpoint(commit, runs);
+        const entry = await measureEndpoint(commit, runs, lookRunsLeft());
         await record(entry);
         onEvent({ type: 'verdict', entry, remaining: range.commits.length });
       }
     }
 
     /** One batch of an endpoint's calibration runs, as a journal entry not yet recorded. */
-    async function measureEndpoint(commit: string, runs: number): Promise<JournalEntry> {
+    async function measureEndpoint(
+      commit: string,
+      runs: number,
+      lookRunsLeft: number,
+    ): Promise<JournalEntry> {
       const phase = 'calibrate' as const;
       onEvent({
         type: 'step',
@@ -331,8 +349,9 @@ async function runBisectLoop<P extends PreparedCommit>(
         phase,
         remaining: range.commits.length,
         stepsLeft: 0,
-        // The bisect that follows, its runs priced as the policy's default first look.
-        ...secondsLeft(estimateTests(range.commits.length) + confirmTests, 3),
+        // This look's runs still due, then the bisect that follows, its runs priced as the
+        // policy's default first look.
+        ...secondsLeft(estimateTests(range.commits.length) + confirmTests, 3, lookRunsLeft),
       });
       const entry = await prepareAndSample(
         commit,
