@@ -59,7 +59,7 @@ describe('textReport of a found culprit', () => {
     );
   });
 
-  it('says when the culprit was decided by the likelihood ratio, still quoting the rank test', () => {
+  it('leads with the likelihood ratio when it decided the culprit, then quotes the rank test', () => {
     const decided = lbenchFoundWithSetup();
     const journal = (decided.result.journal ?? []).map((entry) =>
       entry.commit === LBENCH_CULPRIT && entry.evidence?.decision
@@ -84,11 +84,11 @@ describe('textReport of a found culprit', () => {
         : entry,
     );
     const lr = textReport({ ...decided, result: { ...decided.result, journal } });
-    expect(lr).toContain('confidence: p = 8e-5 (one-sided Mann-Whitney U test');
     expect(lr).toContain(
-      '3 runs of the culprit against 40 of good); decided by the likelihood ratio 8000 >= 1000 ' +
-        '(1/alpha), good and bad 41 spreads apart',
+      'confidence: likelihood ratio 8000 for bad over good, >= 1000 (1/alpha), from 3 runs of the culprit;\n' +
+        '            good and bad 41 spreads apart (40 runs of good); rank test p = 8e-5 (one-sided Mann-Whitney U test',
     );
+    expect(lr).not.toContain('confidence: p =');
     expect(lr).not.toContain('each verdict needed p <= 0.001');
   });
 

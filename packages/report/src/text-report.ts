@@ -102,14 +102,22 @@ function effectLines(facts: BisectFacts): string[] {
   else if (facts.culpritSummary) lines.push(`oracle: ${facts.culpritSummary} on the culprit`);
   if (d) {
     const lr = d.rule === 'likelihood-ratio' ? d.likelihoodRatio : undefined;
+    const rankTest = `one-sided Mann-Whitney U test of "worse than good"`;
+    // The rule that decided leads: a few runs decided by the likelihood ratio give a rank-test
+    // p that looks weak (3 runs against 6 can never go below 0.012), not a weak verdict.
     lines.push(
-      `confidence: p = ${formatP(d.pValues.worseThanGood)} (one-sided Mann-Whitney U test of "worse than good":`,
-      lr
-        ? `            ${d.samples.length} runs of the culprit against ${d.baselineSamples.good} of good); ` +
-            `decided by the likelihood ratio ${formatRatio(lr.logBad)} >= ${formatRatio(lr.threshold)} ` +
-            `(1/alpha), good and bad ${Math.round(lr.distance)} spreads apart`
-        : `            ${d.samples.length} runs of the culprit against ${d.baselineSamples.good} of good; ` +
-            `each verdict needed p <= ${d.alpha})`,
+      ...(lr
+        ? [
+            `confidence: likelihood ratio ${formatRatio(lr.logBad)} for bad over good, ` +
+              `>= ${formatRatio(lr.threshold)} (1/alpha), from ${d.samples.length} runs of the culprit;`,
+            `            good and bad ${Math.round(lr.distance)} spreads apart ` +
+              `(${d.baselineSamples.good} runs of good); rank test p = ${formatP(d.pValues.worseThanGood)} (${rankTest})`,
+          ]
+        : [
+            `confidence: p = ${formatP(d.pValues.worseThanGood)} (${rankTest}:`,
+            `            ${d.samples.length} runs of the culprit against ${d.baselineSamples.good} of good; ` +
+              `each verdict needed p <= ${d.alpha})`,
+          ]),
     );
   }
   return lines;
