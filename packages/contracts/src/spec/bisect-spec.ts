@@ -155,7 +155,9 @@ const bisectFields = {
     Type.Boolean({
       default: true,
       description:
-        'while a commit is tested, build the two commits the next step may pick, on spare build capacity',
+        'as soon as a step picks its commit, build the two commits the next step may pick, on spare ' +
+        'build capacity; never for a metric or splice-loopback oracle measured on lab local or on a ' +
+        'lab with sharesBuildHost (builds would slow what it measures)',
     }),
   ),
   parallelTests: Type.Optional(
