@@ -83,7 +83,12 @@ describe('WorktreeSlots', () => {
   it("keeps a build job's hold until its owner gives it back, whatever process made it", async () => {
     const bisect = { owner: 'bisect-1', job: 'b1.build.one' };
     const held = await slots().acquire(one, fallback, { holder: bisect });
-    expect(await readSlotHold(held.path)).toEqual({ kind: 'job', ...bisect, commit: one });
+    expect(await readSlotHold(held.path)).toEqual({
+      kind: 'job',
+      ...bisect,
+      commit: one,
+      run: expect.any(String),
+    });
     expect(await slotProblem(held.path, { owner: 'bisect-1', job: bisect.job, commit: one })).toBe(
       undefined,
     );
@@ -118,6 +123,26 @@ describe('WorktreeSlots', () => {
     expect(isSlot(second.path)).toBe(true);
     await Promise.all([second.remove(), reclaimed.remove()]);
     expect(isSlot(second.path) || isSlot(held.path)).toBe(false);
+  });
+
+  it('leaves the hold a later run of the job took when an earlier run gives its slot back', async () => {
+    // A job whose lock was lost runs twice at once: the second run takes the hold over and
+    // its result is the one tested; the first run ending (in error) must not free the slot.
+    const job = { owner: 'bisect-5', job: 'b5.build.one' };
+    const first = await slots().acquire(one, fallback, { holder: job });
+    const second = await slots().acquire(one, fallback, { holder: job });
+    expect(second.path).toBe(first.path);
+    await first.remove();
+    expect(await slotProblem(second.path, { ...job, commit: one })).toBe(undefined);
+    const next = await slots().acquire(two, fallback, {
+      holder: { ...job, job: 'b5.build.two' },
+      ownerEnded: async () => false,
+    });
+    expect(next.path).not.toBe(second.path);
+    // The owner gives it back by the job, whichever run holds it.
+    await releaseSlot(second.path, job);
+    expect(isSlot(second.path)).toBe(false);
+    await next.remove();
   });
 
   it('says a held slot is stale when its checkout moved or a tracked file changed', async () => {

@@ -22,6 +22,13 @@ const SLOTS_DIR = 'slots';
 export interface SlotHolder {
   owner: string;
   job: string;
+  /**
+   * Which run of the job: each `acquire` names its own. A job whose lock was lost runs twice
+   * at once (the first run goes on while the queue gives the job to another worker); the run
+   * that took the hold over is the one whose result counts, so the other one's `remove()`
+   * must leave it. Without `run`, a release names the job, whichever run holds it.
+   */
+  run?: string;
 }
 
 /** What a hold file says: a process (`kbisect run`), or a build job of the service. */
@@ -48,7 +55,8 @@ export interface AcquireOptions {
  * owner, the build job, the commit) is not: the commit's tests run after its build job ended,
  * maybe after its worker died, and a restarted coordinator re-attaches to that build. It ends
  * when the owner gives it back (`releaseSlot` naming the job, `releaseSlotsOf` the owner),
- * when the same job runs again (a retry after a crash), or when `ownerEnded` says so. When every
+ * when the same job runs again (a retry after a crash, or after its lock was lost: that run's
+ * hold, which the first run's `remove()` then leaves), or when `ownerEnded` says so. When every
  * slot is held, a fresh worktree is made as before, under `fallbackDir`.
  */
 export class WorktreeSlots {
@@ -62,8 +70,9 @@ export class WorktreeSlots {
   async acquire(sha: string, fallbackDir: string, options: AcquireOptions = {}): Promise<Worktree> {
     assertSha(sha, 'worktree commit');
     await mkdir(this.dir, { recursive: true });
-    const text = options.holder
-      ? JSON.stringify({ owner: options.holder.owner, job: options.holder.job, commit: sha })
+    const holder = options.holder && { ...options.holder, run: randomBytes(6).toString('hex') };
+    const text = holder
+      ? JSON.stringify({ owner: holder.owner, job: holder.job, commit: sha, run: holder.run })
       : thisProcess();
     for (let n = 0; n < this.maxSlots; n++) {
       const path = join(this.dir, `slot-${n}`);
@@ -71,12 +80,12 @@ export class WorktreeSlots {
       try {
         await this.checkOut(path, sha);
       } catch (error) {
-        await releaseSlot(path, options.holder);
+        await releaseSlot(path, holder);
         throw error;
       }
       let released: Promise<void> | undefined;
       const remove = () => {
-        released ??= releaseSlot(path, options.holder).then(() => untrackWorktree(path));
+        released ??= releaseSlot(path, holder).then(() => untrackWorktree(path));
         return released;
       };
       // Given back if the process is interrupted (kbisect run's Ctrl-C), as worktrees are
@@ -137,12 +146,14 @@ export async function readSlotHold(path: string): Promise<SlotHold | undefined> 
 
 /**
  * Gives a slot back; its checkout stays for the next build. With a holder, only while the
- * hold still names that job: a late or repeated release never frees a slot someone else took.
+ * hold still names that job (and that run of it, when given): a late or repeated release
+ * never frees a slot someone else took.
  */
 export async function releaseSlot(path: string, holder?: SlotHolder): Promise<void> {
   if (holder) {
     const hold = await readSlotHold(path);
     if (hold?.kind !== 'job' || hold.job !== holder.job || hold.owner !== holder.owner) return;
+    if (holder.run !== undefined && hold.run !== holder.run) return;
   }
   await unlink(`${path}.held`).catch(() => {});
 }
@@ -206,9 +217,9 @@ function parseHold(text: string): SlotHold | undefined {
   if (text === '') return undefined;
   if (!text.startsWith('{')) return { kind: 'process', process: text };
   try {
-    const { owner, job, commit } = JSON.parse(text) as Record<string, unknown>;
+    const { owner, job, commit, run } = JSON.parse(text) as Record<string, unknown>;
     if (typeof owner === 'string' && typeof job === 'string' && typeof commit === 'string') {
-      return { kind: 'job', owner, job, commit };
+      return { kind: 'job', owner, job, commit, ...(typeof run === 'string' ? { run } : {}) };
     }
   } catch {
     // Half written: treated as held, like an empty file.

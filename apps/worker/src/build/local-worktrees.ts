@@ -52,17 +52,18 @@ export class LocalWorktrees {
   }
 
   /**
-   * Gives one worktree back: through the object that made it when this process did, else a
-   * slot by its hold file (only if `job` of `owner` still holds it), anything else by deleting
-   * it (another process built it).
+   * Gives one worktree back: a slot by its hold file when `built` names the job (only if that
+   * job of `owner` still holds it, whichever run of it took the hold last: the one kept here
+   * may be a run that lost its lock), else through the object that made it when this process
+   * did, anything else by deleting it (another process built it).
    */
   async release(path: string, built?: { owner: JobOwner; job: string }): Promise<void> {
     const kept = this.#byPath.get(path);
     this.#byPath.delete(path);
-    if (kept) await kept.worktree.remove();
-    else if (isSlotPath(path)) {
-      if (built) await releaseSlot(path, { owner: ownerText(built.owner), job: built.job });
-    } else await rm(path, { recursive: true, force: true });
+    if (isSlotPath(path) && built) {
+      await releaseSlot(path, { owner: ownerText(built.owner), job: built.job });
+    } else if (kept) await kept.worktree.remove();
+    else if (!isSlotPath(path)) await rm(path, { recursive: true, force: true });
   }
 
   /** Gives back everything the bisect (or watch run) still holds on this host. */
