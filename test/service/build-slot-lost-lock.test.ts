@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECORD_ORACLE, ServiceHarness } from './support/service-harness.js';
 
@@ -29,7 +30,7 @@ describe('a build job that lost its lock', () => {
         'kill -STOP $PPID; sleep 6; kill -CONT $PPID; ' +
         `for i in $(seq 300); do [ -e ${m}/test-$KBISECT_COMMIT ] && break; sleep 0.1; done; ` +
         `echo 'make: No space left on device'; touch ${m}/zombie-ended; exit 1; fi; ` +
-        'echo $KBISECT_COMMIT > built-commit; make -s',
+        `touch ${m}/built-$KBISECT_COMMIT-$$; echo $KBISECT_COMMIT > built-commit; make -s`,
     };
     // The test of that commit outlives the first run's end, then checks that its slot is still
     // held at the commit: exit 201 (the bisect errors) otherwise; 200 for a tree built for
@@ -38,19 +39,28 @@ describe('a build job that lost its lock', () => {
       kind: 'command' as const,
       command:
         `touch ${m}/test-$KBISECT_COMMIT; ` +
-        `if [ "$(cat ${m}/stalled/commit)" = "$KBISECT_COMMIT" ]; then ` +
+        // (The revert check tests the bad commit too, in a fresh worktree: no hold there.)
+        `if [ "$(cat ${m}/stalled/commit)" = "$KBISECT_COMMIT" ] && [ "\${PWD%/slot-*}" != "$PWD" ]; then ` +
         `for i in $(seq 300); do [ -e ${m}/zombie-ended ] && break; sleep 0.1; done; sleep 3; ` +
-        `grep -q "$KBISECT_COMMIT" "$PWD.held" || { cat "$PWD.held" > ${m}/hold-seen 2>&1; echo $PWD >> ${m}/hold-seen; ls -la "$(dirname "$PWD")" >> ${m}/hold-seen; exit 201; }; fi; ` +
+        `grep -q "$KBISECT_COMMIT" "$PWD.held" || { ls -l "$PWD.held" > ${m}/hold-seen 2>&1; exit 201; }; touch ${m}/hold-checked; fi; ` +
         `test "$(cat built-commit)" = "$KBISECT_COMMIT" || exit 200; ${RECORD_ORACLE}`,
     };
     const workers = [await service.startWorker(), await service.startWorker()];
     const id = await service.submit(service.spec({ build, oracle }));
     const view = await service.waitForEnd(id, 150_000);
     const seen = existsSync(`${m}/hold-seen`) ? readFileSync(`${m}/hold-seen`, 'utf8') : '';
-    expect(view.status, `${JSON.stringify(view.result)}\n${seen}\n${service.workerLogs(4000)}`).toBe(
-      'found',
-    );
+    expect(
+      view.status,
+      `${JSON.stringify(view.result)}\n${seen}\n${service.workerLogs(4000)}`,
+    ).toBe('found');
     expect(view.result?.culprit).toBe(service.project.culprit);
+    // The commit whose first run lost its lock was built by another run while that one was
+    // stopped, and tested in its slot after the first run ended.
+    const stalled = readFileSync(`${m}/stalled/commit`, 'utf8').trim();
+    const ended = statSync(`${m}/zombie-ended`).mtimeMs;
+    const rebuilt = readdirSync(m).filter((name) => name.startsWith(`built-${stalled}-`));
+    expect(rebuilt.some((name) => statSync(join(m, name)).mtimeMs < ended)).toBe(true);
+    expect(existsSync(`${m}/hold-checked`)).toBe(true);
     await Promise.all(workers.map((worker) => worker.stop()));
   }, 180_000);
 });

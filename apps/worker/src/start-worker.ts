@@ -161,6 +161,7 @@ export async function startWorker(
       kernelBuilders,
       progressIntervalMs: w.buildProgressMs,
       cacheDir: config.cacheDir,
+      lockDurationMs: w.lockDurationMs,
       log,
     }),
     { ...common, concurrency: w.concurrency.build },

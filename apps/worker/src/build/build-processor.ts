@@ -14,6 +14,7 @@ import type { Sandbox } from '@kbisect/sandbox';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
+import { LostLock } from '../errors/lost-lock.js';
 import { interruptCause } from '../errors/step-interrupted.js';
 import { hostFaultOf } from '../faults/host-fault.js';
 import type { Interrupts } from '../interrupts.js';
@@ -36,6 +37,8 @@ export interface BuildProcessorOptions {
   progressIntervalMs?: number;
   /** Where build commands' ccache lives (`build.ccache`); the kernel builders keep their own. */
   cacheDir: string;
+  /** The workers' lock of a job (`worker.lockDurationMs`): renewed when a run takes a slot. */
+  lockDurationMs: number;
   log: Logger;
 }
 
@@ -116,6 +119,13 @@ export function buildProcessor(options: BuildProcessorOptions) {
           return { kind: 'revert-conflict', conflicts: revert.conflicts } satisfies BuildJobResult;
         }
       } else {
+        // A run that lost its lock (its process did not run for longer than the lock) may
+        // have been given to another worker already: that run holds the slot, and this one
+        // taking the hold over as "the same job running again" would check the slot out under
+        // it and, ending, give it back while its commit is tested.
+        if (token && (await job.extendLock(token, options.lockDurationMs)) !== 1) {
+          throw new LostLock(`build job ${job.id}`);
+        }
         // A build slot, held by this job until its owner gives it back: the hold outlives
         // this process, so the commit's tests (and a coordinator restarted after a crash)
         // find the tree this job built, or see that it moved on (`slotProblem`).

@@ -61,6 +61,7 @@ describe('kernel build job with the culprit reverted', () => {
       sandbox,
       kernelBuilders: new KernelBuilders(join(cacheDir, 'kernels'), sandbox),
       cacheDir: tempDir('cache'),
+      lockDurationMs: 30_000,
       log: pino({ level: 'silent' }),
     });
     const data: BuildJob = {

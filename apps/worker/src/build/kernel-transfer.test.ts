@@ -64,6 +64,7 @@ describe('a kernel built on one host, deployed from another', () => {
       kernelBuilders: new KernelBuilders(buildCache, sandbox),
       host: BUILD_HOST,
       cacheDir: tempDir('cache'),
+      lockDurationMs: 30_000,
       log,
     });
     const data: BuildJob = {

@@ -37,6 +37,7 @@ import { type Job, type QueueEvents, UnrecoverableError, WaitingError } from 'bu
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
 import type { LocalWorktrees } from '../build/local-worktrees.js';
+import { LostLock } from '../errors/lost-lock.js';
 import { interruptCause } from '../errors/step-interrupted.js';
 import type { Interrupts } from '../interrupts.js';
 import type { CoordinatorRuns } from './coordinator-runs.js';
@@ -157,14 +158,6 @@ export function coordinatorProcessor(options: CoordinatorOptions) {
   };
 }
 
-/** This coordinator's lock is gone: a newer one runs the bisect, and must be the only writer. */
-class LostLock extends Error {
-  override readonly name = 'LostLock';
-  constructor(readonly bisectId: string) {
-    super(`lost the lock of bisect ${bisectId} to another worker`);
-  }
-}
-
 /** Three tries, a second apart and then two: for git racing a killed worker's leftovers. */
 async function retried<T>(fn: () => Promise<T>, log: Logger, what: string): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -278,7 +271,8 @@ async function coordinate(
       const changed =
         error instanceof JournalConflict || interruptCause(decide.signal) === 'journal-changed';
       if (!changed || signal.aborted) throw error;
-      if (error instanceof JournalConflict && !(await ownsLock())) throw new LostLock(id);
+      if (error instanceof JournalConflict && !(await ownsLock()))
+        throw new LostLock(`bisect ${id}`);
       log.info('the journal changed under this step (a manual mark?): deciding again from it');
     } finally {
       decide.done();

@@ -1,3 +1,4 @@
 export { ArtifactMissing } from './artifact-missing.js';
 export { LabNotServed } from './lab-not-served.js';
+export { LostLock } from './lost-lock.js';
 export { type InterruptCause, interruptCause, StepInterrupted } from './step-interrupted.js';
