@@ -224,7 +224,10 @@ describe('report mails of the service', () => {
     expect(parsed.subject).toMatch(/^\[kbisect\] v1\.0-\d+-g[0-9a-f]+: metric -\d+% regression$/);
     const text = parsed.text ?? '';
     expect(text).toMatch(/^kbisect noticed a -\d+% regression of metric on:$/m);
-    expect(text).toMatch(/^effect: metric -\d+% \(\d+ → \d+\), p = /m);
+    // The rule that decided leads: the rank test's p, or the likelihood ratio then that p.
+    expect(text).toMatch(
+      /^effect: metric -\d+% \(\d+ → \d+\), (p|likelihood ratio \d+ ≥ 1000 \(rank test p) = /m,
+    );
     expect(text).toMatch(
       /^change: -[\d.]+% metric against the parent, 95% interval -[\d.]+% to -[\d.]+%$/m,
     );

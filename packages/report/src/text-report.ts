@@ -1,4 +1,4 @@
-import { type Confirmation, formatP, formatPercent, formatValue } from '@kbisect/core';
+import { type Confirmation, formatP, formatPercent, formatRatio, formatValue } from '@kbisect/core';
 import { type BisectFacts, bisectFacts } from './bisect-facts.js';
 import { endpointBaselines } from './endpoint-baselines.js';
 import { changeLines, comparisonTable } from './evidence-lines.js';
@@ -121,12 +121,6 @@ function effectLines(facts: BisectFacts): string[] {
     );
   }
   return lines;
-}
-
-/** A likelihood ratio from its natural log: "8000", "3e+5". */
-function formatRatio(logRatio: number): string {
-  const ratio = Math.exp(logRatio);
-  return ratio < 10_000 ? Math.round(ratio).toString() : ratio.toExponential(0);
 }
 
 /** LKP's paragraph of the tags a fix should carry, when the report is a mail. */

@@ -73,4 +73,31 @@ describe('resultObjectOf', () => {
     expect(commandBuilds).not.toHaveProperty('warnings');
     expect(commandBuilds.status).toBe('found');
   });
+
+  it("names the likelihood ratio in the effect when it decided the culprit, with the rank test's p", () => {
+    const outcome = outcomeWith({});
+    const decided = outcome.journal.map((entry) =>
+      entry.commit === culprit
+        ? {
+            ...entry,
+            evidence: {
+              ...entry.evidence,
+              decision: {
+                method: 'rank-test' as const,
+                summary: 'bad',
+                rule: 'likelihood-ratio',
+                likelihoodRatio: { logBad: Math.log(8000), threshold: Math.log(1000) },
+              },
+            },
+          }
+        : entry,
+    );
+    const ratio = resultOf({ ...outcome, journal: decided });
+    const rank = resultOf(outcome);
+
+    expect(ratio.effect).toBe(
+      '-89% (9 → 1), likelihood ratio 8000 ≥ 1000 (rank test p = 0.5), 1 + 1 samples',
+    );
+    expect(rank.effect).toBe('-89% (9 → 1), p = 0.5, 1 + 1 samples');
+  });
 });

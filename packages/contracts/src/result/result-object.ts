@@ -207,5 +207,12 @@ function effectOf(
   const bad = samplesOf([culprit]);
   if (!good.some((s) => s.value !== undefined) || !bad.some((s) => s.value !== undefined))
     return undefined;
-  return describeEffect(good, bad, direction, quantity?.unit, quantity?.metric);
+  // The step that named the culprit bad, not a confirmation's re-test of it.
+  const decision = outcome.journal.find((e) => e.commit === culprit && e.evidence?.decision)
+    ?.evidence?.decision;
+  const ratio =
+    decision?.rule === 'likelihood-ratio'
+      ? (decision.likelihoodRatio as { logBad: number; threshold: number } | undefined)
+      : undefined;
+  return describeEffect(good, bad, direction, quantity?.unit, quantity?.metric, ratio);
 }

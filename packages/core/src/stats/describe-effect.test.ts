@@ -13,6 +13,22 @@ describe('describeEffect', () => {
     );
   });
 
+  it('leads with the likelihood ratio when it decided the culprit', () => {
+    const decidedBy = { logBad: 3 * Math.log(20), threshold: Math.log(1000) };
+    expect(
+      describeEffect(
+        [9.0, 9.1, 9.2, 9.0, 9.1, 9.2],
+        runs(0.7, 0.7, 0.7),
+        'higher-is-better',
+        undefined,
+        'metric',
+        decidedBy,
+      ),
+    ).toBe(
+      'metric -92% (9.1 → 0.7), likelihood ratio 8000 ≥ 1000 (rank test p = 0.012), 3 + 6 samples',
+    );
+  });
+
   it('accepts the calibrated baseline as plain numbers', () => {
     expect(describeEffect([9.0, 9.1, 9.2], runs(0.7, 0.7, 0.7), 'higher-is-better')).toBe(
       '-92% (9.1 → 0.7), p = 0.05, 3 + 3 samples',

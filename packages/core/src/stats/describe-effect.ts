@@ -3,7 +3,7 @@ import type { Sample } from '../evidence.js';
 import { median } from './descriptive.js';
 import { relativeChange } from './effect.js';
 import { NoSamples } from './errors.js';
-import { formatP, formatPercent, formatValue } from './format.js';
+import { formatP, formatPercent, formatRatio, formatValue } from './format.js';
 import { mannWhitneyU } from './mann-whitney.js';
 import { goodness, sampleValues } from './values.js';
 
@@ -12,6 +12,9 @@ import { goodness, sampleValues } from './values.js';
  * samples", i.e. the change of the median against the good baseline, the one-sided
  * Mann-Whitney p-value for "the commit is worse", and the commit's + the baseline's sample
  * counts. `metric` names the quantity in front ("throughput -92% ...").
+ *
+ * When the likelihood ratio decided the culprit (`decidedBy`), it leads: 3 runs against 6
+ * can never give the rank test a p below 0.012, which would read as a weak result.
  */
 export function describeEffect(
   goodBaseline: readonly Sample[] | readonly number[],
@@ -19,6 +22,7 @@ export function describeEffect(
   direction: Direction,
   unit?: string,
   metric?: string,
+  decidedBy?: { logBad: number; threshold: number },
 ): string {
   const good = goodBaseline.map((s) =>
     typeof s === 'number' ? s : (sampleValues([s], direction)[0] as number),
@@ -37,6 +41,9 @@ export function describeEffect(
   const ratio = relativeChange(from, to);
   const percent = hang || !Number.isFinite(ratio) ? '' : `${formatPercent(ratio)} `;
   const change = `${percent}(${formatValue(from)} → ${formatValue(to)}${formatValue(to) === 'hang' ? '' : suffix})`;
-  const text = `${change}, p = ${formatP(pValue)}, ${commit.length} + ${good.length} samples`;
+  const confidence = decidedBy
+    ? `likelihood ratio ${formatRatio(decidedBy.logBad)} ≥ ${formatRatio(decidedBy.threshold)} (rank test p = ${formatP(pValue)})`
+    : `p = ${formatP(pValue)}`;
+  const text = `${change}, ${confidence}, ${commit.length} + ${good.length} samples`;
   return metric ? `${metric} ${text}` : text;
 }

@@ -30,3 +30,9 @@ export function formatPercent(change: number): string {
   if (Number(text) === 0) return '0%';
   return `${pct < 0 ? '-' : '+'}${text}%`;
 }
+
+/** A likelihood ratio as people write it: "1000", "2e+4" (from its natural log). */
+export function formatRatio(logRatio: number): string {
+  const ratio = Math.exp(logRatio);
+  return ratio < 10_000 ? Math.round(ratio).toString() : ratio.toExponential(0);
+}

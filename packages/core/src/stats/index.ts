@@ -31,7 +31,7 @@ export {
   SampleWithoutValue,
 } from './errors.js';
 export { exitCodePolicy } from './exit-code-policy.js';
-export { formatP, formatPercent, formatValue, HANG_SENTINEL } from './format.js';
+export { formatP, formatPercent, formatRatio, formatValue, HANG_SENTINEL } from './format.js';
 export {
   LIKELIHOOD_RATIO_CLIP,
   LIKELIHOOD_RATIO_MIN_DISTANCE,

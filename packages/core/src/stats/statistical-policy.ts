@@ -4,7 +4,7 @@ import type { Baselines } from './calibrate.js';
 import { median } from './descriptive.js';
 import { relativeChange } from './effect.js';
 import { BaselinesTooSmall, NoSamples } from './errors.js';
-import { formatP, formatPercent, formatValue, HANG_SENTINEL } from './format.js';
+import { formatP, formatPercent, formatRatio, formatValue, HANG_SENTINEL } from './format.js';
 import {
   LIKELIHOOD_RATIO_CLIP,
   likelihoodRatio,
@@ -495,10 +495,4 @@ function checkOptions(initial: number, max: number, step: number, alpha: number,
       `margin must be in [0, 0.5): the two margins must not cross, got ${margin}`,
     );
   }
-}
-
-/** A likelihood ratio as people write it: "1000", "2e+4" (from its natural log). */
-function formatRatio(logRatio: number): string {
-  const ratio = Math.exp(logRatio);
-  return ratio < 10_000 ? Math.round(ratio).toString() : ratio.toExponential(0);
 }
