@@ -240,6 +240,7 @@ async function coordinate(
       journalLength: () => length,
       testSlots: () => testSlotsOf(spec, options.labs?.up ?? (async () => [])),
       ...(options.labs ? { labIsUp: options.labs.isUp } : {}),
+      stillOwner: ownsLock,
       log,
     });
     // Builds of an abandoned step may still run: cleaning up waits for every environment's.

@@ -75,6 +75,12 @@ export interface ServiceEnvironmentOptions {
   testSlots?: () => Promise<number>;
   /** Whether a lab is up (not marked down); absent: every lab is. */
   labIsUp?: (lab: string) => Promise<boolean>;
+  /**
+   * Whether this process still runs the owner (a bisect: its coordinator job's lock); absent:
+   * it does. A coordinator that lost it gives nothing back: the one that took over attaches
+   * to the same build jobs and tests in the same slots, and a hold is given back by job.
+   */
+  stillOwner?: () => Promise<boolean>;
   log: Logger;
 }
 
@@ -92,6 +98,15 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
   const inFlight = new Set<Promise<unknown>>();
   const thisHost = hostname();
   let quantity: Quantity | undefined;
+
+  /** Gives back the slot a build job of this owner holds, unless the owner moved on. */
+  const releaseWorktree = async (worktree: string, jobId: string) => {
+    if (options.stillOwner && !(await options.stillOwner())) {
+      log.info({ job: jobId }, `${worktree} kept: another coordinator runs this bisect now`);
+      return;
+    }
+    await worktrees.release(worktree, { owner, job: jobId });
+  };
 
   const track = <T>(promise: Promise<T>): Promise<T> => {
     inFlight.add(promise);
@@ -141,7 +156,7 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
     release: async (result, jobId) => {
       if (!Value.Check(BuildJobResult, result) || result.kind !== 'built') return;
       if (kernel || result.host !== thisHost) return;
-      await worktrees.release(result.worktree, { owner, job: jobId });
+      await releaseWorktree(result.worktree, jobId);
     },
     log,
   });
@@ -250,7 +265,7 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
         );
         return;
       }
-      await worktrees.release(p.artifact.worktree, { owner, job: p.buildJob });
+      await releaseWorktree(p.artifact.worktree, p.buildJob);
     },
 
     async settled() {
