@@ -241,7 +241,7 @@ async function takeHold(path: string, text: string, options: AcquireOptions): Pr
     // Re-read right before breaking it, so a hold a live process just took stays.
     if ((await readFile(file, 'utf8').catch(() => '')) !== held) return false;
     if (hold.kind === 'job' && hold.job === options.holder?.job) {
-      const next = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+      const next = draftOf(file);
       await writeFile(next, text);
       await rename(next, file);
       return true;
@@ -258,7 +258,7 @@ async function takeHold(path: string, text: string, options: AcquireOptions): Pr
  * from one being written, and the slot was held for ever.
  */
 async function createWith(file: string, text: string): Promise<boolean> {
-  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const draft = draftOf(file);
   await writeFile(draft, text);
   try {
     await link(draft, file);
@@ -270,6 +270,9 @@ async function createWith(file: string, text: string): Promise<boolean> {
     await unlink(draft).catch(() => {});
   }
 }
+
+/** A file beside `file` that only this call writes, to be linked or renamed into place. */
+const draftOf = (file: string) => `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
 
 async function holdIsOver(hold: SlotHold, { holder, ownerEnded }: AcquireOptions) {
   if (hold.kind === 'process') return holderIsDead(hold.process);

@@ -148,7 +148,8 @@ export class LabLeases {
     ]);
     const order = labs.map((lab, i) => ({
       lab,
-      warm: running[i] === kernel,
+      warm: kernel !== undefined && running[i] === kernel,
+      // Never released: Number(null) is 0, so it goes first.
       idleSince: released[i] ?? 0,
     }));
     // Array.prototype.sort is stable: labs never released keep the order given.

@@ -18,6 +18,7 @@ import { LostLock } from '../errors/lost-lock.js';
 import { interruptCause } from '../errors/step-interrupted.js';
 import { hostFaultOf } from '../faults/host-fault.js';
 import type { Interrupts } from '../interrupts.js';
+import { ownsJobLock } from '../job-lock.js';
 import type { KernelBuilders } from './kernel-builders.js';
 import type { LocalWorktrees } from './local-worktrees.js';
 import { publishKernel } from './publish-kernel.js';
@@ -123,7 +124,7 @@ export function buildProcessor(options: BuildProcessorOptions) {
         // have been given to another worker already: that run holds the slot, and this one
         // taking the hold over as "the same job running again" would check the slot out under
         // it and, ending, give it back while its commit is tested.
-        if (token && (await job.extendLock(token, options.lockDurationMs)) !== 1) {
+        if (token && !(await ownsJobLock(job, token, options.lockDurationMs))) {
           throw new LostLock(`build job ${job.id}`);
         }
         // A build slot, held by this job until its owner gives it back: the hold outlives

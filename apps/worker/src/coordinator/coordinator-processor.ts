@@ -40,6 +40,7 @@ import type { LocalWorktrees } from '../build/local-worktrees.js';
 import { LostLock } from '../errors/lost-lock.js';
 import { interruptCause } from '../errors/step-interrupted.js';
 import type { Interrupts } from '../interrupts.js';
+import { ownsJobLock } from '../job-lock.js';
 import type { CoordinatorRuns } from './coordinator-runs.js';
 import { maintainersOf } from './maintainers.js';
 import type { QueueEventsByName } from './queue-events-by-name.js';
@@ -116,8 +117,7 @@ export function coordinatorProcessor(options: CoordinatorOptions) {
       role: 'coordinator',
       causes: ['cancel', 'shutdown', 'lost-lock'],
     });
-    const ownsLock = async () =>
-      token !== undefined && (await job.extendLock(token, options.lockDurationMs)) === 1;
+    const ownsLock = () => ownsJobLock(job, token, options.lockDurationMs);
     const forget = options.runs.add(id, { ownsLock, stop: () => step.interrupt('lost-lock') });
     try {
       const resumed = record.status === 'running';

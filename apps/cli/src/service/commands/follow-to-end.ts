@@ -1,5 +1,5 @@
-import type { BisectView } from '@kbisect/contracts';
 import {
+  type BisectView,
   EXIT,
   errorResultObject,
   exitCodeFor,
