@@ -51,9 +51,10 @@ async function logLines(id: string): Promise<string[]> {
 const aheadLines = (lines: string[]) => lines.filter((m) => m.startsWith('build ahead: '));
 
 describe('a measuring oracle on lab local', () => {
+  // Good prints 100, bad 10, with a little noise: calibration ends at its first look.
+  const metric = `n=$(( $(od -An -N1 -tu1 /dev/urandom) % 5 )); ${RECORD_ORACLE} && echo $((100 + n)) || echo $((10 + n))`;
+
   it('is measured with nothing built ahead, and says why', async () => {
-    // Good prints 100, bad 10, with a little noise: calibration ends at its first look.
-    const metric = `n=$(( $(od -An -N1 -tu1 /dev/urandom) % 5 )); ${RECORD_ORACLE} && echo $((100 + n)) || echo $((10 + n))`;
     const id = await service.submit(
       service.spec({ oracle: { kind: 'metric', command: metric }, confirm: false }),
     );
@@ -66,6 +67,22 @@ describe('a measuring oracle on lab local', () => {
       'no builds ahead: the metric oracle measures on the build host (lab local): builds would slow what it measures',
     );
     expect(aheadLines(lines)).toEqual([]);
+  });
+
+  it('builds ahead when the bisect says speculate: true (a metric load does not change)', async () => {
+    const id = await service.submit(
+      service.spec({
+        oracle: { kind: 'metric', command: metric },
+        confirm: false,
+        speculate: true,
+      }),
+    );
+    const lines = await logLines(id);
+    const view = await service.waitForEnd(id);
+    expect(view.status).toBe('found');
+    expect(view.result?.culprit).toBe(service.project.culprit);
+    expect(lines.filter((m) => m.startsWith('no builds ahead'))).toEqual([]);
+    expect(aheadLines(lines).length).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -101,6 +101,10 @@ export function registerServiceCommands(program: Command): void {
     .option('--webhook <url>', 'POSTed the result object when the bisect ends')
     .option('--lab <name>', 'local (default), a lab name, or pool:NAME')
     .option('--idempotency-key <key>', 'a retry with the same key returns the same bisect')
+    .option(
+      '--speculate',
+      'build the next commits ahead even when a metric or splice oracle measures on the build host (a metric load does not change)',
+    )
     .option('--no-speculate', 'build only the commit under test, never the next ones ahead')
     .action(
       action(async (flags: StartFlags) => {
@@ -114,7 +118,7 @@ export function registerServiceCommands(program: Command): void {
           ...(flags.webhook ? { webhook: flags.webhook } : {}),
           ...(flags.lab ? { lab: flags.lab } : {}),
           ...(flags.idempotencyKey ? { idempotencyKey: flags.idempotencyKey } : {}),
-          ...(flags.speculate === false ? { speculate: false } : {}),
+          ...(flags.speculate !== undefined ? { speculate: flags.speculate } : {}),
         });
       }),
     );

@@ -37,4 +37,11 @@ describe('speculationOf', () => {
       speculationOf({ oracle: command, lab: { name: 'rack1' }, speculate: false }, shares),
     ).toMatchObject({ on: false });
   });
+
+  it('builds ahead for a measuring oracle on the build host when the bisect says speculate: true', () => {
+    expect(speculationOf({ oracle: metric, speculate: true }, shares)).toEqual({ on: true });
+    expect(
+      speculationOf({ oracle: splice, lab: { name: 'vm-a' }, speculate: true }, shares),
+    ).toEqual({ on: true });
+  });
 });

@@ -11,13 +11,16 @@ export type Speculation = { on: true } | { on: false; why: string };
  * run on the build host's cores, and they run while the step is measured: an oracle that
  * measures performance on a lab sharing those cores (`lab: local`, or a lab whose config says
  * `sharesBuildHost`, such as a VM on the build host) would measure the builds too. Such a
- * bisect builds nothing ahead; an exit code does not care, and a lab elsewhere neither.
+ * bisect builds nothing ahead; an exit code does not care, and a lab elsewhere neither. Only
+ * the user knows a metric that load does not change (a size, a count): `speculate: true`
+ * builds ahead even then, `speculate: false` never.
  */
 export function speculationOf(
   spec: Pick<BisectSpec, 'speculate' | 'oracle' | 'lab'>,
   sharesBuildHost: SharesBuildHost,
 ): Speculation {
   if (spec.speculate === false) return { on: false, why: 'the bisect says speculate: false' };
+  if (spec.speculate === true) return { on: true };
   if (!measuresPerformance(spec.oracle)) return { on: true };
   const lab = spec.lab ?? 'local';
   const measured = `the ${spec.oracle.kind} oracle measures`;

@@ -153,11 +153,11 @@ const bisectFields = {
   ),
   speculate: Type.Optional(
     Type.Boolean({
-      default: true,
       description:
         'as soon as a step picks its commit, build the two commits the next step may pick, on spare ' +
-        'build capacity; never for a metric or splice-loopback oracle measured on lab local or on a ' +
-        'lab with sharesBuildHost (builds would slow what it measures)',
+        'build capacity. Unset: on, except for a metric or splice-loopback oracle measured on lab ' +
+        'local or on a lab with sharesBuildHost (builds would slow what it measures); true: on even ' +
+        'then (a metric that load on the build host does not change); false: never',
     }),
   ),
   parallelTests: Type.Optional(

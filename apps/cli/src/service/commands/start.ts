@@ -13,7 +13,7 @@ export interface StartOptions {
   webhook?: string;
   lab?: string;
   idempotencyKey?: string;
-  /** false: no builds ahead (`--no-speculate`). */
+  /** Unset: the service decides; true: builds ahead even on the build host; false: none. */
   speculate?: boolean;
 }
 
@@ -41,7 +41,7 @@ export async function startCommand(
     ...(options.webhook ? { webhook: options.webhook } : {}),
     ...(options.lab ? { lab: options.lab } : {}),
   });
-  if (options.speculate === false) spec.speculate = false;
+  if (options.speculate !== undefined) spec.speculate = options.speculate;
   const created = await client.submit(spec, options.idempotencyKey);
   if (!options.wait) {
     process.stdout.write(
