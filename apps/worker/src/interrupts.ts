@@ -1,5 +1,9 @@
 import type { ControlChannel, ControlMessage } from '@kbisect/queue';
-import { type InterruptCause, StepInterrupted } from './errors/step-interrupted.js';
+import {
+  type InterruptCause,
+  isInterruptCause,
+  StepInterrupted,
+} from './errors/step-interrupted.js';
 
 /** Coordinators are handed back at once on shutdown; build and test steps get a grace period. */
 export type StepRole = 'coordinator' | 'step';
@@ -17,13 +21,21 @@ export interface OpenOptions {
   causes?: readonly InterruptCause[];
 }
 
+/** The part of a BullMQ worker that stops one of its runs (it aborts the processor's signal). */
+export interface JobRuns {
+  readonly name: string;
+  cancelJob(jobId: string, reason?: string): boolean;
+}
+
 /**
  * The abort controllers of the steps this process runs, by bisect: a cancel notice from the
  * API stops that bisect's builds and tests at once (their process groups are killed), a
- * journal change restarts its coordinator's decision, and a shutdown stops everything.
+ * journal change restarts its coordinator's decision, and a shutdown stops everything. A
+ * notice naming one job (`drop-job`) stops this process's run of it, through its worker.
  */
 export class Interrupts {
   readonly #byBisect = new Map<string, Set<Listener>>();
+  readonly #workers = new Map<string, JobRuns>();
   #unsubscribe: (() => Promise<void>) | undefined;
   readonly #shuttingDown = new Set<StepRole>();
 
@@ -47,9 +59,12 @@ export class Interrupts {
     this.#byBisect.set(bisectId, set);
     const onLinked = (event: Event) => {
       const reason = (event.target as AbortSignal).reason;
-      // BullMQ aborts its own signal only when the job is no longer ours to run.
+      // BullMQ's signal is aborted by `cancelJob` (`stopRun`), which names the cause; any
+      // other abort means the job is no longer ours to run.
       controller.abort(
-        reason instanceof StepInterrupted ? reason : new StepInterrupted('lost-lock'),
+        reason instanceof StepInterrupted
+          ? reason
+          : new StepInterrupted(isInterruptCause(reason) ? reason : 'lost-lock'),
       );
     };
     for (const signal of linked) {
@@ -86,11 +101,28 @@ export class Interrupts {
     }
   }
 
+  /** The worker of `runs.name`'s queue: a `drop-job` notice for that queue stops its run. */
+  serve(runs: JobRuns): void {
+    this.#workers.set(runs.name, runs);
+  }
+
+  /**
+   * Stops this process's run of a job of a served queue (its step sees `cause`): a run that
+   * lost its lock, a job dropped by its owner. False when no run of it is here.
+   */
+  stopRun(queue: string, jobId: string, cause: 'lost-lock' | 'dropped'): boolean {
+    return this.#workers.get(queue)?.cancelJob(jobId, cause) ?? false;
+  }
+
   async close(): Promise<void> {
     await this.#unsubscribe?.();
   }
 
-  #onMessage({ bisectId, action }: ControlMessage): void {
-    this.interrupt(bisectId, action === 'cancel' ? 'cancel' : 'journal-changed');
+  #onMessage(message: ControlMessage): void {
+    if (message.action === 'drop-job') {
+      this.stopRun(message.queue, message.jobId, 'dropped');
+      return;
+    }
+    this.interrupt(message.bisectId, message.action === 'cancel' ? 'cancel' : 'journal-changed');
   }
 }

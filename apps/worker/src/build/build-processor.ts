@@ -51,7 +51,10 @@ const optional = <K extends string, V>(key: K, value: V | undefined) =>
  * reverted, for the revert check), the build command in it, its compilers fronted by ccache
  * unless the spec says `ccache: off`. The worktree is the result; a failed build is evidence,
  * not an error. Cancel kills the build's process group and gives the worktree back; a
- * shutdown does the same and hands the job back to the queue for another worker.
+ * shutdown does the same and hands the job back to the queue for another worker. So do a
+ * lost lock (another worker's run of the job counts now: this one writes nothing and gives
+ * back only its own hold) and a drop by the owner (a build ahead no step needs: the job ends
+ * for good).
  */
 export function buildProcessor(options: BuildProcessorOptions) {
   const { stores, repositories, worktrees, interrupts } = options;
@@ -178,6 +181,14 @@ export function buildProcessor(options: BuildProcessorOptions) {
         throw new WaitingError();
       }
       if (cause === 'cancel') throw new UnrecoverableError('bisect cancelled');
+      if (cause === 'dropped') {
+        log.info(`build of ${data.commit.slice(0, 12)} stopped: no step needs it`);
+        throw new UnrecoverableError('dropped by its owner: no step needs this build');
+      }
+      if (cause === 'lost-lock') {
+        log.warn('another worker runs this build now: this run stops without writing');
+        throw new LostLock(`build job ${job.id}`);
+      }
       // A full or read-only cache is the host's fault: tried again later, not the commit's.
       throw hostFaultOf({ error }, host, worktrees.dirOf(owner)) ?? error;
     } finally {

@@ -26,6 +26,16 @@ export interface BuildsAheadOptions {
   events: QueueEvents;
   /** Gives back what a finished build that nobody will test holds (its worktree). */
   release(result: unknown, jobId: string): Promise<void>;
+  /**
+   * Stops the run of a build job wherever a worker runs it (a `drop-job` notice): the run
+   * gives back what it holds and the job fails for good.
+   */
+  stop(jobId: string): Promise<void>;
+  /**
+   * Whether this coordinator still runs the bisect; absent: it does. One that lost it drops
+   * nothing: the coordinator that took over attaches to the same jobs ahead.
+   */
+  stillOwner?: () => Promise<boolean>;
   log: Logger;
 }
 
@@ -34,13 +44,16 @@ export interface BuildsAheadOptions {
  * builds, `BisectEnvironment.speculate`). Each is an ordinary build job with the id the next
  * step's `prepare` will ask for, so the step that picks its commit attaches to it (raising it
  * to a real build's priority); the others of that step are dropped: removed while they wait,
- * given back when they finish. Builds ahead of later steps (queued while this step's own
- * build runs) are kept for them. A coordinator restarted mid-step attaches the same way, and its jobs
- * ahead that no step takes are given back when the bisect ends.
+ * stopped while they run (their build process killed, what they held given back), given back
+ * when they finished. Builds ahead of later steps (queued while this step's own build runs)
+ * are kept for them. A coordinator restarted mid-step attaches the same way, and its jobs
+ * ahead that no step takes are dropped when the bisect ends.
  */
 export class BuildsAhead {
   readonly #jobs = new Map<string, AheadJob>();
   readonly #dropping = new Set<Promise<void>>();
+  /** Jobs a step attached to: never dropped, even by an earlier drop still on its way. */
+  readonly #adopted = new Set<string>();
 
   constructor(private readonly options: BuildsAheadOptions) {}
 
@@ -66,6 +79,9 @@ export class BuildsAhead {
    */
   async adopt(commit: string, jobId: string, step: number): Promise<void> {
     const taken = this.#jobs.get(jobId);
+    // A round of several commits (more labs came up) may build a commit dropped a moment ago
+    // for another commit of the same round: same job id, so the drop must leave it.
+    this.#adopted.add(jobId);
     for (const job of [...this.#jobs.values()]) {
       if (job.step > step) continue;
       this.#jobs.delete(job.jobId);
@@ -97,27 +113,42 @@ export class BuildsAhead {
   }
 
   async #dropJob({ commit, jobId, queued }: AheadJob): Promise<void> {
+    const { log } = this.options;
     await queued;
     const job = await this.options.queue.getJob(jobId);
     if (!job) return;
     const state = await job.getState();
+    if (this.#adopted.has(jobId)) return;
+    if (this.options.stillOwner && !(await this.options.stillOwner())) {
+      log.info(
+        { job: jobId },
+        `build ahead of ${commit.slice(0, 12)} kept: another coordinator runs this bisect now`,
+      );
+      return;
+    }
     if (state === 'waiting' || state === 'prioritized' || state === 'delayed') {
-      // A job taken by a worker between the two calls cannot be removed: wait for it instead.
+      // A job taken by a worker between the two calls cannot be removed: stop it instead.
       const removed = await job.remove().then(
         () => true,
         () => false,
       );
       if (removed) {
-        this.options.log.info({ job: jobId }, `build ahead of ${commit.slice(0, 12)} dropped`);
+        log.info({ job: jobId }, `build ahead of ${commit.slice(0, 12)} dropped`);
         return;
       }
     }
     if (state === 'failed') return;
+    if (state !== 'completed') {
+      // Running: its worker kills the build and gives back what it held; a build that ends
+      // before the notice arrives is given back below like a finished one.
+      await this.options.stop(jobId);
+      log.info({ job: jobId }, `build ahead of ${commit.slice(0, 12)} running: stopping it`);
+    }
     const result = state === 'completed' ? job.returnvalue : await this.#finished(job);
     await this.options.release(result, jobId);
-    this.options.log.info(
+    log.info(
       { job: jobId },
-      `build ahead of ${commit.slice(0, 12)} not needed: its worktree is given back`,
+      `build ahead of ${commit.slice(0, 12)} not needed: ${result === undefined ? 'stopped' : 'its worktree is given back'}`,
     );
   }
 

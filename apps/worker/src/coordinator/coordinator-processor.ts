@@ -241,6 +241,7 @@ async function coordinate(
       testSlots: () => testSlotsOf(spec, options.labs?.up ?? (async () => [])),
       ...(options.labs ? { labIsUp: options.labs.isUp } : {}),
       stillOwner: ownsLock,
+      control: options.stores.control,
       log,
     });
     // Builds of an abandoned step may still run: cleaning up waits for every environment's.

@@ -25,7 +25,7 @@ import {
   type Sample,
 } from '@kbisect/core';
 import { isSlotPath, slotProblem } from '@kbisect/git';
-import type { ArtifactStore, Queues } from '@kbisect/queue';
+import type { ArtifactStore, ControlChannel, Queues } from '@kbisect/queue';
 import type { QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Static, TSchema } from 'typebox';
@@ -81,6 +81,8 @@ export interface ServiceEnvironmentOptions {
    * to the same build jobs and tests in the same slots, and a hold is given back by job.
    */
   stillOwner?: () => Promise<boolean>;
+  /** Where a build ahead that no step needs is stopped, wherever its worker runs. */
+  control: Pick<ControlChannel, 'publish'>;
   log: Logger;
 }
 
@@ -158,6 +160,9 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
       if (kernel || result.host !== thisHost) return;
       await releaseWorktree(result.worktree, jobId);
     },
+    stop: (jobId) =>
+      options.control.publish({ action: 'drop-job', queue: queues.build.name, jobId }),
+    ...(options.stillOwner ? { stillOwner: options.stillOwner } : {}),
     log,
   });
 

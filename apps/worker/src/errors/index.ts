@@ -1,4 +1,9 @@
 export { ArtifactMissing } from './artifact-missing.js';
 export { LabNotServed } from './lab-not-served.js';
 export { LostLock } from './lost-lock.js';
-export { type InterruptCause, interruptCause, StepInterrupted } from './step-interrupted.js';
+export {
+  type InterruptCause,
+  interruptCause,
+  isInterruptCause,
+  StepInterrupted,
+} from './step-interrupted.js';

@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import Value from 'typebox/value';
 import { ArtifactMissing } from '../errors/artifact-missing.js';
 import { LabNotServed } from '../errors/lab-not-served.js';
+import { LostLock } from '../errors/lost-lock.js';
 import { interruptCause } from '../errors/step-interrupted.js';
 import type { Interrupts } from '../interrupts.js';
 import type { KexecLabs } from './kexec-labs.js';
@@ -94,6 +95,7 @@ export function labTestProcessor(options: LabTestProcessorOptions) {
         dir: data.artifact.worktree,
         signal: step.signal,
       });
+      if (step.signal.aborted) throw step.signal.reason;
       return {
         kind: 'sample',
         sample,
@@ -107,6 +109,10 @@ export function labTestProcessor(options: LabTestProcessorOptions) {
         throw new WaitingError();
       }
       if (cause === 'cancel') throw new UnrecoverableError('bisect cancelled');
+      if (cause === 'lost-lock') {
+        log.warn('another worker runs this test now: this run stops without writing');
+        throw new LostLock(`lab-test job ${job.id}`);
+      }
       if (error instanceof OracleFailed) return oracleFailedResult(error);
       throw error;
     } finally {

@@ -266,6 +266,7 @@ async function measureTip(
     artifacts: options.stores.artifacts,
     // One step, always the first: a run asks for the same job ids every time it is run.
     journalLength: () => 0,
+    control: options.stores.control,
     log,
   });
   let prepared: ServicePrepared | undefined;

@@ -2,15 +2,16 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
 
 /**
- * Notices from the API to every worker: a bisect was cancelled (stop its build and test
+ * Notices to every worker. From the API: a bisect was cancelled (stop its build and test
  * processes now), or its journal changed under the coordinator (a manual mark: decide again).
- * Pub/sub is fire-and-forget, so the record's `cancelRequested` flag stays the truth for
- * workers that were not listening.
+ * From a coordinator: a job of `queue` is no longer needed (a build ahead of the branch not
+ * taken), so the worker running it stops that run and the job ends for good. Pub/sub is
+ * fire-and-forget: the record's `cancelRequested` flag stays the truth for workers that were
+ * not listening, and a dropped job nobody stopped runs to its end and is given back then.
  */
-export interface ControlMessage {
-  bisectId: string;
-  action: 'cancel' | 'journal-changed';
-}
+export type ControlMessage =
+  | { bisectId: string; action: 'cancel' | 'journal-changed' }
+  | { action: 'drop-job'; queue: string; jobId: string };
 
 export class ControlChannel {
   constructor(
