@@ -36,10 +36,13 @@ import { BuildsAhead } from './builds-ahead.js';
 import { runChildJob } from './child-job.js';
 import type { QueueEventsByName } from './queue-events-by-name.js';
 import { sampleLab } from './sample-lab.js';
+import { SlotRebuilds } from './slot-rebuilds.js';
 
 export interface ServicePrepared extends PreparedCommit {
   artifact: { host: string; worktree: string; kernel?: KernelArtifactRef };
   buildJob: string;
+  /** The commit reverted on top (the revert check): a rebuild builds the same. */
+  revert?: string;
   /** Samples requested so far: the index of the next lab-test job. */
   samples: number;
   /**
@@ -100,6 +103,17 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
   const inFlight = new Set<Promise<unknown>>();
   const thisHost = hostname();
   let quantity: Quantity | undefined;
+  const slotRebuilds = new SlotRebuilds();
+
+  /**
+   * Build job `jobId`'s slot no longer holds its build: said in the owner's event stream, and
+   * the caller builds the commit again; past the bound the step stops (`SlotRebuilds`).
+   */
+  const slotMovedOn = (commit: string, jobId: string, problem: string) => {
+    const next = slotRebuilds.next(jobId, commit, problem);
+    if (next.kind === 'give-up') throw next.error;
+    log.warn({ commit, job: jobId, problem, rebuild: next.rebuild }, next.message);
+  };
 
   /** Gives back the slot a build job of this owner holds, unless the owner moved on. */
   const releaseWorktree = async (worktree: string, jobId: string) => {
@@ -134,7 +148,7 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
     if (!isSlotPath(result.worktree)) return !existsSync(result.worktree);
     const expected = { owner: ownerText(owner), job: jobId, commit, clean: true };
     const problem = await slotProblem(result.worktree, expected);
-    if (problem) log.info({ commit, job: jobId }, `${problem}: building it again`);
+    if (problem) slotMovedOn(commit, jobId, problem);
     return problem !== undefined;
   };
 
@@ -173,35 +187,99 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
     occurrences.set(key, occurrence + 1);
     const jobId = buildJobId(jobIdPrefix, options.journalLength(), commit, kind, occurrence);
     if (!revert) await ahead.adopt(commit, jobId, options.journalLength());
+    return { jobId, result: await buildAs(jobId, commit, revert, signal) };
+  };
+
+  /**
+   * Runs build job `jobId`, or attaches to it. `refused`: the worktree a lab test found moved
+   * on; a finished result that still names it is built again, even when this host cannot see
+   * the slot (the build ran on another host).
+   */
+  const buildAs = async (
+    jobId: string,
+    commit: string,
+    revert: string | undefined,
+    signal: AbortSignal,
+    refused?: string,
+  ) => {
     const data = buildJobData(commit, revert);
     log.debug({ commit, job: jobId }, 'build job');
+    const kind = revert ? 'revert' : 'build';
     const result = await guard(
       track(
         runChildJob(queues.build, queueEvents.build, kind, data, jobId, signal, {
-          isStale: (result) => isStale(result, commit, jobId),
+          isStale: async (result) =>
+            (refused !== undefined && builtIn(result, refused)) || isStale(result, commit, jobId),
         }),
       ),
     );
-    return { jobId, result: checked(BuildJobResult, result, jobId) };
+    return checked(BuildJobResult, result, jobId);
+  };
+
+  /**
+   * The lab test found `p`'s build slot moved on: the commit is built again under the same
+   * job id, and `p` names the new tree, so this sample and the next are taken there.
+   */
+  const rebuild = async (p: ServicePrepared, problem: string, signal: AbortSignal) => {
+    slotMovedOn(p.commit, p.buildJob, problem);
+    const { commit, revert, buildJob, artifact } = p;
+    const result = await buildAs(buildJob, commit, revert, signal, artifact.worktree);
+    if (result.kind !== 'built' || !result.build.ok) {
+      const what = result.kind === 'built' ? 'failed' : `returned ${result.kind}`;
+      throw new Error(
+        `build job ${buildJob}, run again for ${commit.slice(0, 12)} after its slot moved on, ${what}`,
+      );
+    }
+    p.build = result.build;
+    p.artifact = artifactOf(result);
   };
 
   const prepared = (
     commit: string,
     jobId: string,
-    result: Extract<BuildJobResult, { kind: 'built' }>,
+    result: Built,
+    revert?: string,
   ): ServicePrepared => ({
     commit,
+    ...(revert ? { revert } : {}),
     build: result.build,
-    artifact: {
-      host: result.host,
-      worktree: result.worktree,
-      ...(result.kernel ? { kernel: result.kernel } : {}),
-    },
+    artifact: artifactOf(result),
     buildJob: jobId,
     samples: 0,
   });
 
   const isUp = options.labIsUp ?? (async () => true);
+
+  /** Lab-test job `sampleIndex` of `p`, on `lab`, or its result when it ran already. */
+  const labTest = async (
+    p: ServicePrepared,
+    lab: LabTestJob['lab'],
+    sampleIndex: number,
+    signal: AbortSignal,
+  ): Promise<LabTestJobResult> => {
+    const data: LabTestJob = {
+      owner,
+      commit: p.commit,
+      lab,
+      oracle: spec.oracle,
+      artifact: p.artifact,
+      sampleIndex,
+    };
+    const jobId = labTestJobId(p.buildJob, sampleIndex);
+    // Only workers that can run the job take it from this queue (names.ts); the build
+    // result says which host holds a `local` job's worktree.
+    const queueName = labTestQueueOf(data.lab, p.artifact.host);
+    const sent = async () => {
+      const events = await queueEvents.labTest.get(queueName);
+      const queue = queues.labTest.get(queueName);
+      // A test that refused a moved slot is never reused: the commit may be built again since.
+      return runChildJob(queue, events, 'sample', data, jobId, signal, {
+        isStale: (result) =>
+          Value.Check(LabTestJobResult, result) && result.kind === 'slot-moved-on',
+      });
+    };
+    return checked(LabTestJobResult, await guard(track(sent())), jobId);
+  };
 
   const env: ServiceEnvironment = {
     ...(options.testSlots ? { testSlots: options.testSlots } : {}),
@@ -230,29 +308,24 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): ServiceE
         );
         return null;
       }
-      return prepared(onto, jobId, result);
+      return prepared(onto, jobId, result, commit);
     },
 
     async measure(p, signal): Promise<Sample> {
       const sampleIndex = p.samples++;
-      const data: LabTestJob = {
-        owner,
-        commit: p.commit,
-        lab: await sampleLab(spec.lab ?? 'local', sampleIndex, p.lab, isUp),
-        oracle: spec.oracle,
-        artifact: p.artifact,
-        sampleIndex,
-      };
-      const jobId = labTestJobId(p.buildJob, sampleIndex);
-      // Only workers that can run the job take it from this queue (names.ts); the build
-      // result says which host holds a `local` job's worktree.
-      const queueName = labTestQueueOf(data.lab, p.artifact.host);
-      const sent = async () => {
-        const events = await queueEvents.labTest.get(queueName);
-        const queue = queues.labTest.get(queueName);
-        return runChildJob(queue, events, 'sample', data, jobId, signal);
-      };
-      const result = checked(LabTestJobResult, await guard(track(sent())), jobId);
+      const target = await sampleLab(spec.lab ?? 'local', sampleIndex, p.lab, isUp);
+      let result = await labTest(p, target, sampleIndex, signal);
+      while (result.kind === 'slot-moved-on') {
+        // A test queued before a restarted coordinator built the commit again refused the
+        // old tree: only a refusal of the tree `p` names now asks for another build.
+        if (result.worktree === p.artifact.worktree) await rebuild(p, result.problem, signal);
+        else
+          log.info(
+            { commit: p.commit },
+            `testing ${p.commit.slice(0, 12)} in ${p.artifact.worktree} instead`,
+          );
+        result = await labTest(p, target, sampleIndex, signal);
+      }
       if (result.kind === 'oracle-failed') throw oracleFailedOf(result);
       if (result.quantity) quantity = result.quantity;
       const lab = result.sample.detail?.lab;
@@ -299,4 +372,22 @@ async function guard<T>(promise: Promise<T>): Promise<T> {
     if (error instanceof StepInterrupted) throw new BisectCancelled();
     throw error;
   }
+}
+
+type Built = Extract<BuildJobResult, { kind: 'built' }>;
+
+/** Where a build left its commit, as a lab-test job names it. */
+function artifactOf(result: Built): ServicePrepared['artifact'] {
+  return {
+    host: result.host,
+    worktree: result.worktree,
+    ...(result.kernel ? { kernel: result.kernel } : {}),
+  };
+}
+
+/** Whether a build job's result is the tree at `worktree`. */
+function builtIn(result: unknown, worktree: string): boolean {
+  return (
+    Value.Check(BuildJobResult, result) && result.kind === 'built' && result.worktree === worktree
+  );
 }

@@ -34,8 +34,8 @@ export interface LabTestProcessorOptions {
  * A lab-test job: one oracle run on a built commit. For `lab: local` it runs in the build's
  * worktree on this host; for a named lab, or any lab of a pool, it boots the built kernel
  * there (KexecLabs). An oracle that cannot measure, or a kernel that does not boot, is a result
- * (the commit is skipped, or bad in a boot bisect, with its output as evidence); anything else
- * fails the job.
+ * (the commit is skipped, or bad in a boot bisect, with its output as evidence), and so is a
+ * build slot that no longer holds the commit (it is built again); anything else fails the job.
  */
 export function labTestProcessor(options: LabTestProcessorOptions) {
   const { stores, oracles, interrupts } = options;
@@ -62,15 +62,22 @@ export function labTestProcessor(options: LabTestProcessorOptions) {
         new ArtifactMissing(data.artifact.worktree, data.artifact.host).message,
       );
     }
-    if (!kexecLab && isSlotPath(data.artifact.worktree)) {
-      // The last guard against testing a stale tree: the build slot must still be held for
-      // this owner at this commit (the coordinator's re-attach check should have caught it).
-      const expected = { owner: ownerText(data.owner), commit: data.commit };
-      const problem = await slotProblem(data.artifact.worktree, expected);
-      if (problem) throw new UnrecoverableError(`not testing ${data.commit}: ${problem}`);
-    }
+    // Before the slot check: a cancelled bisect gave its holds back, and needs no rebuild.
     const withdrawn = await ownerWithdrawn(stores, data.owner);
     if (withdrawn) throw new UnrecoverableError(withdrawn);
+    if (!kexecLab && isSlotPath(data.artifact.worktree)) {
+      // The guard against testing a stale tree: the build slot must still be held for this
+      // owner at this commit. A slot can move on after the build ended (its hold lost, then
+      // taken by another build): that is a result, not a failure, and the coordinator builds
+      // the commit again (`SlotRebuilds`).
+      const expected = { owner: ownerText(data.owner), commit: data.commit };
+      const problem = await slotProblem(data.artifact.worktree, expected);
+      if (problem) {
+        log.warn({ problem }, `not testing ${data.commit.slice(0, 12)}: ${problem}`);
+        const worktree = data.artifact.worktree;
+        return { kind: 'slot-moved-on', worktree, problem } satisfies LabTestJobResult;
+      }
+    }
     const step = interrupts.open(ownerKey(data.owner), [bullSignal]);
     try {
       if (kexecLab) {

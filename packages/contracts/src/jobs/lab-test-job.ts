@@ -34,7 +34,10 @@ const Sample = Type.Object({
   detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 
-/** A sample, or the oracle could not measure (the commit is skipped with this evidence). */
+/**
+ * A sample, or the oracle could not measure (the commit is skipped with this evidence), or
+ * the build slot no longer holds the commit's build (nothing was run: it is built again).
+ */
 export const LabTestJobResult = Type.Union([
   Type.Object({
     kind: Type.Literal('sample'),
@@ -50,6 +53,13 @@ export const LabTestJobResult = Type.Union([
     outputTail: Type.Optional(Type.String()),
     /** 'boot-failed': the kernel did not boot on the lab; absent (older results): oracle-skip. */
     reason: Type.Optional(Type.Union([Type.Literal('oracle-skip'), Type.Literal('boot-failed')])),
+  }),
+  Type.Object({
+    kind: Type.Literal('slot-moved-on'),
+    /** The build slot the job was sent to (the job's `artifact.worktree`). */
+    worktree: Type.String(),
+    /** What `slotProblem` saw: who holds the slot now, or what is checked out there. */
+    problem: Type.String(),
   }),
 ]);
 export type LabTestJobResult = Static<typeof LabTestJobResult>;
