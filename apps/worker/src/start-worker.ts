@@ -237,11 +237,12 @@ export async function startWorker(
       if (waiting) log.warn({ ...owner, job: job.id, err: error.message }, waiting);
     });
   }
-  // The lock of a build or test run could not be renewed (its process did not run for longer
-  // than the lock): another worker may run the job now, and its run is the one that counts.
-  // This one stops at once (its process group is killed) and gives back only what it holds
-  // itself. The builds are also stopped by job when their owner drops them (`drop-job`).
-  for (const worker of [build, ...labTests]) {
+  // The lock of a build, test or watch run could not be renewed (its process did not run for
+  // longer than the lock): another worker may run the job now, and its run is the one that
+  // counts. This one stops at once (a step's process group is killed) and gives back only
+  // what it holds itself (a watch run: nothing, its lease and worktrees are the new run's).
+  // The builds are also stopped by job when their owner drops them (`drop-job`).
+  for (const worker of [build, ...labTests, watch]) {
     interrupts.serve(worker);
     worker.on('lockRenewalFailed', (jobIds) => {
       for (const jobId of jobIds) interrupts.stopRun(worker.name, jobId, 'lost-lock');

@@ -65,5 +65,5 @@ export {
   StepMetrics,
 } from './store/step-metrics.js';
 export { createStores, type Stores } from './store/stores.js';
-export { COALESCED, WatchRunLease } from './watch/watch-run-lease.js';
+export { COALESCED, type WatchRunAttempt, WatchRunLease } from './watch/watch-run-lease.js';
 export { WatchStore } from './watch/watch-store.js';

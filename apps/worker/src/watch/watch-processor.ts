@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type BisectSpec,
   DEFAULT_REGRESSION,
@@ -23,7 +24,14 @@ import {
   type TipRegressionRule,
 } from '@kbisect/core';
 import type { WebhookNotifier } from '@kbisect/notify';
-import { type BisectStarter, COALESCED, createBisect, newBisectId } from '@kbisect/queue';
+import {
+  type BisectStarter,
+  COALESCED,
+  createBisect,
+  newBisectId,
+  type WatchRunAttempt,
+  WatchRunLeaseLost,
+} from '@kbisect/queue';
 import { DelayedError, type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
 import Value from 'typebox/value';
@@ -33,6 +41,7 @@ import {
   type ServicePrepared,
   serviceEnvironment,
 } from '../coordinator/service-environment.js';
+import { LostLock } from '../errors/lost-lock.js';
 import { interruptCause } from '../errors/step-interrupted.js';
 import type { Interrupts } from '../interrupts.js';
 
@@ -59,7 +68,9 @@ export const runIdOf = (jobId: string) => jobId.replace(/[^A-Za-z0-9_.-]/g, '-')
  * same build specs and labs: a kernel built tonight and kexec'd on the lab), compare with the
  * last good run, and on a regression start a bisect between the last good commit and the
  * tip. The run is recorded whatever happens. A job run again (after a crash, or handed back
- * at shutdown) keeps its run id, so it re-attaches to its build and lab-test jobs.
+ * at shutdown) keeps its run id, so it re-attaches to its build and lab-test jobs and to its
+ * lease. An attempt that lost its job lock (its worker stalled; the job runs again elsewhere)
+ * or its lease stops at once and gives back nothing: what the run holds is the new attempt's.
  */
 export function watchProcessor(options: WatchProcessorOptions) {
   const { stores, interrupts } = options;
@@ -74,13 +85,16 @@ export function watchProcessor(options: WatchProcessorOptions) {
       return { status: 'no-watch' };
     }
     const runId = runIdOf(job.id ?? `${watch.id}-${Date.now()}`);
+    // The job's lock token names this attempt of the run: another worker's run of the job
+    // has its own, and takes the lease over from this one.
+    const attempt: WatchRunAttempt = { runId, attemptId: token ?? randomUUID() };
     const owner: JobOwner = { watchId: watch.id, runId };
     const log = options.log.child(owner);
     const leaseMs = 2 * options.lockDurationMs;
     // Runs that wait go in the order they were due: the tick's time, or when "run now" was asked.
     const due = job.timestamp + (job.opts.delay ?? 0);
     const { trigger } = job.data;
-    const busyWith = await stores.watchRuns.acquire(watch.id, runId, leaseMs, { due, trigger });
+    const busyWith = await stores.watchRuns.acquire(watch.id, attempt, leaseMs, { due, trigger });
     if (busyWith === COALESCED) {
       log.info(`watch ${watch.id}: tick ${runId} is covered by a scheduled run already waiting`);
       return { status: 'coalesced' };
@@ -94,16 +108,23 @@ export function watchProcessor(options: WatchProcessorOptions) {
       throw new DelayedError();
     }
     const renewal = setInterval(() => {
-      stores.watchRuns.renew(watch.id, runId, leaseMs).then(
-        (held) => held || log.warn(`watch ${watch.id}: run ${runId} lost its lease`),
-        (error: unknown) => log.warn({ err: error }, 'cannot renew the watch run lease'),
-      );
+      stores.watchRuns.renew(watch.id, attempt, leaseMs).catch((error: unknown) => {
+        if (!(error instanceof WatchRunLeaseLost)) {
+          log.warn({ err: error }, 'cannot renew the watch run lease');
+          return;
+        }
+        // Another attempt or run holds it now and counts: this one stops as a lost lock does.
+        log.warn(error.message);
+        if (job.id) interrupts.stopRun(job.queueName, job.id, 'lost-lock');
+      });
     }, options.lockDurationMs / 2);
+    const holdsLease = () => stores.watchRuns.holds(watch.id, attempt);
     try {
-      return await runOnce(job, token, bullSignal, watch, runId, owner, log);
+      return await runOnce(job, token, bullSignal, watch, runId, owner, holdsLease, log);
     } finally {
       clearInterval(renewal);
-      await stores.watchRuns.release(watch.id, runId).catch(() => {});
+      // Only if this attempt holds it: a stale attempt's release does nothing.
+      await stores.watchRuns.release(watch.id, attempt).catch(() => {});
     }
   };
 
@@ -114,6 +135,7 @@ export function watchProcessor(options: WatchProcessorOptions) {
     watch: WatchRecord,
     runId: string,
     owner: JobOwner,
+    holdsLease: () => Promise<boolean>,
     log: Logger,
   ) {
     const scheduledFor =
@@ -130,16 +152,30 @@ export function watchProcessor(options: WatchProcessorOptions) {
       ...(scheduledFor !== undefined ? { scheduledFor } : {}),
     };
     await stores.watches.putRun(run);
-    const save = async (fields: Partial<WatchRun>) => {
-      run = { ...run, ...fields };
-      await stores.watches.putRun(run);
-    };
-    const context: RunContext = { options, watch, owner, current: () => run, save, log };
     // A coordinator's role: handed back at once on shutdown, its jobs go on without it.
     const step = interrupts.open(ownerKey(owner), [bullSignal], {
       role: 'coordinator',
       causes: ['shutdown', 'lost-lock'],
     });
+    // A stopped attempt writes nothing more: the run record is the next attempt's now.
+    const throwIfStopped = () => {
+      if (step.signal.aborted) throw step.signal.reason;
+    };
+    const save = async (fields: Partial<WatchRun>) => {
+      throwIfStopped();
+      run = { ...run, ...fields };
+      await stores.watches.putRun(run);
+    };
+    const context: RunContext = {
+      options,
+      watch,
+      owner,
+      current: () => run,
+      save,
+      throwIfStopped,
+      holdsLease,
+      log,
+    };
     try {
       return { status: await measureAndCompare(context, step.signal) };
     } catch (error) {
@@ -149,7 +185,10 @@ export function watchProcessor(options: WatchProcessorOptions) {
         await job.moveToWait(token);
         throw new WaitingError();
       }
-      if (cause === 'lost-lock') throw error;
+      if (cause === 'lost-lock') {
+        log.warn('another attempt runs this watch run now: this one stops without writing');
+        throw new LostLock(`watch run ${runId}`);
+      }
       const message = error instanceof Error ? error.message : String(error);
       log.error({ err: error }, `watch run failed: ${message}`);
       await notify(context, { status: 'error', message, finishedAt: new Date().toISOString() });
@@ -165,7 +204,11 @@ interface RunContext {
   watch: WatchRecord;
   owner: JobOwner;
   current: () => WatchRun;
+  /** Records the fields, unless this attempt was stopped (it throws the reason). */
   save: (fields: Partial<WatchRun>) => Promise<void>;
+  throwIfStopped: () => void;
+  /** Whether this attempt still holds the watch's lease (a stale one gives back nothing). */
+  holdsLease: () => Promise<boolean>;
   log: Logger;
 }
 
@@ -313,8 +356,11 @@ async function measureTip(
     if (error instanceof BisectCancelled && signal.aborted) throw signal.reason;
     throw error;
   } finally {
-    if (prepared && !signal.aborted) await env.release(prepared).catch(() => {});
-    if (!signal.aborted) {
+    // What the run holds is given back by owner, and a run again (handed back at shutdown, or
+    // run by another worker after this one lost its lock) has the same owner: an interrupted
+    // attempt, or one whose lease another attempt took, gives back nothing.
+    if (!signal.aborted && (await context.holdsLease().catch(() => false))) {
+      if (prepared) await env.release(prepared).catch(() => {});
       await env.settled();
       await options.worktrees.releaseOwner(owner).catch(() => {});
     }
@@ -346,6 +392,7 @@ async function good(context: RunContext): Promise<string> {
     context.log.warn({ err: (error as Error).message }, 'could not record the fix'),
   );
   const at = new Date().toISOString();
+  context.throwIfStopped();
   // The watch first: a run that reads as good is already the one the next runs compare with.
   const run = current();
   await options.stores.watches.setLastGood(watch.id, {
@@ -445,9 +492,10 @@ async function startBisect(
 
 /** `watch.regression` to the watch's targets, for a regression and for a tip that failed. */
 async function notify(
-  { options, watch, current, save, log }: RunContext,
+  { options, watch, current, save, throwIfStopped, log }: RunContext,
   final: Partial<WatchRun>,
 ): Promise<void> {
+  throwIfStopped();
   const ended = { ...current(), ...final };
   // Mail targets go with the bisect a regression starts; the run's event goes to webhooks.
   const targets = (watch.spec.notify ?? []).filter(isWebhookTarget);

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_REDIS_URL } from '../../../../test/support/test-redis.js';
 import { JournalConflict } from '../errors/journal-conflict.js';
+import { WatchRunLeaseLost } from '../errors/watch-run-lease-lost.js';
 import { COALESCED } from '../watch/watch-run-lease.js';
 import { createStores, type Stores } from './stores.js';
 
@@ -155,63 +156,108 @@ describe('the event stream', () => {
 });
 
 describe('the watch run lease', () => {
+  /** An attempt of a run: the first unless said (the job run again gets another lock token). */
+  const at = (runId: string, attemptId = 'first') => ({ runId, attemptId });
+
   it('lets one run of a watch hold it, re-attaches the same run, and frees it only for its holder', async () => {
     const lease = stores.watchRuns;
-    expect(await lease.acquire('w1', 'run-a', 10_000)).toBeUndefined();
+    expect(await lease.acquire('w1', at('run-a'), 10_000)).toBeUndefined();
     // Another run of the same watch is told who holds it; another watch is not affected.
-    expect(await lease.acquire('w1', 'run-b', 10_000)).toBe('run-a');
-    expect(await lease.acquire('w2', 'run-b', 10_000)).toBeUndefined();
+    expect(await lease.acquire('w1', at('run-b'), 10_000)).toBe('run-a');
+    expect(await lease.acquire('w2', at('run-b'), 10_000)).toBeUndefined();
     // The same run again (handed back at shutdown, or after a crash) keeps it.
-    expect(await lease.acquire('w1', 'run-a', 10_000)).toBeUndefined();
-    expect(await lease.renew('w1', 'run-b', 10_000)).toBe(false);
-    await lease.release('w1', 'run-b');
+    expect(await lease.acquire('w1', at('run-a'), 10_000)).toBeUndefined();
+    await expect(lease.renew('w1', at('run-b'), 10_000)).rejects.toThrow(WatchRunLeaseLost);
+    expect(await lease.release('w1', at('run-b'))).toBe(false);
     expect(await lease.holder('w1')).toBe('run-a');
-    expect(await lease.renew('w1', 'run-a', 10_000)).toBe(true);
-    await lease.release('w1', 'run-a');
+    await lease.renew('w1', at('run-a'), 10_000);
+    expect(await lease.release('w1', at('run-a'))).toBe(true);
     expect(await lease.holder('w1')).toBeUndefined();
-    expect(await lease.acquire('w1', 'run-b', 10_000)).toBeUndefined();
+    expect(await lease.acquire('w1', at('run-b'), 10_000)).toBeUndefined();
+  });
+
+  it('belongs to the newest attempt of a run: a stale attempt can neither renew nor release it', async () => {
+    const lease = stores.watchRuns;
+    const stale = at('run-s', 'worker-1:7');
+    const fresh = at('run-s', 'worker-2:3');
+    expect(await lease.acquire('w6', stale, 10_000)).toBeUndefined();
+    // The job run again elsewhere (the first worker stalled past its lock) re-attaches.
+    expect(await lease.acquire('w6', fresh, 10_000)).toBeUndefined();
+    expect(await lease.holds('w6', fresh)).toBe(true);
+    expect(await lease.holds('w6', stale)).toBe(false);
+    // The stale attempt, running again, finds the lease lost, and its cleanup frees nothing.
+    const lost = await lease.renew('w6', stale, 10_000).catch((error: unknown) => error);
+    expect(lost).toBeInstanceOf(WatchRunLeaseLost);
+    expect((lost as WatchRunLeaseLost).holder).toBe('run-s/worker-2:3');
+    expect(await lease.release('w6', stale)).toBe(false);
+    expect(await lease.holder('w6')).toBe('run-s');
+    expect(await lease.holds('w6', fresh)).toBe(true);
+    // So another run still waits for the new attempt, which renews and frees it.
+    expect(await lease.acquire('w6', at('run-t'), 10_000)).toBe('run-s');
+    await lease.renew('w6', fresh, 10_000);
+    expect(await lease.release('w6', fresh)).toBe(true);
+    expect(await lease.acquire('w6', at('run-t'), 10_000)).toBeUndefined();
+  });
+
+  it('finds the lease lost when it expired, and a run again takes over an expired one', async () => {
+    const lease = stores.watchRuns;
+    expect(await lease.acquire('w7', at('run-x', 'one'), 200)).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 300));
+    const lost = await lease.renew('w7', at('run-x', 'one'), 10_000).catch((e: unknown) => e);
+    expect(lost).toBeInstanceOf(WatchRunLeaseLost);
+    expect((lost as WatchRunLeaseLost).holder).toBeUndefined();
+    expect(await lease.acquire('w7', at('run-x', 'two'), 10_000)).toBeUndefined();
+    expect(await lease.holds('w7', at('run-x', 'two'))).toBe(true);
+  });
+
+  it('re-attaches a run to a lease written before attempts (the bare run id)', async () => {
+    const lease = stores.watchRuns;
+    await redis.set(`${prefix}:watch:w8:running`, 'run-old', 'PX', 10_000);
+    expect(await lease.acquire('w8', at('run-new'), 10_000)).toBe('run-old');
+    expect(await lease.acquire('w8', at('run-old'), 10_000)).toBeUndefined();
+    expect(await lease.holds('w8', at('run-old'))).toBe(true);
   });
 
   it('goes to the waiting runs in the order they were due, not to whoever asks first', async () => {
     const lease = stores.watchRuns;
-    expect(await lease.acquire('w4', 'run-1', 10_000, { due: 1000 })).toBeUndefined();
+    expect(await lease.acquire('w4', at('run-1'), 10_000, { due: 1000 })).toBeUndefined();
     // A scheduled tick waits; then a "run now" comes; both ask again while run 1 still runs.
-    expect(await lease.acquire('w4', 'tick-2', 10_000, { due: 2000, trigger: 'schedule' })).toBe(
-      'run-1',
-    );
-    expect(await lease.acquire('w4', 'now-3', 10_000, { due: 3000 })).toBe('run-1');
-    await lease.release('w4', 'run-1');
+    expect(
+      await lease.acquire('w4', at('tick-2'), 10_000, { due: 2000, trigger: 'schedule' }),
+    ).toBe('run-1');
+    expect(await lease.acquire('w4', at('now-3'), 10_000, { due: 3000 })).toBe('run-1');
+    await lease.release('w4', at('run-1'));
     // The run asked for later asks first once the lease is free: the tick was due first.
-    expect(await lease.acquire('w4', 'now-3', 10_000, { due: 3000 })).toBe('tick-2');
-    expect(await lease.acquire('w4', 'tick-2', 10_000, { due: 2000, trigger: 'schedule' })).toBe(
-      undefined,
-    );
-    await lease.release('w4', 'tick-2');
-    expect(await lease.acquire('w4', 'now-3', 10_000, { due: 3000 })).toBeUndefined();
+    expect(await lease.acquire('w4', at('now-3'), 10_000, { due: 3000 })).toBe('tick-2');
+    expect(
+      await lease.acquire('w4', at('tick-2'), 10_000, { due: 2000, trigger: 'schedule' }),
+    ).toBe(undefined);
+    await lease.release('w4', at('tick-2'));
+    expect(await lease.acquire('w4', at('now-3'), 10_000, { due: 3000 })).toBeUndefined();
   });
 
   it('lets one waiting scheduled run stand for the ticks that come while it waits', async () => {
     const lease = stores.watchRuns;
     const tick = (run: string, due: number) =>
-      lease.acquire('w5', run, 10_000, { due, trigger: 'schedule' });
+      lease.acquire('w5', at(run), 10_000, { due, trigger: 'schedule' });
     expect(await tick('tick-1', 1000)).toBeUndefined();
     expect(await tick('tick-2', 2000)).toBe('tick-1');
     // Ticks 3 and 4 are covered by tick 2, which will measure the tip after tick 1.
     expect(await tick('tick-3', 3000)).toBe(COALESCED);
     expect(await tick('tick-4', 4000)).toBe(COALESCED);
     // A manual run is never coalesced; it waits its turn.
-    expect(await lease.acquire('w5', 'now-5', 10_000, { due: 5000 })).toBe('tick-1');
+    expect(await lease.acquire('w5', at('now-5'), 10_000, { due: 5000 })).toBe('tick-1');
     // The waiting tick keeps its place when it asks again.
     expect(await tick('tick-2', 2000)).toBe('tick-1');
-    await lease.release('w5', 'tick-1');
+    await lease.release('w5', at('tick-1'));
     expect(await tick('tick-2', 2000)).toBeUndefined();
     // Once tick 2 runs, the next tick waits again instead of being coalesced.
     expect(await tick('tick-6', 6000)).toBe('tick-2');
   });
 
   it('expires on its own when its worker died without releasing it', async () => {
-    expect(await stores.watchRuns.acquire('w3', 'run-dead', 200)).toBeUndefined();
+    expect(await stores.watchRuns.acquire('w3', at('run-dead'), 200)).toBeUndefined();
     await new Promise((r) => setTimeout(r, 300));
-    expect(await stores.watchRuns.acquire('w3', 'run-next', 10_000)).toBeUndefined();
+    expect(await stores.watchRuns.acquire('w3', at('run-next'), 10_000)).toBeUndefined();
   });
 });

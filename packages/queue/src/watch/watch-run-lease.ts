@@ -1,14 +1,25 @@
 import type { Redis } from 'ioredis';
+import { WatchRunLeaseLost } from '../errors/watch-run-lease-lost.js';
 import { LuaScript } from '../store/lua-script.js';
 
 /** What `acquire` answers a scheduled run that another waiting scheduled run stands for. */
 export const COALESCED = '~coalesced';
 
 /**
- * Takes the lease for a run, or keeps it when this run holds it already (a run handed back
- * at shutdown, or run again after a crash, re-attaches). Runs that find it taken wait in
- * order (KEYS[2], scored by when they were due): the lease goes to the first of them, so a
- * run that waited is not overtaken by runs due after it. A scheduled run that finds another
+ * The lease names the attempt that holds it, `run/attempt`: a run is one watch job, and its
+ * job may be run twice at once (its worker stalled past its BullMQ lock, and another worker
+ * runs the job again while the stale attempt still goes on). Only the exact attempt holding
+ * it renews or releases it; a stale attempt's release does nothing and its renew finds it
+ * lost. Run ids have no '/' (runIdOf); a value without one (written before attempts) is a run.
+ */
+const RUN_OF_HOLDER = `local function run_of(holder) return holder and string.match(holder, '^[^/]*') end`;
+
+/**
+ * Takes the lease for an attempt of a run. The same run takes it over, under this attempt,
+ * when another attempt of it holds it (a run handed back at shutdown, or run again after a
+ * crash or a stall past its lock, re-attaches: the newest attempt of a job is the one that
+ * counts). Runs that find it taken wait in order (KEYS[2], scored by when they were due): the
+ * lease goes to the first of them, so a run that waited is not overtaken by runs due after it. A scheduled run that finds another
  * scheduled run already waiting is not queued (COALESCED): as with the ticks a stopped worker
  * missed, one run stands for them all, and a watch whose runs outlast its interval does not
  * grow a backlog that a "run now" would wait behind forever. Returns the run that holds the
@@ -16,14 +27,15 @@ export const COALESCED = '~coalesced';
  *
  * KEYS: lease, waiting (sorted set run → due), seen (hash run → last attempt ms), ticks (set
  * of the waiting runs that are scheduled).
- * ARGV: run id, lease ttl ms, due, now ms, ms after which a waiter that stopped asking is
- * dropped, 'schedule' or 'manual'.
+ * ARGV: run id, attempt id, lease ttl ms, due, now ms, ms after which a waiter that stopped
+ * asking is dropped, 'schedule' or 'manual'.
  */
 const ACQUIRE = new LuaScript(
-  `local run, ttl, due, now, stale, kind = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
-   local holder = redis.call('GET', KEYS[1])
+  `${RUN_OF_HOLDER}
+   local run, attempt, ttl, due, now, stale, kind = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
+   local holder = run_of(redis.call('GET', KEYS[1]))
    if holder == run then
-     redis.call('PEXPIRE', KEYS[1], ttl)
+     redis.call('SET', KEYS[1], run .. '/' .. attempt, 'PX', ttl)
      return run
    end
    -- A waiter whose job is gone (deleted watch, removed job) must not block the others; one
@@ -52,7 +64,7 @@ const ACQUIRE = new LuaScript(
    redis.call('ZREM', KEYS[2], run)
    redis.call('HDEL', KEYS[3], run)
    redis.call('SREM', KEYS[4], run)
-   redis.call('SET', KEYS[1], run, 'PX', ttl)
+   redis.call('SET', KEYS[1], run .. '/' .. attempt, 'PX', ttl)
    return run`,
   4,
 );
@@ -60,17 +72,30 @@ const ACQUIRE = new LuaScript(
 /** A waiting run that has not asked again for this long is taken for gone (it asks every ~2 s). */
 const WAITER_STALE_MS = 30_000;
 
-/** Extends or ends the lease only for the run that holds it: 1 if it did, 0 if not. */
+/**
+ * Extends the lease only for the attempt that holds it (ARGV[1], `run/attempt`): 1 if it
+ * did, else what holds it now ('' for no one), for `WatchRunLeaseLost`.
+ */
 const RENEW = new LuaScript(
-  `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+  `local holder = redis.call('GET', KEYS[1])
+   if holder ~= ARGV[1] then return holder or '' end
    return redis.call('PEXPIRE', KEYS[1], ARGV[2])`,
   1,
 );
+/** Ends the lease only for the attempt that holds it: 1 if it did, 0 if not. */
 const RELEASE = new LuaScript(
   `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
    return redis.call('DEL', KEYS[1])`,
   1,
 );
+
+/** One attempt of a watch run: the run's id and an id of this attempt (the job's lock token). */
+export interface WatchRunAttempt {
+  runId: string;
+  attemptId: string;
+}
+
+const holderOf = ({ runId, attemptId }: WatchRunAttempt) => `${runId}/${attemptId}`;
 
 /**
  * One run at a time per watch, whatever the number of workers: each run compares its tip
@@ -87,13 +112,14 @@ export class WatchRunLease {
   #key = (watchId: string) => `${this.prefix}:watch:${watchId}:running`;
 
   /**
-   * Takes the lease for `runId`; returns the id of the run that holds it or goes first,
-   * `COALESCED` for a scheduled run another waiting one stands for, or undefined when this run
-   * has the lease. `due` orders the waiting runs: when the run was due, earliest first.
+   * Takes the lease for this attempt of its run; returns the id of the run that holds it or
+   * goes first, `COALESCED` for a scheduled run another waiting one stands for, or undefined
+   * when this attempt has the lease (taken over from an earlier attempt of the same run, if
+   * one held it). `due` orders the waiting runs: when the run was due, earliest first.
    */
   async acquire(
     watchId: string,
-    runId: string,
+    attempt: WatchRunAttempt,
     ttlMs: number,
     {
       due = Date.now(),
@@ -105,23 +131,37 @@ export class WatchRunLease {
       await ACQUIRE.run(
         this.redis,
         [key, `${key}:waiting`, `${key}:waiting-seen`, `${key}:waiting-ticks`],
-        [runId, ttlMs, due, Date.now(), WAITER_STALE_MS, trigger],
+        [attempt.runId, attempt.attemptId, ttlMs, due, Date.now(), WAITER_STALE_MS, trigger],
       ),
     );
-    return holder === runId ? undefined : holder;
+    return holder === attempt.runId ? undefined : holder;
   }
 
-  /** False when the lease was lost (expired while the worker stalled, and taken by another). */
-  async renew(watchId: string, runId: string, ttlMs: number): Promise<boolean> {
-    return Number(await RENEW.run(this.redis, [this.#key(watchId)], [runId, ttlMs])) === 1;
+  /**
+   * Extends the lease of this attempt, or throws `WatchRunLeaseLost` when it no longer holds
+   * it (it expired while the worker stalled, and another attempt or run took it).
+   */
+  async renew(watchId: string, attempt: WatchRunAttempt, ttlMs: number): Promise<void> {
+    const answer = await RENEW.run(this.redis, [this.#key(watchId)], [holderOf(attempt), ttlMs]);
+    if (Number(answer) === 1) return;
+    const holder = String(answer) || undefined;
+    throw new WatchRunLeaseLost(watchId, attempt.runId, attempt.attemptId, holder);
   }
 
-  async release(watchId: string, runId: string): Promise<void> {
-    await RELEASE.run(this.redis, [this.#key(watchId)], [runId]);
+  /** Ends the lease if this attempt holds it (a stale attempt's release does nothing). */
+  async release(watchId: string, attempt: WatchRunAttempt): Promise<boolean> {
+    const released = await RELEASE.run(this.redis, [this.#key(watchId)], [holderOf(attempt)]);
+    return Number(released) === 1;
+  }
+
+  /** Whether this attempt holds the lease now. */
+  async holds(watchId: string, attempt: WatchRunAttempt): Promise<boolean> {
+    return (await this.redis.get(this.#key(watchId))) === holderOf(attempt);
   }
 
   /** The run holding the lease now, if any. */
   async holder(watchId: string): Promise<string | undefined> {
-    return (await this.redis.get(this.#key(watchId))) ?? undefined;
+    const value = await this.redis.get(this.#key(watchId));
+    return value?.split('/')[0];
   }
 }
