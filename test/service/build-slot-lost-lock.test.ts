@@ -45,7 +45,7 @@ describe('a build job that lost its lock', () => {
         `if [ "$(cat ${m}/stalled/commit)" = "$KBISECT_COMMIT" ] && [ "\${PWD%/slot-*}" != "$PWD" ]; then ` +
         `for i in $(seq 300); do kill -0 $(cat ${m}/stalled/pid) 2>/dev/null || break; sleep 0.1; done; sleep 3; ` +
         `grep -q "$KBISECT_COMMIT" "$PWD.held" || { ls -l "$PWD.held" > ${m}/hold-seen 2>&1; exit 201; }; touch ${m}/hold-checked; fi; ` +
-        `test "$(cat built-commit)" = "$KBISECT_COMMIT" || exit 200; ${RECORD_ORACLE}`,
+        `test "$(cat built-commit)" = "$KBISECT_COMMIT" || { echo "tested $KBISECT_COMMIT in $PWD, built for $(cat built-commit)" > ${m}/mismatch; exit 200; }; ${RECORD_ORACLE}`,
     };
     const workers = [await service.startWorker(), await service.startWorker()];
     const id = await service.submit(service.spec({ build, oracle }));
@@ -60,10 +60,13 @@ describe('a build job that lost its lock', () => {
       await new Promise((r) => setTimeout(r, 100));
       view = await service.bisect(id);
     }
-    const seen = existsSync(`${m}/hold-seen`) ? readFileSync(`${m}/hold-seen`, 'utf8') : '';
+    const seen = ['hold-seen', 'mismatch']
+      .filter((name) => existsSync(`${m}/${name}`))
+      .map((name) => `${name}: ${readFileSync(`${m}/${name}`, 'utf8')}`)
+      .join('');
     expect(
       view.status,
-      `${JSON.stringify(view.result)}\n${seen}\n${service.workerLogs(4000)}`,
+      `${JSON.stringify(view.result)}\n${seen}\n${service.workerLogs(20_000)}`,
     ).toBe('found');
     expect(view.result?.culprit).toBe(service.project.culprit);
     // The stale run was stopped within seconds of its worker running again, before it ended
