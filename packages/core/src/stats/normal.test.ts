@@ -22,6 +22,12 @@ describe('erfc', () => {
     expect(Math.abs(below - above) / above).toBeLessThan(1e-10);
   });
 
+  it('is 0 at +Infinity and 2 at -Infinity (baselines a hang apart are infinitely far)', () => {
+    expect(erfc(Number.POSITIVE_INFINITY)).toBe(0);
+    expect(erfc(Number.NEGATIVE_INFINITY)).toBe(2);
+    expect(normalSf(Number.POSITIVE_INFINITY)).toBe(0);
+  });
+
   it('satisfies erfc(-x) = 2 - erfc(x)', () => {
     expect(erfc(-1)).toBeCloseTo(2 - 0.15729920705028513, 15);
   });

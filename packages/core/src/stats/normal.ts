@@ -46,6 +46,8 @@ function erfcContinuedFraction(x: number): number {
 export function erfc(x: number): number {
   if (Number.isNaN(x)) return Number.NaN;
   if (x < 0) return 2 - erfc(-x);
+  // The continued fraction gives ∞ · 0 = NaN there; baselines a hang apart are ∞ spreads apart.
+  if (x === Number.POSITIVE_INFINITY) return 0;
   if (x < 2.5) return 1 - erfSeries(x);
   return erfcContinuedFraction(x);
 }

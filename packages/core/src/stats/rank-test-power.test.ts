@@ -37,6 +37,12 @@ describe('commitRunsNeeded', () => {
     );
   });
 
+  it('needs few runs for baselines infinitely far apart (a hang on one side)', () => {
+    // erfc(Infinity) was NaN, so no number of runs detected an infinite shift and such
+    // baselines got the raised cap.
+    expect(commitRunsNeeded(Number.POSITIVE_INFINITY, 40, ALPHA, POWER, 160)).toBeLessThan(10);
+  });
+
   it('is Infinity where no number of commit runs makes up for too few baseline runs', () => {
     expect(commitRunsNeeded(0.5, 40, ALPHA, POWER, 10_000)).toBe(Number.POSITIVE_INFINITY);
     expect(commitRunsNeeded(0, 160, ALPHA, POWER, 160)).toBe(Number.POSITIVE_INFINITY);
