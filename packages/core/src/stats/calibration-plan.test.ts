@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrationLooks, planCalibration } from './calibration-plan.js';
+import { calibrationLooks, planCalibration, reachesLevelByNextLook } from './calibration-plan.js';
 import { NotDistinguishable } from './errors.js';
 import { baselinesFarApart, baselinesPowerful } from './statistical-policy.js';
 import { noisyRuns } from './test-samples.js';
@@ -154,6 +154,29 @@ describe('planCalibration', () => {
       );
     });
 
+    it('measures on past the cap when a difference not yet at the level would reach it at the next look', () => {
+      // 2.5% apart at 3% noise: p = 0.005 at 40 runs each, above 0.01 / 6 looks, so the cap
+      // refused them; 160 runs each tell them apart (the noise bench refused 0.75% of its 3-5%
+      // regressions at CV 2-3% this way).
+      const nearer = noisyRuns(56, 160, 9.1 * 0.975, 0.03);
+      expect(planCalibration([first(good, 40)], first(nearer, 40), near)).toMatchObject({
+        kind: 'measure',
+        runs: 80,
+      });
+      expect(planCalibration([good], nearer, near)).toMatchObject({ kind: 'calibrated', look: 6 });
+    });
+
+    it('refuses at the cap endpoints whose separation is out of reach of the floor', () => {
+      // 76% of good runs beat bad ones: more than one standard error (0.065 at 40 runs) below
+      // a floor of 0.9, out of reach; within one of a floor of 0.8.
+      expect(() =>
+        planCalibration([first(good, 40)], first(bad, 40), { ...near, minSeparation: 0.9 }),
+      ).toThrow(NotDistinguishable);
+      expect(
+        planCalibration([first(good, 40)], first(bad, 40), { ...near, minSeparation: 0.8 }),
+      ).toMatchObject({ kind: 'measure', runs: 80 });
+    });
+
     it('refuses at the cap endpoints the rank test cannot tell apart', () => {
       expect(() => planCalibration([far], same, near)).toThrow(NotDistinguishable);
     });
@@ -174,5 +197,22 @@ describe('planCalibration', () => {
         NotDistinguishable,
       );
     });
+  });
+});
+
+describe('reachesLevelByNextLook', () => {
+  const level = 0.01 / 6;
+  it('holds a p from which the next look reaches the level with chance 0.8, were it real', () => {
+    // z_level = 2.94; (2.94 + 0.84 · √(1/2)) · √(1/2) = 2.50 at 40 of 80 runs: p = 0.0063.
+    expect(reachesLevelByNextLook(0.006, level, 40, 80)).toBe(true);
+    expect(reachesLevelByNextLook(0.0066, level, 40, 80)).toBe(false);
+    // Looking further ahead asks less now: (2.94 + 0.84 · √(3/4)) · √(1/4) = 1.83, p = 0.034.
+    expect(reachesLevelByNextLook(0.033, level, 40, 160)).toBe(true);
+    expect(reachesLevelByNextLook(0.035, level, 40, 160)).toBe(false);
+  });
+
+  it('never holds without a later look, nor for a p of 1', () => {
+    expect(reachesLevelByNextLook(1e-9, level, 160, 160)).toBe(false);
+    expect(reachesLevelByNextLook(1, level, 40, 80)).toBe(false);
   });
 });
