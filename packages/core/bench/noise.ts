@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { MAX_CONFIRMATION_REPAIRS } from '../src/confirmation-repair.js';
 import { RECOMMENDED_CALIBRATION_SAMPLES } from '../src/stats/calibrate.js';
 import { NEAR_BASELINES_RUNS_FACTOR } from '../src/stats/rank-test-power.js';
 import {
@@ -56,7 +57,8 @@ console.log(
     `good and bad apart, or goes on to ${2 * RECOMMENDED_CALIBRATION_SAMPLES} and ` +
     `${NEAR_BASELINES_RUNS_FACTOR * RECOMMENDED_CALIBRATION_SAMPLES} where they differ but are ` +
     'too near for the rank test (calib.: its mean runs, counted in runs); rank-test re-tests ' +
-    'culprit and parent before naming them.\n',
+    'culprit and parent before naming them, and goes on from a verdict a re-test overturned ' +
+    `(at most ${MAX_CONFIRMATION_REPAIRS} times).\n`,
 );
 const started = performance.now();
 // `--cells 'CV 1-3%'`: only the cells whose "CV, effect" label contains the text.

@@ -1,3 +1,4 @@
+import { type ConfirmationRetest, confirmationRepair } from '../src/confirmation-repair.js';
 import type { DecisionPolicy } from '../src/decision.js';
 import type { Sample } from '../src/evidence.js';
 import type { Journal, JournalEntry } from '../src/journal.js';
@@ -107,10 +108,30 @@ export function simulateBisect(
       }
       if (confirm) {
         // As the driver's `confirm`: fresh samples of the culprit and its first parent must
-        // say bad and good again, or the result is reported inconclusive.
+        // say bad and good again; one that overturned its verdict corrects the journal and the
+        // bisect goes on (`confirmationRepair`), else the result is reported inconclusive.
         const parent = range.commits.find((c) => c.sha === result.culprit)?.parents[0];
         const right = result.culprit === history.culprit ? 'right' : 'wrong';
-        const culpritVerdict = evaluate(result.culprit).decision.verdict;
+        const retest = (check: ConfirmationRetest['check'], commit: string) => {
+          const { decision, samples } = evaluate(commit);
+          const entry: JournalEntry = {
+            commit,
+            verdict: decision.verdict,
+            source: 'oracle',
+            evidence: { samples, decision: decision.evidence },
+          };
+          return { check, commit, entry };
+        };
+        const retests = [
+          retest('culprit-is-bad', result.culprit),
+          ...(parent ? [retest('parent-is-good', parent)] : []),
+        ];
+        const repair = confirmationRepair(range, journal, retests);
+        if (repair) {
+          journal.push(repair);
+          continue;
+        }
+        const [culpritVerdict, parentVerdict = 'good'] = retests.map((r) => r.entry.verdict);
         if (culpritVerdict !== 'bad') {
           return {
             outcome: 'inconclusive',
@@ -120,7 +141,6 @@ export function simulateBisect(
             caughtWrong: right === 'wrong',
           };
         }
-        const parentVerdict = parent ? evaluate(parent).decision.verdict : 'good';
         if (parentVerdict !== 'good') {
           return {
             outcome: 'inconclusive',

@@ -1,5 +1,11 @@
 export { bestCommits } from './best-commits.js';
 export { type BisectLogOptions, toBisectLog } from './bisect-log.js';
+export {
+  type CommitRetestCheck,
+  type ConfirmationRetest,
+  confirmationRepair,
+  MAX_CONFIRMATION_REPAIRS,
+} from './confirmation-repair.js';
 export { culpritWarnings, type FinishedBisect, sameKernel } from './culprit-warnings.js';
 export type * from './decision.js';
 export * from './driver/index.js';

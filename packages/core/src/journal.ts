@@ -1,3 +1,4 @@
+import type { CommitRetestCheck } from './confirmation-repair.js';
 import type { Evidence } from './evidence.js';
 import type { Verdict } from './verdict.js';
 
@@ -20,6 +21,12 @@ export interface JournalEntry {
    * Absent: a round of one commit.
    */
   round?: number;
+  /**
+   * A confirmation re-test that measured the opposite of this commit's earlier verdict
+   * (`confirmationRepair`): this entry supersedes that verdict and the bisect went on from it.
+   * Which check it was: the culprit that measured good, or its parent that measured bad.
+   */
+  retest?: CommitRetestCheck;
 }
 
 export type Journal = readonly JournalEntry[];

@@ -99,16 +99,79 @@ describe('runBisect', () => {
     expect(outcome.totals.buildSeconds).toBeGreaterThan(0);
   });
 
-  it('turns a confirmation that measures differently into an inconclusive result with the reason', async () => {
-    // The culprit's second measurement is good again: a flaky first verdict, not a regression.
+  it('corrects a verdict the confirmation overturns in the journal and goes on to a confirmed culprit', async () => {
+    // c measures bad once, then good: a false first verdict. d is where the regression is.
     const flaky = (commit: string, call: number) =>
       commit === 'c' && call > 0 ? 100 : regressionFrom('c')(commit);
     const { env } = scriptedEnvironment({ value: flaky });
+    const entries: JournalEntry[] = [];
+    const outcome = await runBisect({
+      range,
+      env,
+      policy,
+      confirm: true,
+      onJournalEntries: (e) => {
+        entries.push(...e);
+      },
+    });
+    expect(outcome.result).toEqual({ kind: 'found', culprit: 'd' });
+    expect(outcome.confirmations.map((c) => [c.check, c.commit, c.passed])).toEqual([
+      ['culprit-is-bad', 'd', true],
+      ['parent-is-good', 'c', true],
+    ]);
+    // The re-test of c is appended after its first verdict, which it supersedes, and persisted.
+    const repairs = outcome.journal.filter((e) => e.retest);
+    expect(repairs).toMatchObject([{ commit: 'c', verdict: 'good', retest: 'culprit-is-bad' }]);
+    expect(outcome.journal.findIndex((e) => e.commit === 'c')).toBeLessThan(
+      outcome.journal.indexOf(repairs[0] as JournalEntry),
+    );
+    expect(entries).toEqual(outcome.journal);
+  });
+
+  it('ends inconclusive with the reason once the re-tests keep overturning verdicts', async () => {
+    // A regression that does not reproduce: every commit measures bad once, then good. Two
+    // repairs (c, then d measured good), then the culprit e re-tests good and the
+    // confirmation fails as before.
+    const once = (commit: string, call: number) => (call > 0 ? 100 : regressionFrom('c')(commit));
+    const { env } = scriptedEnvironment({ value: once });
     const outcome = await runBisect({ range, env, policy, confirm: true });
     expect(outcome.result.kind).toBe('inconclusive');
     expect(outcome.result.kind === 'inconclusive' && outcome.result.reason).toMatch(
-      /culprit-is-bad/,
+      /confirmation failed/,
     );
+    expect(outcome.journal.filter((e) => e.retest)).toHaveLength(2);
+  });
+
+  it('counts the repairs a resumed journal holds already', async () => {
+    const flaky = (commit: string, call: number) =>
+      commit === 'c' && call > 0 ? 100 : regressionFrom('c')(commit);
+    const first = await runBisect({
+      range,
+      env: scriptedEnvironment({ value: flaky }).env,
+      policy,
+      confirm: true,
+    });
+    // The same journal with two repairs already made (by hand here): no third.
+    const repaired = first.journal.filter((e) => !e.retest);
+    const made = (commit: string): JournalEntry => ({
+      commit,
+      verdict: 'good',
+      source: 'oracle',
+      retest: 'culprit-is-bad',
+    });
+    // Resumed on a lab where c measures good from its first run on.
+    const good = (commit: string) => (commit === 'c' ? 100 : regressionFrom('c')(commit));
+    const outcome = await runBisect({
+      range,
+      env: scriptedEnvironment({ value: good }).env,
+      policy,
+      confirm: true,
+      journal: [...repaired, made('a'), made('b')],
+    });
+    expect(outcome.result).toMatchObject({
+      kind: 'inconclusive',
+      reason: expect.stringMatching(/culprit-is-bad/),
+    });
   });
 
   it('reports a revert that does not apply as not tested, without failing the result', async () => {

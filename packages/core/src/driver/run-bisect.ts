@@ -1,4 +1,5 @@
 import { bestCommits } from '../best-commits.js';
+import { confirmationRepair } from '../confirmation-repair.js';
 import type { DecisionPolicy } from '../decision.js';
 import type { Sample } from '../evidence.js';
 import type { Journal, JournalEntry } from '../journal.js';
@@ -389,10 +390,20 @@ async function runBisectLoop<P extends PreparedCommit>(
     throwIfCancelled();
     const step = nextStep(range, journal, { checkEndpoints: options.checkEndpoints ?? true });
     if (step.kind === 'done') {
-      const confirmations =
-        options.confirm && step.result.kind === 'found'
-          ? await confirmCulprit(step.result.culprit)
-          : [];
+      let confirmations: Confirmation[] = [];
+      if (options.confirm && step.result.kind === 'found') {
+        const { culprit } = step.result;
+        const retests = await retestCulpritAndParent(culprit);
+        // A re-test that overturned one verdict corrects it in the journal, and the bisect
+        // goes on from there to a culprit that must pass its own confirmation.
+        const repair = confirmationRepair(range, journal, retests);
+        if (repair) {
+          await record(repair);
+          onEvent({ type: 'verdict', entry: repair, remaining: 1 });
+          continue;
+        }
+        confirmations = [...retests, ...(await retestRevert(culprit))];
+      }
       const failed = confirmations.find((c) => !c.passed && c.entry);
       const result: BisectResult = failed
         ? {
@@ -480,7 +491,7 @@ async function runBisectLoop<P extends PreparedCommit>(
    * bisect said, as KernelCI re-checks before reporting. Only the parent inside the graph
    * we know is re-tested; a culprit whose parent is a good endpoint re-tests that endpoint.
    */
-  async function confirmCulprit(culprit: string): Promise<Confirmation[]> {
+  async function retestCulpritAndParent(culprit: string): Promise<Confirmation[]> {
     const node = range.commits.find((c) => c.sha === culprit);
     const parent = node?.parents[0];
     const checks: Confirmation[] = [];
@@ -516,6 +527,12 @@ async function runBisectLoop<P extends PreparedCommit>(
     if ((await testSlots()) > 1)
       checks.push(...(await allInOrder(culpritAndParent.map((t) => t()))));
     else for (const test of culpritAndParent) checks.push(await test());
+    return checks;
+  }
+
+  /** The bad commit with the culprit reverted must measure good, where the env can revert. */
+  async function retestRevert(culprit: string): Promise<Confirmation[]> {
+    const checks: Confirmation[] = [];
     const { prepareRevert } = env;
     if (prepareRevert && culprit !== range.bad) {
       onEvent({
