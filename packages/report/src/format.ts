@@ -49,6 +49,7 @@ export function measurement(entry: JournalEntry): string {
   if (boot) parts.push(boot);
   else if (ev.skipReason && ev.skipReason !== 'build-failed') parts.push(ev.skipReason);
   if (entry.source === 'manual') parts.push(ev.note ? `by hand: ${ev.note}` : 'by hand');
+  if (entry.retest) parts.push(`re-test ${entry.retest}: overturns the earlier verdict`);
   return parts.join(', ');
 }
 

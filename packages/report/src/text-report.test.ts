@@ -120,6 +120,20 @@ describe('textReport of a found culprit', () => {
     );
   });
 
+  it('marks a verdict a confirmation re-test overturned', () => {
+    const found = lbenchFoundWithSetup();
+    const journal = found.result.journal ?? [];
+    const retest = { ...journal[0], retest: 'culprit-is-bad' } as (typeof journal)[number];
+    const repaired = textReport({
+      ...found,
+      result: { ...found.result, journal: [...journal, retest] },
+    });
+    expect(repaired).toMatch(
+      /8 {2}edb9f4085e7a {2}bad {6}median 172 \(n=40\), re-test culprit-is-bad: overturns the earlier verdict/,
+    );
+    expect(text).not.toContain('re-test culprit-is-bad');
+  });
+
   it('ends with the git bisect log, verbatim', () => {
     expect(text.endsWith(`git bisect log:\n${input.result.log}`)).toBe(true);
   });

@@ -59,6 +59,7 @@ function entryEvidence(entry: JournalEntry, index: number, count: number): HTMLE
       count > 1 ? `Verdict ${index + 1} of ${count}: ` : 'Verdict: ',
       h('span', { class: `verdict verdict-${entry.verdict}` }, entry.verdict),
       entry.source === 'manual' ? ' (marked by hand)' : '',
+      entry.retest ? ` (re-test ${entry.retest}: overturns the earlier verdict)` : '',
       ev.skipReason ? ` — skipped: ${ev.skipReason}` : '',
       ev.badReason ? ` — bad: ${ev.badReason}` : '',
     ),

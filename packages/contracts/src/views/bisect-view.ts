@@ -30,6 +30,12 @@ export const JournalEntryView = Type.Object(
           "several commits tested at once: the index of the round's first entry; a round's entries were recorded together in a fixed order",
       }),
     ),
+    retest: Type.Optional(
+      Type.Union([Type.Literal('culprit-is-bad'), Type.Literal('parent-is-good')], {
+        description:
+          "a confirmation re-test that measured the opposite of this commit's earlier verdict: this entry supersedes it and the bisect went on from it",
+      }),
+    ),
   },
   { additionalProperties: true },
 );
