@@ -8,8 +8,9 @@
  * which a pool of k labs gives the same way) with speculation off and on, one after the other,
  * and one table row each is printed. Builds ahead happen only in rounds of one commit. Then the
  * same with a noisy metric whose sample is a BENCH_SAMPLE_S sleep (default 1 s; BENCH_METRIC=0
- * leaves these rows out), one row per k: calibrated, then a few samples per commit, and never
- * built ahead, since it measures on the build host.
+ * leaves these rows out), two rows per k: calibrated, then a few samples per commit; with
+ * `speculate` unset nothing is built ahead, since it measures on the build host, and with
+ * `speculate: true` builds ahead anyway (a sleep that load does not change).
  * Uses REDIS_URL if set (keys under a unique prefix, deleted at the end), else a private
  * redis-server on a free port.
  */
@@ -86,7 +87,8 @@ const ORACLES: Record<OracleKind, { kind: OracleKind; command: string }> = {
 interface Row {
   oracle: OracleKind;
   labs: number;
-  speculate: boolean;
+  /** Unset: the service's rule decides (a metric on lab local: nothing ahead). */
+  speculate: boolean | undefined;
   culprit: string | null;
   /** Candidates of the range. */
   commits: number;
@@ -97,7 +99,16 @@ interface Row {
   wallSeconds: number;
 }
 
-async function bisect(oracle: OracleKind, labs: number, speculate: boolean): Promise<Row> {
+function speculationLabel(speculate: boolean | undefined): string {
+  if (speculate === undefined) return 'unset (none: lab local)';
+  return speculate ? 'on' : 'off';
+}
+
+async function bisect(
+  oracle: OracleKind,
+  labs: number,
+  speculate: boolean | undefined,
+): Promise<Row> {
   const body = {
     repo,
     good: 'v0',
@@ -105,7 +116,7 @@ async function bisect(oracle: OracleKind, labs: number, speculate: boolean): Pro
     build: { command: `sleep ${BUILD_S}` },
     oracle: ORACLES[oracle],
     confirm: false,
-    speculate,
+    ...(speculate !== undefined ? { speculate } : {}),
     ...(labs > 1 ? { parallelTests: labs } : {}),
   };
   const started = performance.now();
@@ -186,8 +197,10 @@ try {
     process.env.BENCH_METRIC === '0' ? ['command'] : ['command', 'metric'];
   for (const oracle of oracles) {
     for (const labs of LABS) {
-      // The metric measures on the build host: asking for speculation builds nothing ahead.
-      for (const speculate of oracle === 'command' ? [false, true] : [true]) {
+      // The metric measures on the build host: unset, the service builds nothing ahead; its
+      // sample is a sleep that load does not change, so `speculate: true` may build ahead.
+      const settings = oracle === 'command' ? [false, true] : [undefined, true];
+      for (const speculate of settings) {
         say(`${oracle} bisect with ${labs} test slot(s), speculate: ${speculate}`);
         rows.push(await bisect(oracle, labs, speculate));
       }
@@ -203,7 +216,7 @@ try {
     const test = row.oracle === 'command' ? TEST_S : (row.oracleRuns / row.entries) * SAMPLE_S;
     const perRound = Math.max(BUILD_S, test);
     console.log(
-      `| ${row.oracle} | ${row.labs} | ${row.speculate ? 'on' : 'off'} | ${row.rounds} | ${ideal} | ${row.oracleRuns} | ` +
+      `| ${row.oracle} | ${row.labs} | ${speculationLabel(row.speculate)} | ${row.rounds} | ${ideal} | ${row.oracleRuns} | ` +
         `${row.wallSeconds.toFixed(1)} | ${test.toFixed(1)} | ${(row.wallSeconds / (row.rounds * perRound)).toFixed(2)} | ` +
         `${row.culprit === culprit ? `planted ${culprit.slice(0, 12)}` : `WRONG ${row.culprit}`} |`,
     );
@@ -220,8 +233,9 @@ try {
   }
   if (oracles.includes('metric')) {
     console.log(
-      'metric rows: the oracle measures on lab local, the build host, so asking for speculation ' +
-        'builds nothing ahead (docs/service.md, "Builds ahead"); rounds include its calibration',
+      'metric rows: the oracle measures on lab local, the build host, so unset it builds nothing ' +
+        'ahead (docs/service.md, "Builds ahead"); speculate: true builds ahead anyway (the sample ' +
+        'is a sleep, which load does not change); rounds include its calibration',
     );
   }
   if (rows.some((row) => row.culprit !== culprit)) process.exitCode = 1;
