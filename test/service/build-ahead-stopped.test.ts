@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { closeQueues, createQueues, type Queues } from '@kbisect/queue';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isRunning } from '../support/process-alive.js';
 import { TEST_REDIS_URL } from '../support/test-redis.js';
 import { type BisectViewBody, RECORD_ORACLE, ServiceHarness } from './support/service-harness.js';
 
@@ -33,15 +34,6 @@ afterAll(async () => {
   await redis?.quit();
   await service?.close();
 });
-
-const isRunning = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** The jobs named in this service's build slot holds now. */
 function heldByJob(): Set<string> {

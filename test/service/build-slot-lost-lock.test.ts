@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isRunning } from '../support/process-alive.js';
 import { RECORD_ORACLE, ServiceHarness } from './support/service-harness.js';
 
 /**
@@ -83,12 +84,3 @@ describe('a build job that lost its lock', () => {
     await Promise.all(workers.map((worker) => worker.stop()));
   }, 180_000);
 });
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

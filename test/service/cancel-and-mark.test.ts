@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isRunning } from '../support/process-alive.js';
 import { ServiceHarness } from './support/service-harness.js';
 import { readSse } from './support/sse.js';
 
@@ -14,15 +15,6 @@ beforeAll(async () => {
 });
 afterAll(() => service?.close());
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 describe('cancelling a running bisect', () => {
   it('kills its build by pid, removes its worktrees and ends it as cancelled within seconds', async () => {
     const pidFile = join(service.work, 'build.pid');
@@ -35,7 +27,7 @@ describe('cancelling a running bisect', () => {
     while (!existsSync(pidFile) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    expect(alive(pid)).toBe(true);
+    expect(isRunning(pid)).toBe(true);
 
     const answer = await service.request('POST', `/v1/bisects/${id}/cancel`, {
       token: service.tokens.writer,
@@ -52,7 +44,7 @@ describe('cancelling a running bisect', () => {
     const view = await service.waitForEnd(id, 15_000);
     expect(view.status).toBe('cancelled');
     // When the API ended the bisect itself, the worker's kill lands a moment later.
-    await expect.poll(() => alive(pid), { timeout: 15_000 }).toBe(false);
+    await expect.poll(() => isRunning(pid), { timeout: 15_000 }).toBe(false);
     expect(existsSync(join(service.config.cacheDir, 'worktrees', id))).toBe(false);
     const stream = await events;
     expect(stream.at(-1)?.event).toBe('end');
