@@ -201,7 +201,9 @@ try {
       // sample is a sleep that load does not change, so `speculate: true` may build ahead.
       const settings = oracle === 'command' ? [false, true] : [undefined, true];
       for (const speculate of settings) {
-        say(`${oracle} bisect with ${labs} test slot(s), speculate: ${speculate}`);
+        say(
+          `${oracle} bisect with ${labs} test slot(s), speculate: ${speculationLabel(speculate)}`,
+        );
         rows.push(await bisect(oracle, labs, speculate));
       }
     }
