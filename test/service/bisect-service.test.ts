@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedJournal } from './support/expected-journal.js';
-import { type BisectViewBody, ServiceHarness } from './support/service-harness.js';
+import { type BisectViewBody, RECORD_ORACLE, ServiceHarness } from './support/service-harness.js';
 import { readSse, type SseEvent } from './support/sse.js';
 
 let service: ServiceHarness;
@@ -26,8 +26,13 @@ describe('a bisect submitted over HTTP to the service', () => {
   let view: BisectViewBody;
 
   beforeAll(async () => {
+    // Each oracle run takes a second, so that the time left, in whole seconds, has room to
+    // shrink from the first bisect step to the last (builds of this project take ~0.1 s).
     id = await service.submit(
-      service.spec({ labels: { ci: 'https://ci.example/run/42', suite: 'service' } }),
+      service.spec({
+        labels: { ci: 'https://ci.example/run/42', suite: 'service' },
+        oracle: { kind: 'command', command: `sleep 1; ${RECORD_ORACLE}` },
+      }),
     );
     // Followed live from the start, while the worker runs it.
     live = await readSse(`${service.api.url}/v1/bisects/${id}/events`, { timeoutMs: 90_000 });
