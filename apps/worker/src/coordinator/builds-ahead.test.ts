@@ -35,7 +35,11 @@ afterAll(async () => {
   await deleteKeys(TEST_REDIS_URL, prefix);
 });
 
-/** A worker whose one build runs until its run is cancelled; resolves once it runs. */
+/**
+ * A worker whose one build runs until its run is cancelled; resolves once it runs. It then
+ * takes no other job (paused), so a build ahead that waits still waits when it is dropped:
+ * the worker would otherwise take it the moment the first one was stopped (seen in CI).
+ */
 async function runningBuild(): Promise<Worker> {
   let started: () => void = () => {};
   const running = new Promise<void>((resolve) => {
@@ -52,6 +56,7 @@ async function runningBuild(): Promise<Worker> {
   );
   worker = w;
   await running;
+  await w.pause(true);
   return w;
 }
 
