@@ -1,11 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { closeQueues, createQueues, type Queues } from '@kbisect/queue';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRunning } from '../support/process-alive.js';
-import { TEST_REDIS_URL } from '../support/test-redis.js';
 import { type BisectViewBody, RECORD_ORACLE, ServiceHarness } from './support/service-harness.js';
 
 /**
@@ -15,8 +12,6 @@ import { type BisectViewBody, RECORD_ORACLE, ServiceHarness } from './support/se
  * step tests build slowly (60 s), so each such build ahead still runs when its verdict lands.
  */
 let service: ServiceHarness;
-let redis: Redis;
-let queues: Queues;
 
 const SLOW_BUILD_S = 60;
 
@@ -26,12 +21,8 @@ beforeAll(async () => {
     sections: { sandbox: { mode: 'none' } },
   });
   await service.startWorker();
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-  queues = createQueues(redis, service.config.redis.prefix);
 });
 afterAll(async () => {
-  if (queues) await closeQueues(queues);
-  await redis?.quit();
   await service?.close();
 });
 
@@ -145,7 +136,7 @@ describe('a build ahead of the branch not taken', () => {
   });
 
   it('ended the stopped jobs for good, not as build failures of the bisect', async () => {
-    const failed = await queues.build.getJobs(['failed']);
+    const failed = await service.queues().build.getJobs(['failed']);
     const stopped = failed.filter((job) => slow.has(job.data.commit));
     expect(stopped.length).toBe(slow.size);
     for (const job of stopped) {

@@ -9,10 +9,7 @@ import {
   labTestJobId,
   ownerKey,
 } from '@kbisect/contracts';
-import { closeQueues, createQueues, type Queues } from '@kbisect/queue';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_REDIS_URL } from '../support/test-redis.js';
 import { expectedJournal } from './support/expected-journal.js';
 import { ServiceHarness } from './support/service-harness.js';
 import { readSse } from './support/sse.js';
@@ -26,13 +23,9 @@ import { readSse } from './support/sse.js';
  * nothing had happened.
  */
 let service: ServiceHarness;
-let redis: Redis;
-let queues: Queues;
 
 beforeAll(async () => {
   service = await ServiceHarness.startForWorkerKills('slot-moved-on');
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-  queues = createQueues(redis, service.config.redis.prefix);
 });
 // A test's worker must not take the next test's jobs, and its lab tests must not stay held.
 afterEach(async () => {
@@ -40,13 +33,11 @@ afterEach(async () => {
   await testQueue().resume();
 });
 afterAll(async () => {
-  if (queues) await closeQueues(queues);
-  await redis?.quit();
   await service?.close();
 });
 
 /** The lab-test queue of `lab: local` on this host. */
-const testQueue = () => queues.labTest.get(hostQueueName(hostname()));
+const testQueue = () => service.queues().labTest.get(hostQueueName(hostname()));
 
 const sha = (ref: string) =>
   execFileSync('git', ['rev-parse', ref], { cwd: service.project.dir, encoding: 'utf8' }).trim();
@@ -107,7 +98,7 @@ async function takeSlotFor(id: string): Promise<string> {
     command: 'true',
   };
   const jobId = `${id}.slot-taker`;
-  await queues.build.add('build', taker, { jobId });
+  await service.queues().build.add('build', taker, { jobId });
   return jobId;
 }
 
@@ -136,9 +127,11 @@ describe('a build slot that moves on between a build and its test', () => {
     const taker = await takeSlotFor(id);
     await until(
       'the slot taken',
-      async () => (await (await queues.build.getJob(taker))?.getState()) === 'completed',
+      async () => (await (await service.queues().build.getJob(taker))?.getState()) === 'completed',
     );
-    expect((await queues.build.getJob(taker))?.returnvalue).toMatchObject({ worktree: slot });
+    expect((await service.queues().build.getJob(taker))?.returnvalue).toMatchObject({
+      worktree: slot,
+    });
     await testQueue().resume();
 
     await expectUndisturbedEnd(id);

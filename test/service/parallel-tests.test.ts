@@ -2,10 +2,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { hostQueueName, ownerKey } from '@kbisect/contracts';
-import { closeQueues, createQueues, type Queues } from '@kbisect/queue';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_REDIS_URL } from '../support/test-redis.js';
 import { expectedJournal } from './support/expected-journal.js';
 import { type BisectViewBody, RECORD_ORACLE, ServiceHarness } from './support/service-harness.js';
 import type { WorkerProcess } from './support/worker-process.js';
@@ -18,23 +15,17 @@ import type { WorkerProcess } from './support/worker-process.js';
  */
 const SLOTS = 3;
 let service: ServiceHarness;
-let redis: Redis;
-let queues: Queues;
 
 beforeAll(async () => {
   service = await ServiceHarness.startForWorkerKills('rounds', {
     concurrency: { build: 6, labTest: 6 },
   });
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-  queues = createQueues(redis, service.config.redis.prefix);
 });
 // A test's worker must not take the next test's jobs, even when the test failed.
 afterEach(async () => {
   await Promise.all(service.workers.map((w) => w.stop()));
 });
 afterAll(async () => {
-  if (queues) await closeQueues(queues);
-  await redis?.quit();
   await service?.close();
 });
 
@@ -62,7 +53,7 @@ const decisions = (view: BisectViewBody) =>
 
 /** Each round's commits, in the order their lab-test jobs finished. */
 async function finishOrders(view: BisectViewBody): Promise<string[][]> {
-  const queue = queues.labTest.get(hostQueueName(hostname()));
+  const queue = service.queues().labTest.get(hostQueueName(hostname()));
   const jobs = await queue.getJobs(['completed']);
   const finished = new Map(
     jobs

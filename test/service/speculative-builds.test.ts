@@ -1,11 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildJobId, ownerKey } from '@kbisect/contracts';
-import { closeQueues, createQueues, type Queues } from '@kbisect/queue';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AHEAD_PRIORITY } from '../../apps/worker/src/coordinator/builds-ahead.js';
-import { TEST_REDIS_URL } from '../support/test-redis.js';
 import { type BisectViewBody, RECORD_ORACLE, ServiceHarness } from './support/service-harness.js';
 import { readSse } from './support/sse.js';
 
@@ -16,18 +13,12 @@ import { readSse } from './support/sse.js';
  * verdicts are those of a bisect that builds nothing ahead.
  */
 let service: ServiceHarness;
-let redis: Redis;
-let queues: Queues;
 
 beforeAll(async () => {
   service = await ServiceHarness.start('speculate');
   await service.startWorker();
-  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-  queues = createQueues(redis, service.config.redis.prefix);
 });
 afterAll(async () => {
-  if (queues) await closeQueues(queues);
-  await redis?.quit();
   await service?.close();
 });
 
@@ -78,7 +69,9 @@ describe('a bisect that builds ahead', () => {
     const droppedCommits = dropped.map((m) => m.split(' ')[3] as string);
     expect(droppedCommits.some((c) => !tested.has(c))).toBe(true);
     // The jobs ahead carried the low priority; the plain bisect queued none.
-    const jobs = await queues.build.getJobs(['completed', 'failed', 'waiting', 'prioritized']);
+    const jobs = await service
+      .queues()
+      .build.getJobs(['completed', 'failed', 'waiting', 'prioritized']);
     const ownedBy = (id: string) => jobs.filter((job) => ownerKey(job.data.owner) === id);
     const aheadJobs = ownedBy(ahead.id);
     expect(aheadJobs.some((job) => job.opts.priority === AHEAD_PRIORITY)).toBe(true);
@@ -91,7 +84,7 @@ describe('a bisect that builds ahead', () => {
     // one, whose build is queued ahead as soon as the first step asked for its own.
     const build = (length: number) => {
       const commit = ahead.journal[length]?.commit as string;
-      return queues.build.getJob(buildJobId(ahead.id, length, commit, 'build', 0));
+      return service.queues().build.getJob(buildJobId(ahead.id, length, commit, 'build', 0));
     };
     const own = await build(0);
     const next = await build(1);

@@ -5,11 +5,8 @@ import { dirname, join } from 'node:path';
 import { startApi } from '@kbisect/api';
 import { buildJobId, labTestJobId, labTestQueueOf, ownerKey } from '@kbisect/contracts';
 import { verifySignature } from '@kbisect/notify';
-import { closeQueues, createQueues, type Queues } from '@kbisect/queue';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Receiver, startReceiver } from '../../packages/notify/src/testing/receiver.js';
-import { TEST_REDIS_URL } from '../support/test-redis.js';
 import { kbisect } from './support/run-cli.js';
 import { ServiceHarness } from './support/service-harness.js';
 import type { WorkerProcess } from './support/worker-process.js';
@@ -463,17 +460,11 @@ describe('runs of one watch', () => {
 });
 
 describe('a watch run, a coordinator of build and lab-test jobs', () => {
-  let redis: Redis;
-  let queues: Queues;
-  beforeAll(async () => {
-    redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    queues = createQueues(redis, service.config.redis.prefix);
+  beforeAll(() => {
     git(service.project.dir, 'branch', 'coordinated', 'v1.0');
   });
   afterAll(async () => {
-    await queues?.build.resume();
-    if (queues) await closeQueues(queues);
-    await redis?.quit();
+    await service.queues().build.resume();
   });
 
   it('queues a build job for the tip and a lab-test job per sample, and measures nothing itself', async () => {
@@ -484,17 +475,17 @@ describe('a watch run, a coordinator of build and lab-test jobs', () => {
     expect(response.status).toBe(201);
     const { id } = (await response.json()) as { id: string };
     // No build worker takes a job while the queue is paused: the run can only wait for it.
-    await queues.build.pause();
+    await service.queues().build.pause();
     const asked = await post(`/v1/watches/${id}/run`);
     const { runId } = (await asked.json()) as { runId: string };
     const owner = { watchId: id, runId };
     const tip = git(service.project.dir, 'rev-parse', 'coordinated');
     const buildId = buildJobId(ownerKey(owner), 0, tip, 'build', 0);
     const deadline = Date.now() + 30_000;
-    while (!(await queues.build.getJob(buildId)) && Date.now() < deadline) {
+    while (!(await service.queues().build.getJob(buildId)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    const build = await queues.build.getJob(buildId);
+    const build = await service.queues().build.getJob(buildId);
     expect(build?.data).toMatchObject({ owner, commit: tip, command: 'make -s' });
     expect(await build?.getState()).toBe('waiting');
     await new Promise((r) => setTimeout(r, 1000));
@@ -503,12 +494,12 @@ describe('a watch run, a coordinator of build and lab-test jobs', () => {
     expect(waiting?.samples).toBeUndefined();
     expect(waiting?.buildSeconds).toBeUndefined();
 
-    await queues.build.resume();
+    await service.queues().build.resume();
     const runs = await waitForRuns(id, (r) => r[0]?.status === 'good');
     const run = runs[0] as Run;
     expect(await build?.getState()).toBe('completed');
     // The samples are the lab-test jobs' results, one job each, on the build host's queue.
-    const labTests = queues.labTest.get(labTestQueueOf('local', hostname()));
+    const labTests = service.queues().labTest.get(labTestQueueOf('local', hostname()));
     const measured: number[] = [];
     for (const index of [0, 1, 2]) {
       const job = await labTests.getJob(labTestJobId(buildId, index));

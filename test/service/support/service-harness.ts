@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { type RunningApi, startApi } from '@kbisect/api';
 import type { ServiceConfig } from '@kbisect/config';
 import type { BisectSpec } from '@kbisect/contracts';
+import { closeQueues, createQueues, type Queues } from '@kbisect/queue';
+import { Redis } from 'ioredis';
 import { createLoopbackProject, type LoopbackProject } from '../../fixtures/loopback-project.js';
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../support/test-redis.js';
 import {
@@ -40,6 +42,7 @@ export type HarnessOptions = Omit<
  */
 export class ServiceHarness {
   readonly workers: WorkerProcess[] = [];
+  #queues: { redis: Redis; queues: Queues } | undefined;
   /** A directory outside every worktree where builds and oracles leave files for the test. */
   readonly markers: string;
 
@@ -160,7 +163,20 @@ export class ServiceHarness {
     return this.workers.map((w) => w.output.slice(-chars)).join('\n---\n');
   }
 
+  /** The service's BullMQ queues, for tests that look at or act on jobs; closed by `close`. */
+  queues(): Queues {
+    if (!this.#queues) {
+      const redis = new Redis(this.config.redis.url, { maxRetriesPerRequest: null });
+      this.#queues = { redis, queues: createQueues(redis, this.config.redis.prefix) };
+    }
+    return this.#queues.queues;
+  }
+
   async close(): Promise<void> {
+    if (this.#queues) {
+      await closeQueues(this.#queues.queues);
+      await this.#queues.redis.quit();
+    }
     await Promise.all(this.workers.map((w) => w.stop()));
     await this.api.close();
     await deleteKeys(this.config.redis.url, this.config.redis.prefix);
