@@ -33,8 +33,22 @@ const noted = (body: string) =>
   ': > "$KBISECT_TEST_LAB/started.$KBISECT_COMMIT"; ' +
   `s=$(date +%s%3N); ${RUN_KERNEL}; ${body}; ` +
   'echo "$KBISECT_COMMIT $s $(date +%s%3N) $v" >> "$KBISECT_TEST_LAB/runs"';
-/** Three seconds a run, so that a round's tests overlap even when its builds end apart. */
-const EXIT_CODE_ORACLE = `${noted('sleep 3')}; [ "$v" -ge 800 ]`;
+/**
+ * A round's tests meet: each waits until LABS tests are in flight (a file each in the shared
+ * `inFlight` directory), and ends a second later. So a full round's tests overlap however far
+ * apart its builds end: a fixed 3 s run did not always overlap on a loaded host, where the
+ * round's builds ended more than 4 s apart. A round of fewer commits (near the end) stops
+ * waiting once no test has started for 8 s (20 s at most). Tested one commit at a time, a
+ * round would wait each of those out alone and fail the overlap check.
+ */
+const exitCodeOracle = (inFlight: string) =>
+  `${noted(
+    `mkdir -p ${inFlight}; : > ${inFlight}/$KBISECT_COMMIT; ` +
+      `for i in $(seq 200); do [ "$(ls ${inFlight} | wc -l)" -ge ${LABS} ] && break; ` +
+      `newest=$(stat -c %Y ${inFlight}/* 2>/dev/null | sort -n | tail -1); ` +
+      `[ $(( $(date +%s) - \${newest:-0} )) -ge 8 ] && break; sleep 0.1; done; ` +
+      `sleep 1; rm -f ${inFlight}/$KBISECT_COMMIT`,
+  )}; [ "$v" -ge 800 ]`;
 
 let history: KnownHistory & { repo: FakeKernelRepo; culprit: string };
 let labs: TestSshd[];
@@ -97,6 +111,7 @@ describeNeeding(...TEST_SSHD_NEEDS, await testRedis())(`a bisect on a pool of ${
   // A test's worker must not take the next test's jobs; each test reads only its own runs.
   afterEach(async () => {
     await Promise.all(service.workers.map((w) => w.stop()));
+    rmSync(join(labFiles, 'in-flight'), { recursive: true, force: true });
     for (const lab of labs) {
       for (const file of readdirSync(lab.dir)) {
         if (file === 'runs' || file.startsWith('started.')) rmSync(join(lab.dir, file));
@@ -117,7 +132,7 @@ describeNeeding(...TEST_SSHD_NEEDS, await testRedis())(`a bisect on a pool of ${
       bad: 'main',
       build: { kernel: { config: { defconfig: 'tinyconfig' } } },
       lab: { pool: POOL },
-      oracle: { kind: 'command', command: EXIT_CODE_ORACLE },
+      oracle: { kind: 'command', command: exitCodeOracle(join(labFiles, 'in-flight')) },
       confirm: false,
       ...overrides,
     });
