@@ -38,15 +38,15 @@ const noted = (body: string) =>
  * `inFlight` directory), and ends a second later. So a full round's tests overlap however far
  * apart its builds end: a fixed 3 s run did not always overlap on a loaded host, where the
  * round's builds ended more than 4 s apart. A round of fewer commits (near the end) stops
- * waiting once no test has started for 8 s (20 s at most). Tested one commit at a time, a
+ * waiting once no test has started for 12 s (30 s at most). Tested one commit at a time, a
  * round would wait each of those out alone and fail the overlap check.
  */
 const exitCodeOracle = (inFlight: string) =>
   `${noted(
     `mkdir -p ${inFlight}; : > ${inFlight}/$KBISECT_COMMIT; ` +
-      `for i in $(seq 200); do [ "$(ls ${inFlight} | wc -l)" -ge ${LABS} ] && break; ` +
+      `for i in $(seq 300); do [ "$(ls ${inFlight} | wc -l)" -ge ${LABS} ] && break; ` +
       `newest=$(stat -c %Y ${inFlight}/* 2>/dev/null | sort -n | tail -1); ` +
-      `[ $(( $(date +%s) - \${newest:-0} )) -ge 8 ] && break; sleep 0.1; done; ` +
+      `[ $(( $(date +%s) - \${newest:-0} )) -ge 12 ] && break; sleep 0.1; done; ` +
       `sleep 1; rm -f ${inFlight}/$KBISECT_COMMIT`,
   )}; [ "$v" -ge 800 ]`;
 
