@@ -7,16 +7,16 @@ import { describeNeeding } from '../../../../test/support/requirements.js';
 import { startTestSshd, TEST_SSHD_NEEDS, type TestSshd } from './test-sshd.js';
 
 /**
- * The simulated lab the service's pool test boots kernels on: its stand-in kexec "boots" an
- * uploaded image, and nothing else that names kexec gets past its gate (this machine runs the
- * tests as root, where the real kexec would reboot it).
- */
-/**
  * Each ssh call is a new connection: ~0.1 s here, but ~3 s each at load 8 (a loaded CI host),
  * where the first test ran out of its 30 s.
  */
 const SSH_TEST_MS = 120_000;
 
+/**
+ * The simulated lab the service's pool test boots kernels on: its stand-in kexec "boots" an
+ * uploaded image, and nothing else that names kexec gets past its gate (this machine runs the
+ * tests as root, where the real kexec would reboot it).
+ */
 describeNeeding(...TEST_SSHD_NEEDS)('a test sshd with simulateKexec', () => {
   let lab: TestSshd;
   beforeAll(async () => {
